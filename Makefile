@@ -1,0 +1,43 @@
+# accord's tasks. `make demo` and `make test` are the two commands a newcomer runs.
+GO      ?= go
+BIN     := bin/accord
+# Packages whose code is concurrent: they also run under the race detector.
+RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/...
+
+.PHONY: build demo test bench bench-compat fuzz lint gen corpus clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/accord
+
+demo: build
+	$(BIN) validate examples/payments/openapi.yaml examples/crm/openapi.yaml examples/invoicing/openapi.yaml examples/events/asyncapi.yaml
+
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+	$(GO) test -race $(RACE_PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-compat: build
+	./scripts/bench-compat.sh
+
+# Short, bounded fuzzing of every parser (FUZZTIME per target).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./contracts -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/testdata/')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+gen: build
+	$(BIN) gen
+
+corpus: build
+	./scripts/corpus.sh
+
+clean:
+	rm -rf bin

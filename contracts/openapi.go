@@ -1,0 +1,151 @@
+package contracts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+)
+
+// errRemoteRef marks a remote $ref refused by policy.
+var errRemoteRef = errors.New("remote $ref refused")
+
+// loadOpenAPI parses and resolves an OpenAPI 3.0/3.1 document with kin-openapi.
+// It returns every file read besides the root, for positions.
+func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOptions) (*openapi3.T, []*sourceFile, error) {
+	var (
+		mu    sync.Mutex
+		files []*sourceFile
+	)
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = true
+	// A custom reader owns the access policy (kin-openapi then skips its own
+	// IsExternalRefsAllowed check): files come from where the root came from,
+	// the network only when the caller asked for it.
+	loader.ReadFromURIFunc = func(l *openapi3.Loader, loc *url.URL) ([]byte, error) {
+		if loc.Scheme == "http" || loc.Scheme == "https" {
+			if !opts.AllowRemoteRefs {
+				return nil, fmt.Errorf("%w: %s", errRemoteRef, loc.String())
+			}
+			return openapi3.DefaultReadFromURI(l, loc)
+		}
+		if loc.Scheme != "" && loc.Scheme != "file" {
+			return nil, fmt.Errorf("unsupported $ref scheme %q in %s", loc.Scheme, loc.String())
+		}
+		key := loc.Path
+		if key == src.key {
+			return src.data, nil
+		}
+		data, err := org.readRef(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		files = append(files, &sourceFile{name: org.displayName(key), key: key, data: data})
+		mu.Unlock()
+		return data, nil
+	}
+	doc, err := loader.LoadFromDataWithPath(src.data, &url.URL{Path: src.key})
+	if err != nil {
+		return nil, nil, openAPILoadError(src, files, err)
+	}
+	return doc, files, nil
+}
+
+var quotedRef = regexp.MustCompile(`"([^"]*#[^"]*|[^"]+\.(?:ya?ml|json))"`)
+
+// openAPILoadError turns a kin-openapi load failure into a positioned Error.
+func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "failed to unmarshal data"):
+		// kin-openapi tried JSON then YAML; reparse to report the real
+		// syntax error with its line, or the shape error if the syntax is fine.
+		var node yaml.Node
+		if yerr := yaml.Unmarshal(src.data, &node); yerr != nil {
+			if looksJSON(src.data) {
+				return jsonSyntaxError(src, err)
+			}
+			return yamlSyntaxError(src, yerr)
+		}
+		return shapeError(src, msg, err)
+	case errors.Is(err, errRemoteRef):
+		ref := firstQuoted(msg)
+		return fail(ClassInvalid, refPos(src, files, ref), "remote-ref",
+			"remote $ref "+quoteIf(ref)+" refused",
+			"vendor the referenced document next to the contract and use a relative $ref, or pass --allow-remote-refs", err)
+	case errors.Is(err, fs.ErrNotExist) || strings.Contains(msg, "no such file"):
+		ref := firstQuoted(msg)
+		return fail(ClassInvalid, refPos(src, files, ref), "dangling-ref",
+			"$ref "+quoteIf(ref)+" points at a file that does not exist",
+			"fix the path (it is relative to the file that holds the $ref) or add the missing file", err)
+	case strings.Contains(msg, "resolve") || strings.Contains(msg, "reference") || strings.Contains(msg, "ref "):
+		ref := firstQuoted(msg)
+		return fail(ClassInvalid, refPos(src, files, ref), "dangling-ref",
+			"$ref "+quoteIf(ref)+" cannot be resolved: "+lastClause(msg),
+			"point the $ref at an existing component, e.g. #/components/schemas/Name", err)
+	}
+	return shapeError(src, msg, err)
+}
+
+var goField = regexp.MustCompile(`field ([A-Za-z0-9_.]+) of type ([^ ]+)`)
+
+// shapeError reports a document whose YAML is fine but whose structure kin-openapi
+// rejects, such as a string where an object belongs.
+func shapeError(src *sourceFile, msg string, err error) error {
+	hint := "compare the element with the OpenAPI specification's object definitions"
+	if m := goField.FindStringSubmatch(msg); m != nil {
+		hint = "the field " + m[1] + " must be a " + strings.TrimPrefix(m[2], "openapi3.")
+	}
+	return fail(ClassInvalid, Position{File: src.name}, "invalid-structure",
+		"the document does not have the shape of an OpenAPI document: "+lastClause(msg), hint, err)
+}
+
+func firstQuoted(msg string) string {
+	if m := quotedRef.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func quoteIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// lastClause keeps the innermost cause of a chain of "a: b: c" wrappers.
+func lastClause(msg string) string {
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// refPos finds where a $ref value is written, searching the root then the
+// other files read: the model no longer knows, and this is only for errors.
+func refPos(src *sourceFile, files []*sourceFile, ref string) Position {
+	if ref == "" {
+		return Position{File: src.name}
+	}
+	for _, f := range append([]*sourceFile{src}, files...) {
+		if i := bytes.Index(f.data, []byte(ref)); i >= 0 {
+			return newLocator(f.name, f.data).offsetPosAt(i)
+		}
+	}
+	// The message may carry a resolved form; fall back to its fragment.
+	if _, frag, ok := strings.Cut(ref, "#"); ok && frag != "" {
+		return refPos(src, files, "#"+frag)
+	}
+	return Position{File: src.name}
+}

@@ -1,0 +1,395 @@
+package contracts
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// PolicyKey is the extension that carries the resilience policy.
+const PolicyKey = "x-accord"
+
+// IdempotencyMode says whether an operation takes an Idempotency-Key.
+type IdempotencyMode string
+
+const (
+	IdempotencyRequired IdempotencyMode = "required"
+	IdempotencyOptional IdempotencyMode = "optional"
+	IdempotencyOff      IdempotencyMode = "off"
+)
+
+// Breaker is a circuit breaker setting. Failures 0 disables the breaker.
+type Breaker struct {
+	Failures int
+	Window   time.Duration
+	Cooldown time.Duration
+}
+
+// Policy is the resolved resilience policy of one operation.
+type Policy struct {
+	Timeout        time.Duration // per attempt
+	Budget         time.Duration // all attempts of one call
+	Retries        int           // retries, not attempts
+	BackoffBase    time.Duration
+	BackoffCap     time.Duration
+	RetryOn        []int
+	Idempotency    IdempotencyMode
+	IdempotencyTTL time.Duration
+	Concurrency    int // in-flight limit; 0 = unlimited
+	Breaker        Breaker
+	Signature      string // securityScheme name, "" = unsigned
+}
+
+// BreakerSpec is one layer's circuitBreaker setting; unset fields inherit.
+type BreakerSpec struct {
+	Failures *int
+	Window   *time.Duration
+	Cooldown *time.Duration
+}
+
+// PolicySpec is one layer of x-accord (document, operation, config file or
+// command line). Nil fields are unset and inherit from the layer below.
+type PolicySpec struct {
+	Timeout        *time.Duration
+	Budget         *time.Duration
+	Retries        *int
+	BackoffBase    *time.Duration
+	BackoffCap     *time.Duration
+	RetryOn        []int
+	Idempotency    *IdempotencyMode
+	IdempotencyTTL *time.Duration
+	Concurrency    *int
+	Breaker        BreakerSpec
+	Signature      *string
+}
+
+// Defaults chosen for partner APIs: an attempt may take a while, the whole
+// call is bounded, two retries absorb a blip without amplifying an outage.
+const (
+	DefaultTimeout        = 10 * time.Second
+	DefaultBudget         = 30 * time.Second
+	DefaultRetries        = 2
+	DefaultBackoffBase    = 100 * time.Millisecond
+	DefaultBackoffCap     = 5 * time.Second
+	DefaultIdempotencyTTL = 24 * time.Hour
+	DefaultConcurrency    = 256
+	DefaultBreakerFails   = 5
+	DefaultBreakerWindow  = 10 * time.Second
+	DefaultBreakerCool    = 30 * time.Second
+)
+
+// DefaultRetryOn are the statuses that mean "try again later".
+func DefaultRetryOn() []int { return []int{429, 502, 503, 504} }
+
+// DefaultPolicy is the policy of an operation whose contract says nothing.
+// Unsafe methods that create or change state take an optional key; safe and
+// idempotent methods need none.
+func DefaultPolicy(method string) Policy {
+	idem := IdempotencyOff
+	switch strings.ToUpper(method) {
+	case "POST", "PATCH":
+		idem = IdempotencyOptional
+	}
+	return Policy{
+		Timeout:        DefaultTimeout,
+		Budget:         DefaultBudget,
+		Retries:        DefaultRetries,
+		BackoffBase:    DefaultBackoffBase,
+		BackoffCap:     DefaultBackoffCap,
+		RetryOn:        DefaultRetryOn(),
+		Idempotency:    idem,
+		IdempotencyTTL: DefaultIdempotencyTTL,
+		Concurrency:    DefaultConcurrency,
+		Breaker:        Breaker{Failures: DefaultBreakerFails, Window: DefaultBreakerWindow, Cooldown: DefaultBreakerCool},
+	}
+}
+
+// ResolvePolicy is the one place the layers meet: defaults for the method,
+// then each layer in order (document, operation, config file, command line).
+func ResolvePolicy(method string, layers ...PolicySpec) Policy {
+	p := DefaultPolicy(method)
+	for _, l := range layers {
+		p = p.with(l)
+	}
+	return p
+}
+
+func (p Policy) with(s PolicySpec) Policy {
+	set(&p.Timeout, s.Timeout)
+	set(&p.Budget, s.Budget)
+	set(&p.Retries, s.Retries)
+	set(&p.BackoffBase, s.BackoffBase)
+	set(&p.BackoffCap, s.BackoffCap)
+	if s.RetryOn != nil {
+		p.RetryOn = slices.Clone(s.RetryOn)
+	}
+	set(&p.Idempotency, s.Idempotency)
+	set(&p.IdempotencyTTL, s.IdempotencyTTL)
+	set(&p.Concurrency, s.Concurrency)
+	set(&p.Breaker.Failures, s.Breaker.Failures)
+	set(&p.Breaker.Window, s.Breaker.Window)
+	set(&p.Breaker.Cooldown, s.Breaker.Cooldown)
+	set(&p.Signature, s.Signature)
+	return p
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// Check reports settings that are legal one layer at a time but contradict
+// each other once resolved. where names the operation for the message.
+func (p Policy) Check(pos Position, where string) []Problem {
+	var ps []Problem
+	warn := func(code, msg, hint string) {
+		ps = append(ps, Problem{Pos: pos, Severity: SeverityWarning, Code: code, Message: where + ": " + msg, Hint: hint})
+	}
+	if p.Timeout > p.Budget {
+		warn("policy-timeout-over-budget",
+			fmt.Sprintf("timeout %s is longer than budget %s, so an attempt is cut short by the budget and no retry can run", p.Timeout, p.Budget),
+			"make budget at least (retries+1) × timeout plus backoff, or lower timeout")
+	}
+	if p.BackoffBase > p.BackoffCap {
+		warn("policy-backoff-base-over-cap",
+			fmt.Sprintf("backoff base %s is above its cap %s, so every delay is the cap", p.BackoffBase, p.BackoffCap),
+			"set base below cap")
+	}
+	return ps
+}
+
+// policyKeys are the keys x-accord accepts, in the order the reference lists them.
+var policyKeys = []string{"timeout", "budget", "retries", "backoff", "retryOn", "idempotency",
+	"idempotencyTTL", "concurrency", "circuitBreaker", "signature"}
+
+// ParsePolicySpec reads one x-accord value. pointer is where the value sits
+// in its file; pos turns a pointer into a position for problems.
+func ParsePolicySpec(v any, pointer string, pos func(string) Position) (PolicySpec, []Problem) {
+	pp := policyParser{pointer: pointer, pos: pos}
+	var s PolicySpec
+	m, ok := v.(map[string]any)
+	if !ok {
+		pp.errorf(pointer, "policy-not-object", "x-accord must be a mapping of policy settings, not %s", describe(v))
+		return s, pp.problems
+	}
+	for _, k := range sortedKeys(m) {
+		val := m[k]
+		at := pointer + "/" + escapePointerToken(k)
+		switch k {
+		case "timeout":
+			s.Timeout = pp.duration(val, at, k, false)
+		case "budget":
+			s.Budget = pp.duration(val, at, k, false)
+		case "retries":
+			s.Retries = pp.count(val, at, k, 10)
+		case "backoff":
+			bm, ok := val.(map[string]any)
+			if !ok {
+				pp.errorf(at, "policy-bad-value", "backoff must be a mapping like {base: 50ms, cap: 2s}, not %s", describe(val))
+				continue
+			}
+			for _, bk := range sortedKeys(bm) {
+				bat := at + "/" + escapePointerToken(bk)
+				switch bk {
+				case "base":
+					s.BackoffBase = pp.duration(bm[bk], bat, "backoff.base", false)
+				case "cap":
+					s.BackoffCap = pp.duration(bm[bk], bat, "backoff.cap", false)
+				default:
+					pp.unknown(bat, "backoff."+bk, []string{"base", "cap"})
+				}
+			}
+		case "retryOn":
+			s.RetryOn = pp.statuses(val, at)
+		case "idempotency":
+			str, ok := val.(string)
+			mode := IdempotencyMode(str)
+			if !ok || (mode != IdempotencyRequired && mode != IdempotencyOptional && mode != IdempotencyOff) {
+				pp.errorf(at, "policy-bad-value", "idempotency must be required, optional or off, not %s", describe(val))
+				continue
+			}
+			s.Idempotency = &mode
+		case "idempotencyTTL":
+			s.IdempotencyTTL = pp.duration(val, at, k, false)
+		case "concurrency":
+			s.Concurrency = pp.count(val, at, k, 1<<20)
+		case "circuitBreaker":
+			s.Breaker = pp.breaker(val, at)
+		case "signature":
+			str, ok := val.(string)
+			if !ok || str == "" {
+				pp.errorf(at, "policy-bad-value", "signature must name a securityScheme that carries x-accord-signature, not %s", describe(val))
+				continue
+			}
+			s.Signature = &str
+		default:
+			pp.unknown(at, k, policyKeys)
+		}
+	}
+	return s, pp.problems
+}
+
+type policyParser struct {
+	pointer  string
+	pos      func(string) Position
+	problems []Problem
+}
+
+func (pp *policyParser) errorf(at, code, format string, args ...any) {
+	pp.problems = append(pp.problems, Problem{
+		Pos: pp.pos(at), Severity: SeverityError, Code: code,
+		Message: "x-accord: " + fmt.Sprintf(format, args...),
+		Hint:    "see the x-accord reference in README.md",
+	})
+}
+
+func (pp *policyParser) unknown(at, key string, known []string) {
+	hint := "known keys: " + strings.Join(known, ", ")
+	if near := closest(key, known); near != "" {
+		hint = "did you mean " + near + "? " + hint
+	}
+	pp.problems = append(pp.problems, Problem{
+		Pos: pp.pos(at), Severity: SeverityError, Code: "policy-unknown-key",
+		Message: fmt.Sprintf("x-accord: unknown key %q", key), Hint: hint,
+	})
+}
+
+func (pp *policyParser) duration(v any, at, name string, allowZero bool) *time.Duration {
+	str, ok := v.(string)
+	if !ok {
+		pp.errorf(at, "policy-bad-duration", "%s must be a duration such as 300ms, 2s or 24h, not %s", name, describe(v))
+		return nil
+	}
+	d, err := time.ParseDuration(str)
+	if err != nil {
+		pp.errorf(at, "policy-bad-duration", "%s: %q is not a duration (use a number with a unit: 300ms, 2s, 1m, 24h)", name, str)
+		return nil
+	}
+	if d < 0 || (d == 0 && !allowZero) {
+		pp.errorf(at, "policy-bad-duration", "%s must be positive, not %s", name, str)
+		return nil
+	}
+	return &d
+}
+
+func (pp *policyParser) count(v any, at, name string, max int) *int {
+	n, ok := asInt(v)
+	if !ok || n < 0 || n > max {
+		pp.errorf(at, "policy-bad-value", "%s must be a whole number from 0 to %d, not %s", name, max, describe(v))
+		return nil
+	}
+	return &n
+}
+
+func (pp *policyParser) statuses(v any, at string) []int {
+	list, ok := v.([]any)
+	if !ok {
+		pp.errorf(at, "policy-bad-value", "retryOn must be a list of HTTP statuses like [429, 503], not %s", describe(v))
+		return nil
+	}
+	out := make([]int, 0, len(list))
+	for i, item := range list {
+		n, ok := asInt(item)
+		if !ok || n < 100 || n > 599 {
+			pp.errorf(fmt.Sprintf("%s/%d", at, i), "policy-bad-value", "retryOn: %s is not an HTTP status (100-599)", describe(item))
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func (pp *policyParser) breaker(v any, at string) BreakerSpec {
+	var b BreakerSpec
+	m, ok := v.(map[string]any)
+	if !ok {
+		pp.errorf(at, "policy-bad-value", "circuitBreaker must be a mapping like {failures: 5, window: 10s, cooldown: 30s}, not %s", describe(v))
+		return b
+	}
+	for _, k := range sortedKeys(m) {
+		kat := at + "/" + escapePointerToken(k)
+		switch k {
+		case "failures":
+			b.Failures = pp.count(m[k], kat, "circuitBreaker.failures", 1000)
+		case "window":
+			b.Window = pp.duration(m[k], kat, "circuitBreaker.window", false)
+		case "cooldown":
+			b.Cooldown = pp.duration(m[k], kat, "circuitBreaker.cooldown", false)
+		default:
+			pp.unknown(kat, "circuitBreaker."+k, []string{"failures", "window", "cooldown"})
+		}
+	}
+	return b
+}
+
+// asInt accepts the numeric types JSON and YAML decoders produce.
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		if n == float64(int(n)) {
+			return int(n), true
+		}
+	}
+	return 0, false
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprint(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// closest suggests the known word within edit distance 2 of s, if any.
+func closest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
