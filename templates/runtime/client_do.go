@@ -1,0 +1,435 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// rtMaxErrorBody bounds how much of a non-2xx body is kept for the caller
+// and for ResponseError; typed error bodies are small, a runaway one must
+// not exhaust memory.
+const rtMaxErrorBody = 1 << 20
+
+// rtCall is the state of one logical call. It lives on Do's stack.
+type rtCall struct {
+	e           *Engine
+	op          *Operation
+	p           *Policy
+	cs          *CallSettings
+	st          *rtOpState
+	signer      *Signer
+	traceID     string
+	key         []string // Idempotency-Key header value, shared by all attempts
+	webhookID   []string // Standard Webhooks id, shared by all attempts
+	body        []byte   // request body, read once when signing
+	bodyRead    bool
+	safe        bool // the request may be repeated
+	deadline    time.Time
+	hasDeadline bool
+	budgetBound bool // the deadline comes from Budget, not from the caller
+	attempts    int
+	status      int
+}
+
+// Do runs one logical call of op: build is called once per attempt with the
+// attempt's context and must return a fresh request. See DESIGN §5 for the
+// semantics; in short: a 2xx is returned with its body unread and nil error;
+// a final non-2xx is returned together with a *ResponseError, its body
+// buffered so it can still be decoded; no response means a *CallError.
+func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Context) (*http.Request, error), opts ...CallOption) (*http.Response, error) {
+	start := time.Now()
+	p := op.Policy
+	for _, f := range e.s.PolicyOverrides {
+		f(op.ID, &p)
+	}
+	c := rtCall{e: e, op: &op, p: &p}
+	if len(opts) > 0 {
+		c.cs = new(CallSettings)
+		for _, o := range opts {
+			o(c.cs)
+		}
+		if c.cs.Timeout > 0 {
+			p.Timeout = c.cs.Timeout
+		}
+		if c.cs.Budget > 0 {
+			p.Budget = c.cs.Budget
+		}
+		if c.cs.Retries != nil {
+			p.Retries = *c.cs.Retries
+		}
+	}
+	resp, err := c.run(ctx, start, build)
+	if e.s.Hooks.OnCall != nil {
+		e.s.Hooks.OnCall(CallInfo{
+			Operation: op.ID, Method: op.Method, Attempts: c.attempts, StatusCode: c.status,
+			Duration: time.Since(start), Err: err, TraceID: c.traceID,
+		})
+	}
+	return resp, err
+}
+
+func (c *rtCall) fail(err error) error {
+	return &CallError{Operation: c.op.ID, Attempts: c.attempts, TraceID: c.traceID, Err: err}
+}
+
+func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
+	e, p := c.e, c.p
+	if c.traceID = TraceIDFromContext(ctx); !rtValidTraceID(c.traceID) {
+		c.traceID = rtNewTraceID()
+	}
+	if p.Signature != "" {
+		sg, ok := e.s.Signers[p.Signature]
+		if !ok {
+			return nil, c.fail(fmt.Errorf("no signer configured for signature scheme %q", p.Signature))
+		}
+		c.signer = &sg
+	}
+	c.deadline, c.hasDeadline = ctx.Deadline()
+	if p.Budget > 0 {
+		if b := start.Add(p.Budget); !c.hasDeadline || b.Before(c.deadline) {
+			c.deadline, c.hasDeadline, c.budgetBound = b, true, true
+		}
+	}
+	if p.Concurrency > 0 || p.Breaker.Failures > 0 {
+		c.st = e.ops.get(c.op.ID)
+	}
+	if p.Concurrency > 0 {
+		if !c.st.rtAcquire(p.Concurrency) {
+			return nil, c.fail(ErrBusy)
+		}
+		defer c.st.rtRelease(p.Concurrency)
+	}
+	probe, ok := c.allow()
+	if !ok {
+		return nil, c.fail(ErrCircuitOpen)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			c.record(probe, rtOutcomeNeutral)
+			return nil, c.fail(err)
+		}
+		c.attempts++
+		actx, cancel := c.attemptContext(ctx)
+		req, err := c.prepare(actx, build)
+		if err != nil {
+			rtCancel(cancel)
+			c.record(probe, rtOutcomeNeutral)
+			return nil, c.fail(err)
+		}
+		t0 := time.Now()
+		resp, err := e.s.HTTPClient.Do(req)
+		dur := time.Since(t0)
+
+		outcome, reason, finalErr := c.classify(ctx, actx, resp, err)
+		c.record(probe, outcome)
+		c.status = 0
+		if resp != nil {
+			c.status = resp.StatusCode
+		}
+		var delay time.Duration
+		retry := false
+		if reason != "" {
+			retry, delay = c.retryDecision(resp, dur)
+			if !retry && err != nil && c.budgetStop(resp, dur) {
+				finalErr = fmt.Errorf("%w: %w", ErrBudgetExhausted, err)
+			}
+			if retry {
+				if probe, ok = c.allow(); !ok {
+					retry = false
+				}
+			}
+		}
+		if e.s.Hooks.OnAttempt != nil {
+			info := AttemptInfo{Operation: c.op.ID, Method: req.Method, Attempt: c.attempts, StatusCode: c.status, Duration: dur, Err: err}
+			if retry {
+				info.RetryReason = reason
+			}
+			e.s.Hooks.OnAttempt(info)
+		}
+		if !retry {
+			return c.finish(resp, finalErr, cancel)
+		}
+		if resp != nil {
+			rtDrainClose(resp.Body)
+		}
+		rtCancel(cancel)
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				c.record(probe, rtOutcomeNeutral)
+				return nil, c.fail(ctx.Err())
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func rtCancel(cancel context.CancelFunc) {
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (c *rtCall) allow() (probe, ok bool) {
+	if c.st == nil || c.p.Breaker.Failures <= 0 {
+		return false, true
+	}
+	return c.st.breaker.allow(c.p.Breaker, c.e.s.Now())
+}
+
+func (c *rtCall) record(probe bool, o rtOutcome) {
+	if c.st != nil && c.p.Breaker.Failures > 0 {
+		c.st.breaker.record(c.p.Breaker, probe, o, c.e.s.Now())
+	}
+}
+
+// attemptContext bounds one attempt by the per-attempt timeout and the
+// call's total deadline. Without either there is nothing to bound and no
+// context is allocated.
+func (c *rtCall) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	var d time.Time
+	has := false
+	if c.p.Timeout > 0 {
+		d, has = time.Now().Add(c.p.Timeout), true
+	}
+	if c.hasDeadline && (!has || c.deadline.Before(d)) {
+		d, has = c.deadline, true
+	}
+	if !has {
+		return ctx, nil
+	}
+	return context.WithDeadline(ctx, d)
+}
+
+// classify turns one attempt into a breaker outcome, a retry reason ("" =
+// not retryable) and the error to return if this attempt ends the call.
+func (c *rtCall) classify(ctx, actx context.Context, resp *http.Response, err error) (rtOutcome, string, error) {
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			// The caller gave up: that says nothing about the server.
+			return rtOutcomeNeutral, "", err
+		case c.budgetBound && !time.Now().Before(c.deadline):
+			return rtOutcomeFailure, "", fmt.Errorf("%w: %w", ErrBudgetExhausted, err)
+		case actx.Err() != nil:
+			return rtOutcomeFailure, "timeout", err
+		}
+		return rtOutcomeFailure, "transport", err
+	}
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		return rtOutcomeSuccess, "", nil
+	}
+	o := rtOutcomeSuccess // the server answered deliberately: 4xx is the caller's problem
+	if code >= 500 || code == http.StatusTooManyRequests {
+		o = rtOutcomeFailure
+	}
+	if c.p.rtRetryOn(code) && ctx.Err() == nil {
+		return o, "status", nil
+	}
+	return o, "", nil
+}
+
+// retryDecision applies the retry limit, method safety and the budget to a
+// retryable attempt and returns the delay before the next one.
+func (c *rtCall) retryDecision(resp *http.Response, prev time.Duration) (bool, time.Duration) {
+	p := c.p
+	if c.attempts > p.Retries || !c.safe {
+		return false, 0
+	}
+	delay := rtBackoff(c.attempts, p.BackoffBase, p.BackoffCap, c.e.s.Rand())
+	if resp != nil {
+		if ra, ok := rtParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			delay = ra
+			// With no deadline at all, a server asking for a longer pause than
+			// we would ever back off gets its answer handed to the caller
+			// rather than blocking it indefinitely.
+			if !c.hasDeadline && p.BackoffCap > 0 && delay > p.BackoffCap {
+				return false, 0
+			}
+		}
+	}
+	if c.noTimeFor(delay, prev) {
+		return false, 0
+	}
+	return true, delay
+}
+
+// noTimeFor reports that a retry after delay could not finish inside the
+// deadline: it needs min(Timeout, duration of the previous attempt).
+func (c *rtCall) noTimeFor(delay, prev time.Duration) bool {
+	if !c.hasDeadline {
+		return false
+	}
+	required := prev
+	if c.p.Timeout > 0 && c.p.Timeout < required {
+		required = c.p.Timeout
+	}
+	return time.Until(c.deadline)-delay < required
+}
+
+// budgetStop reports whether a retryable transport failure ended the call
+// because of the time left rather than the retry limit.
+func (c *rtCall) budgetStop(resp *http.Response, prev time.Duration) bool {
+	return c.safe && c.attempts <= c.p.Retries && resp == nil && c.noTimeFor(0, prev)
+}
+
+// prepare builds one attempt's request and adds the runtime's headers.
+func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http.Request, error)) (*http.Request, error) {
+	req, err := build(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if req == nil {
+		return nil, errors.New("build request: nil request")
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header)
+	}
+	h := req.Header
+	if c.cs != nil {
+		for k, vv := range c.cs.Header {
+			h[k] = vv
+		}
+	}
+	if c.attempts == 1 {
+		c.pickKey(req)
+	}
+	if c.key != nil {
+		h["Idempotency-Key"] = c.key
+	}
+	h["Traceparent"] = []string{rtTraceparent(c.traceID)}
+	if c.e.s.UserAgent != "" && len(h["User-Agent"]) == 0 {
+		h["User-Agent"] = []string{c.e.s.UserAgent}
+	}
+	for _, ed := range c.e.s.Editors {
+		if err := ed(ctx, req); err != nil {
+			return nil, fmt.Errorf("request editor: %w", err)
+		}
+	}
+	if c.attempts == 1 {
+		c.safe = rtSafeToRetry(req.Method, req.Header)
+	}
+	if c.signer != nil {
+		if err := c.sign(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// pickKey decides the call's idempotency key once: caller's option, then a
+// key the request already carries, then a generated one when the policy
+// asks for it.
+func (c *rtCall) pickKey(req *http.Request) {
+	key := ""
+	if c.cs != nil {
+		key = c.cs.IdempotencyKey
+	}
+	if key == "" {
+		key = req.Header.Get("Idempotency-Key")
+	}
+	if key == "" {
+		mode := c.p.Idempotency
+		unsafe := req.Method == http.MethodPost || req.Method == http.MethodPatch
+		if mode == IdempotencyRequired || (unsafe && mode != IdempotencyOff) {
+			key = c.e.s.NewKey()
+		}
+	}
+	if key != "" {
+		c.key = []string{key}
+	}
+}
+
+// sign reads the body once and re-supplies it to every attempt, with a
+// fresh timestamp and signature each time so a retry is never stale.
+func (c *rtCall) sign(ctx context.Context, req *http.Request) error {
+	if !c.bodyRead {
+		if req.Body != nil && req.Body != http.NoBody {
+			b, err := io.ReadAll(req.Body)
+			_ = req.Body.Close()
+			if err != nil {
+				return fmt.Errorf("read request body for signing: %w", err)
+			}
+			c.body = b
+		}
+		c.bodyRead = true
+	} else if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	body := c.body
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		req.Body = http.NoBody
+	}
+	if c.signer.Scheme.rtResolved().Format == FormatStandardWebhooks {
+		if c.webhookID == nil {
+			id := req.Header.Get(rtWebhookIDHeader)
+			if id == "" {
+				id = "msg_" + rtNewUUID()
+			}
+			c.webhookID = []string{id}
+		}
+		req.Header[rtWebhookIDHeader] = c.webhookID
+	}
+	if err := c.signer.Sign(ctx, req.Header, body); err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	return nil
+}
+
+// finish turns the last attempt into Do's result.
+func (c *rtCall) finish(resp *http.Response, err error, cancel context.CancelFunc) (*http.Response, error) {
+	if resp == nil {
+		rtCancel(cancel)
+		if err == nil {
+			err = errors.New("no response")
+		}
+		return nil, c.fail(err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if cancel != nil {
+			// The attempt's context must outlive Do: the caller still reads
+			// the body under it. Closing the body releases it.
+			resp.Body = &rtCancelBody{ReadCloser: resp.Body, cancel: cancel}
+		}
+		return resp, nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, rtMaxErrorBody))
+	rtDrainClose(resp.Body)
+	rtCancel(cancel)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	traceID := resp.Header.Get("Trace-Id")
+	if traceID == "" {
+		traceID = c.traceID
+	}
+	return resp, &ResponseError{
+		Operation:  c.op.ID,
+		StatusCode: resp.StatusCode,
+		Problem:    rtParseProblem(resp.Header.Get("Content-Type"), body),
+		TraceID:    traceID,
+		Attempts:   c.attempts,
+		Header:     resp.Header,
+		Body:       body,
+	}
+}
+
+type rtCancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *rtCancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}

@@ -1,0 +1,53 @@
+package runtime
+
+import "time"
+
+// IdempotencyMode says whether an operation uses Idempotency-Key.
+type IdempotencyMode string
+
+const (
+	IdempotencyOff      IdempotencyMode = "off"
+	IdempotencyOptional IdempotencyMode = "optional"
+	IdempotencyRequired IdempotencyMode = "required"
+)
+
+// BreakerPolicy configures the per-operation circuit breaker.
+// Failures == 0 disables it.
+type BreakerPolicy struct {
+	Failures int           // consecutive failures that open the breaker
+	Window   time.Duration // those failures must all fall within Window; 0 = no limit
+	Cooldown time.Duration // how long the breaker stays open before one probe
+}
+
+// Policy is one operation's resolved resilience policy (the generator fills
+// it from the contract's x-accord).
+type Policy struct {
+	Timeout        time.Duration // per attempt; 0 = none
+	Budget         time.Duration // all attempts of one call; never past the caller's ctx deadline; 0 = none
+	Retries        int           // max retries, not attempts; 0 disables
+	BackoffBase    time.Duration
+	BackoffCap     time.Duration
+	RetryOn        []int // statuses; connection errors and attempt timeouts are always retryable
+	Idempotency    IdempotencyMode
+	IdempotencyTTL time.Duration
+	Concurrency    int // 0 = unlimited
+	Breaker        BreakerPolicy
+	Signature      string // name of a SignatureScheme, "" = unsigned
+}
+
+// Operation describes one API operation to the runtime.
+type Operation struct {
+	ID      string
+	Method  string
+	Pattern string // path template, e.g. "/v1/payments/{id}"
+	Policy  Policy
+}
+
+func (p *Policy) rtRetryOn(status int) bool {
+	for _, s := range p.RetryOn {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}

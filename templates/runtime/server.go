@@ -1,0 +1,228 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// ServerSettings is shared by the chains of one server.
+type ServerSettings struct {
+	Logger      *slog.Logger        // default slog.Default()
+	Idempotency IdempotencyStore    // default: an in-memory store per chain
+	Verifiers   map[string]Verifier // by SignatureScheme name (Policy.Signature)
+	Hooks       ServerHooks
+	Now         func() time.Time // idempotency expiry clock
+}
+
+// ServerHooks observe served requests for RED metrics. They run
+// synchronously after the response and must be fast.
+type ServerHooks struct {
+	OnRequest func(ServerRequestInfo)
+}
+
+// ServerRequestInfo describes one served request.
+type ServerRequestInfo struct {
+	Operation  string
+	Method     string
+	Route      string
+	StatusCode int
+	Duration   time.Duration
+	Bytes      int64
+	TraceID    string
+	Replayed   bool // answered from the idempotency store
+	Panicked   bool
+}
+
+// rtServerRequest is the per-request state shared by the chain's steps. It
+// is stored in the request context under rtTraceKey, so the trace id, the
+// idempotency key and the replay flag cost one allocation together.
+type rtServerRequest struct {
+	rec      rtRecorder
+	traceID  string
+	idemKey  string
+	replayed atomic.Bool // set from the handler goroutine when a timeout is active
+	body     []byte      // request body, once a step had to read it
+	bodyRead bool
+}
+
+func rtRequestState(r *http.Request) *rtServerRequest {
+	st, _ := r.Context().Value(rtTraceKey{}).(*rtServerRequest)
+	return st
+}
+
+// rtPanic carries a panic and its original stack across the timeout step's
+// goroutine boundary.
+type rtPanic struct {
+	value any
+	stack []byte
+}
+
+// rtChain does recover, trace id and access log in one frame: the recovery
+// needs the trace id and the recorder, and the access line must be written
+// even for a panicking request.
+type rtChain struct {
+	op    Operation
+	log   *slog.Logger
+	hooks ServerHooks
+	inner http.Handler
+}
+
+// Chain wraps one operation's handler in DESIGN §5 order:
+// recover → trace id → access log → concurrency limit → timeout →
+// signature → idempotency → h.
+func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
+	if s == nil {
+		s = &ServerSettings{}
+	}
+	log := s.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	p := op.Policy
+	next := h
+	if p.Idempotency != IdempotencyOff {
+		store := s.Idempotency
+		if store == nil {
+			store = NewMemoryIdempotencyStore(0)
+		}
+		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout, now: now, log: log}
+	}
+	if p.Signature != "" {
+		v, ok := s.Verifiers[p.Signature]
+		if !ok {
+			// Fail closed: an unsigned request must never reach a handler
+			// whose contract requires a signature.
+			log.Error("signature verifier not configured; requests will be refused", "op", op.ID, "scheme", p.Signature)
+		}
+		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
+	}
+	if p.Timeout > 0 {
+		next = &rtTimeoutStep{next: next, d: p.Timeout, log: log, op: op.ID}
+	}
+	if p.Concurrency > 0 {
+		next = &rtLimitStep{next: next, limit: int64(p.Concurrency)}
+	}
+	return &rtChain{op: op, log: log, hooks: s.Hooks, inner: next}
+}
+
+func (c *rtChain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	st := &rtServerRequest{rec: rtRecorder{w: w}}
+	if st.traceID = rtParseTraceparent(r.Header.Get("Traceparent")); st.traceID == "" {
+		st.traceID = rtNewTraceID()
+	}
+	r = r.WithContext(context.WithValue(r.Context(), rtTraceKey{}, st))
+	w.Header()["Trace-Id"] = []string{st.traceID}
+	defer c.finish(st, r, start)
+	c.inner.ServeHTTP(&st.rec, r)
+}
+
+// finish is deferred: it recovers a panic into a 500 problem, then writes
+// the access line and calls the hook.
+func (c *rtChain) finish(st *rtServerRequest, r *http.Request, start time.Time) {
+	p := recover()
+	panicked := p != nil
+	if panicked {
+		val, stack := p, []byte(nil)
+		if rp, ok := p.(*rtPanic); ok {
+			val, stack = rp.value, rp.stack
+			p = val
+		} else {
+			stack = debug.Stack()
+		}
+		if val != http.ErrAbortHandler {
+			c.log.LogAttrs(r.Context(), slog.LevelError, "handler panic",
+				slog.String("op", c.op.ID), slog.String("trace_id", st.traceID),
+				slog.String("panic", fmt.Sprint(val)), slog.String("stack", string(stack)))
+			if !st.rec.wrote {
+				WriteProblem(&st.rec, r, ProblemDetails{Status: http.StatusInternalServerError, Detail: "the server failed to handle the request"})
+			}
+		}
+	}
+	status := st.rec.status
+	if !st.rec.wrote {
+		status = http.StatusOK // what net/http sends for a handler that wrote nothing
+	}
+	d := time.Since(start)
+	if c.log.Enabled(r.Context(), slog.LevelInfo) {
+		c.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("op", c.op.ID), slog.String("method", r.Method), slog.String("route", c.op.Pattern),
+			slog.Int("status", status), slog.Duration("duration", d), slog.Int64("bytes", st.rec.bytes),
+			slog.String("trace_id", st.traceID), slog.Bool("replayed", st.replayed.Load()))
+	}
+	if c.hooks.OnRequest != nil {
+		c.hooks.OnRequest(ServerRequestInfo{
+			Operation: c.op.ID, Method: r.Method, Route: c.op.Pattern, StatusCode: status, Duration: d,
+			Bytes: st.rec.bytes, TraceID: st.traceID, Replayed: st.replayed.Load(), Panicked: panicked,
+		})
+	}
+	if p == http.ErrAbortHandler {
+		panic(p) // net/http's way to abort the connection; let it do so
+	}
+}
+
+// rtRecorder notes status and size for the access log.
+type rtRecorder struct {
+	w      http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *rtRecorder) Header() http.Header { return r.w.Header() }
+
+func (r *rtRecorder) WriteHeader(code int) {
+	if !r.wrote && code >= 200 {
+		r.status, r.wrote = code, true
+	}
+	r.w.WriteHeader(code)
+}
+
+func (r *rtRecorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.status, r.wrote = http.StatusOK, true
+	}
+	n, err := r.w.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *rtRecorder) Flush() {
+	if f, ok := r.w.(http.Flusher); ok {
+		if !r.wrote {
+			r.status, r.wrote = http.StatusOK, true
+		}
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *rtRecorder) Unwrap() http.ResponseWriter { return r.w }
+
+// rtLimitStep is a non-blocking semaphore: a saturated operation answers
+// 429 at once instead of queueing requests that would time out anyway.
+type rtLimitStep struct {
+	next  http.Handler
+	limit int64
+	n     atomic.Int64
+}
+
+func (s *rtLimitStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.n.Add(1) > s.limit {
+		s.n.Add(-1)
+		w.Header().Set("Retry-After", "1")
+		WriteProblem(w, r, ProblemDetails{Status: http.StatusTooManyRequests, Detail: "too many requests in flight for this operation"})
+		return
+	}
+	defer s.n.Add(-1)
+	s.next.ServeHTTP(w, r)
+}
