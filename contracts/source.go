@@ -128,6 +128,9 @@ func fileError(name string, err error) *Error {
 	case errors.Is(err, errIsDir):
 		return fail(ClassRead, Position{File: name}, "is-directory", "is a directory, not a contract file",
 			"name the contract file inside it", err)
+	case errors.Is(err, errNotRegular):
+		return fail(ClassRead, Position{File: name}, "not-regular-file", "not a regular file",
+			"pass a contract file; to read a stream use - and pipe it to standard input", err)
 	case errors.Is(err, fs.ErrPermission):
 		return fail(ClassRead, Position{File: name}, "permission-denied", "permission denied",
 			"make the file readable by this user", err)
@@ -135,7 +138,10 @@ func fileError(name string, err error) *Error {
 	return fail(ClassRead, Position{File: name}, "read-failed", "cannot read: "+err.Error(), "", err)
 }
 
-var errIsDir = errors.New("is a directory")
+var (
+	errIsDir      = errors.New("is a directory")
+	errNotRegular = errors.New("not a regular file")
+)
 
 func readFile(name string) ([]byte, error) {
 	f, err := os.Open(name)
@@ -143,8 +149,17 @@ func readFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
 		return nil, errIsDir
+	}
+	// Devices and pipes could stream forever; contracts are regular files
+	// (stdin, the one stream accepted, is read through "-").
+	if !st.Mode().IsRegular() {
+		return nil, errNotRegular
 	}
 	return readBounded(f)
 }

@@ -69,7 +69,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newValidateCmd(e))
+	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e))
 	return root
 }
 
