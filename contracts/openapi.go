@@ -25,38 +25,44 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 		mu    sync.Mutex
 		files []*sourceFile
 	)
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = true
-	// A custom reader owns the access policy (kin-openapi then skips its own
-	// IsExternalRefsAllowed check): files come from where the root came from,
-	// the network only when the caller asked for it.
-	loader.ReadFromURIFunc = func(l *openapi3.Loader, loc *url.URL) ([]byte, error) {
-		if loc.Scheme == "http" || loc.Scheme == "https" {
-			if !opts.AllowRemoteRefs {
-				return nil, fmt.Errorf("%w: %s", errRemoteRef, loc.String())
+	newLoader := func() *openapi3.Loader {
+		loader := openapi3.NewLoader()
+		loader.Context = ctx
+		loader.IsExternalRefsAllowed = true
+		// A custom reader owns the access policy (kin-openapi then skips its
+		// own IsExternalRefsAllowed check): files come from where the root
+		// came from, the network only when the caller asked for it.
+		loader.ReadFromURIFunc = func(l *openapi3.Loader, loc *url.URL) ([]byte, error) {
+			if loc.Scheme == "http" || loc.Scheme == "https" {
+				if !opts.AllowRemoteRefs {
+					return nil, fmt.Errorf("%w: %s", errRemoteRef, loc.String())
+				}
+				return openapi3.DefaultReadFromURI(l, loc)
 			}
-			return openapi3.DefaultReadFromURI(l, loc)
+			if loc.Scheme != "" && loc.Scheme != "file" {
+				return nil, fmt.Errorf("unsupported $ref scheme %q in %s", loc.Scheme, loc.String())
+			}
+			key := loc.Path
+			if key == src.key {
+				return src.data, nil
+			}
+			data, err := org.readRef(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			files = append(files, &sourceFile{name: org.displayName(key), key: key, data: data})
+			mu.Unlock()
+			return data, nil
 		}
-		if loc.Scheme != "" && loc.Scheme != "file" {
-			return nil, fmt.Errorf("unsupported $ref scheme %q in %s", loc.Scheme, loc.String())
-		}
-		key := loc.Path
-		if key == src.key {
-			return src.data, nil
-		}
-		data, err := org.readRef(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		files = append(files, &sourceFile{name: org.displayName(key), key: key, data: data})
-		mu.Unlock()
-		return data, nil
+		return loader
 	}
-	doc, err := loader.LoadFromDataWithPath(src.data, &url.URL{Path: src.key})
+	doc, err := newLoader().LoadFromDataWithPath(src.data, &url.URL{Path: src.key})
 	if err != nil {
 		return nil, nil, openAPILoadError(src, files, err)
+	}
+	if ps := openAPIRefCycles(src, doc); len(ps) > 0 {
+		return nil, nil, &Error{Class: ClassInvalid, Problems: ps}
 	}
 	return doc, files, nil
 }
@@ -88,6 +94,11 @@ func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 		return fail(ClassInvalid, refPos(src, files, ref), "dangling-ref",
 			"$ref "+quoteIf(ref)+" points at a file that does not exist",
 			"fix the path (it is relative to the file that holds the $ref) or add the missing file", err)
+	case strings.Contains(msg, "expecting ref to schema object"):
+		ref := firstQuoted(msg)
+		return fail(ClassInvalid, refPos(src, files, ref), "bad-ref-target",
+			"$ref "+quoteIf(ref)+" points at something that is not a schema object",
+			"point the $ref at a schema (an object with type, properties, allOf, ...), not at a wrapper around one", err)
 	case strings.Contains(msg, "resolve") || strings.Contains(msg, "reference") || strings.Contains(msg, "ref "):
 		ref := firstQuoted(msg)
 		return fail(ClassInvalid, refPos(src, files, ref), "dangling-ref",

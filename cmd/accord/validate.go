@@ -158,6 +158,8 @@ func writeValidateText(e *env, reports []fileReport) error {
 			}
 		}
 		switch {
+		case r.class == contracts.ClassInvalid:
+			fmt.Fprintf(e.stdout, "%s: %s%s\n", r.File, p.red("invalid"), plural(errs, "error"))
 		case r.class != 0:
 			fmt.Fprintf(e.stdout, "%s: %s\n", r.File, p.red("could not be loaded"))
 		case r.Valid:
