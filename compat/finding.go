@@ -87,6 +87,13 @@ type Finding struct {
 	Accepted string `json:"accepted,omitempty"`
 	// OriginalSeverity is the rule's severity before any downgrade.
 	OriginalSeverity Severity `json:"originalSeverity,omitempty"`
+	// ExpiredAcceptance is set when an accepted-breaks entry matched this
+	// finding but has expired: the finding counts again, and reports say so.
+	ExpiredAcceptance *Acceptance `json:"expiredAcceptance,omitempty"`
+	// HeadPos is, for a base-side finding, the nearest place in head where
+	// the element used to be (its closest surviving ancestor), so annotations
+	// can point at the file under review. Nil when head has no such place.
+	HeadPos *contracts.Position `json:"headPosition,omitempty"`
 }
 
 // Result is the outcome of a comparison.
@@ -95,6 +102,10 @@ type Result struct {
 	Head     DocInfo        `json:"head"`
 	Kind     contracts.Kind `json:"kind"`
 	Findings []Finding      `json:"findings"`
+	// Notes are things the policy pass could not do and wants said, e.g.
+	// "--allow-major: info.version 2023-08-16 is not semver, so it has no
+	// major version".
+	Notes []string `json:"notes,omitempty"`
 }
 
 // DocInfo identifies one side of the comparison.
