@@ -161,8 +161,18 @@ func detect(src *sourceFile) (Kind, string, error) {
 		case "asyncapi":
 			h.AsyncAPI = string(m[2])
 		}
-	} else if err := yaml.Unmarshal(src.data, &h); err != nil {
-		return "", "", yamlSyntaxError(src, err)
+	} else {
+		var node yaml.Node
+		if err := yaml.Unmarshal(src.data, &node); err != nil {
+			return "", "", yamlSyntaxError(src, err)
+		}
+		if len(node.Content) == 0 {
+			return "", "", fail(ClassSyntax, Position{File: src.name}, "empty-file", "the file holds no YAML content, only comments or blank lines",
+				"a contract starts with `openapi: 3.1.0` or `asyncapi: 3.0.0`", nil)
+		}
+		if err := node.Decode(&h); err != nil {
+			return "", "", yamlSyntaxError(src, err)
+		}
 	}
 	switch {
 	case h.Swagger != nil:
@@ -219,7 +229,7 @@ func jsonSyntaxError(src *sourceFile, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		pos = newLocator(src.name, src.data).offsetPosAt(int(se.Offset))
+		pos = newLocator(src.name, src.data).offsetPosAt(max(0, int(se.Offset)-1))
 	case errors.As(err, &te):
 		return fail(ClassUnsupported, newLocator(src.name, src.data).offsetPosAt(int(te.Offset)), "not-a-contract",
 			"not an OpenAPI or AsyncAPI document: the top level must be an object",
@@ -234,20 +244,59 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 func yamlSyntaxError(src *sourceFile, err error) error {
 	pos := Position{File: src.name}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		var line int
-		fmt.Sscan(m[1], &line)
-		pos.Line = line
-		msg = strings.TrimPrefix(strings.Replace(msg, m[0]+": ", "", 1), "unmarshal errors:\n  ")
-	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		return fail(ClassUnsupported, pos, "not-a-contract",
 			"not an OpenAPI or AsyncAPI document: the top level must be a mapping",
 			"start the file with `openapi: 3.1.0` or `asyncapi: 3.0.0`", err)
 	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		msg = strings.Replace(msg, m[0]+": ", "", 1)
+	}
+	pos.Line = firstBadYAMLLine(src.data)
 	return fail(ClassSyntax, pos, "yaml-syntax", "invalid YAML: "+msg,
 		"fix the indentation or quoting at this line (tabs are not allowed for indentation)", err)
+}
+
+// maxBisectBytes bounds the extra parsing spent to locate a YAML error.
+const maxBisectBytes = 4 << 20
+
+// firstBadYAMLLine finds the line where a YAML syntax error is. yaml.v3's
+// messages name the line where the enclosing block starts (and count it
+// from zero), which for a mis-indented key is often many lines above the
+// mistake. The shortest prefix of lines that fails to parse ends at the
+// mistake, and prefixes of a document fail monotonically often enough for a
+// bisection to find it.
+func firstBadYAMLLine(data []byte) int {
+	var lines []int // end offset of each line
+	for i, b := range data {
+		if b == '\n' {
+			lines = append(lines, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		lines = append(lines, len(data))
+	}
+	if len(lines) == 0 || len(data) > maxBisectBytes {
+		return 0
+	}
+	bad := func(n int) bool {
+		var node yaml.Node
+		return yaml.Unmarshal(data[:lines[n-1]], &node) != nil
+	}
+	lo, hi := 1, len(lines)
+	if !bad(hi) {
+		return 0
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if bad(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // offsetPosAt is offsetPos for a locator that has not been built yet.

@@ -67,6 +67,25 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 	return doc, files, nil
 }
 
+var missingKey = regexp.MustCompile(`map key "([^"]+)" not found`)
+
+// refRE finds $ref values in JSON or YAML text.
+var refRE = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?([^"'\s,}]+)`)
+
+// refEnding finds the first $ref whose last token is key, for kin-openapi
+// errors that only name the missing key.
+func refEnding(src *sourceFile, files []*sourceFile, key string) (string, Position) {
+	for _, f := range append([]*sourceFile{src}, files...) {
+		for _, m := range refRE.FindAllSubmatchIndex(f.data, -1) {
+			ref := string(f.data[m[2]:m[3]])
+			if strings.HasSuffix(ref, "/"+escapePointerToken(key)) {
+				return ref, newLocator(f.name, f.data).offsetPosAt(m[2])
+			}
+		}
+	}
+	return "", Position{File: src.name}
+}
+
 var quotedRef = regexp.MustCompile(`"([^"]*#[^"]*|[^"]+\.(?:ya?ml|json))"`)
 
 // openAPILoadError turns a kin-openapi load failure into a positioned Error.
@@ -85,7 +104,7 @@ func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 		}
 		return shapeError(src, msg, err)
 	case errors.Is(err, errRemoteRef):
-		ref := firstQuoted(msg)
+		ref := strings.TrimSpace(msg[strings.LastIndex(msg, errRemoteRef.Error()+":")+len(errRemoteRef.Error())+1:])
 		return fail(ClassInvalid, refPos(src, files, ref), "remote-ref",
 			"remote $ref "+quoteIf(ref)+" refused",
 			"vendor the referenced document next to the contract and use a relative $ref, or pass --allow-remote-refs", err)
@@ -94,6 +113,12 @@ func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 		return fail(ClassInvalid, refPos(src, files, ref), "dangling-ref",
 			"$ref "+quoteIf(ref)+" points at a file that does not exist",
 			"fix the path (it is relative to the file that holds the $ref) or add the missing file", err)
+	case missingKey.MatchString(msg):
+		key := missingKey.FindStringSubmatch(msg)[1]
+		ref, pos := refEnding(src, files, key)
+		return fail(ClassInvalid, pos, "dangling-ref",
+			"$ref "+quoteIf(ref)+" points at nothing: there is no "+quoteIf(key),
+			"point the $ref at an existing component, e.g. #/components/schemas/Name", err)
 	case strings.Contains(msg, "expecting ref to schema object"):
 		ref := firstQuoted(msg)
 		return fail(ClassInvalid, refPos(src, files, ref), "bad-ref-target",

@@ -133,6 +133,9 @@ func explainValidation(err error) (pointer, msg string) {
 		switch w := e.(type) {
 		case *openapi3.SectionValidationError:
 			pointer += Pointer(w.Section)
+			if w.Section != "paths" && w.Section != "components" {
+				where = append(where, w.Section)
+			}
 		case *openapi3.PathValidationError:
 			pointer += Pointer(w.Path)
 			where = append(where, "path "+w.Path)
@@ -149,6 +152,10 @@ func explainValidation(err error) (pointer, msg string) {
 			where = append(where, "parameter "+w.ParameterName)
 		}
 		msg = e.Error()
+	}
+	// Some checks report the operation only in their text.
+	if m := opInMessage.FindStringSubmatch(msg); m != nil && pointer == "/paths" {
+		pointer = Pointer("paths", m[2], strings.ToLower(m[1]))
 	}
 	if len(where) > 0 {
 		msg = strings.Join(where, ", ") + ": " + msg
@@ -169,6 +176,8 @@ func componentSection(s string) string {
 	}
 	return s
 }
+
+var opInMessage = regexp.MustCompile(`operation (GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) (/\S*)`)
 
 var missingField = regexp.MustCompile(`value of (\w+) must be|(\w+) must be (?:a |an )?non-empty|must have (\w+)`)
 
