@@ -18,8 +18,8 @@ const rtMaxErrorBody = 1 << 20
 // rtCall is the state of one logical call. It lives on Do's stack.
 type rtCall struct {
 	e           *Engine
-	op          *Operation
-	p           *Policy
+	id, method  string
+	p           Policy
 	cs          *CallSettings
 	st          *rtOpState
 	signer      *Signer
@@ -43,25 +43,32 @@ type rtCall struct {
 // buffered so it can still be decoded; no response means a *CallError.
 func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Context) (*http.Request, error), opts ...CallOption) (*http.Response, error) {
 	start := time.Now()
-	p := op.Policy
-	for _, f := range e.s.PolicyOverrides {
-		f(op.ID, &p)
+	// Overrides and options receive pointers; working on heap copies only
+	// when they exist keeps the common call free of those allocations.
+	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy}
+	if len(e.s.PolicyOverrides) > 0 {
+		pp := new(Policy)
+		*pp = c.p
+		for _, f := range e.s.PolicyOverrides {
+			f(op.ID, pp)
+		}
+		c.p = *pp
 	}
-	c := rtCall{e: e, op: &op, p: &p}
 	if len(opts) > 0 {
-		c.cs = new(CallSettings)
+		cs := new(CallSettings)
 		for _, o := range opts {
-			o(c.cs)
+			o(cs)
 		}
-		if c.cs.Timeout > 0 {
-			p.Timeout = c.cs.Timeout
+		if cs.Timeout > 0 {
+			c.p.Timeout = cs.Timeout
 		}
-		if c.cs.Budget > 0 {
-			p.Budget = c.cs.Budget
+		if cs.Budget > 0 {
+			c.p.Budget = cs.Budget
 		}
-		if c.cs.Retries != nil {
-			p.Retries = *c.cs.Retries
+		if cs.Retries != nil {
+			c.p.Retries = *cs.Retries
 		}
+		c.cs = cs
 	}
 	resp, err := c.run(ctx, start, build)
 	if e.s.Hooks.OnCall != nil {
@@ -74,13 +81,14 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 }
 
 func (c *rtCall) fail(err error) error {
-	return &CallError{Operation: c.op.ID, Attempts: c.attempts, TraceID: c.traceID, Err: err}
+	return &CallError{Operation: c.id, Attempts: c.attempts, TraceID: c.traceID, Err: err}
 }
 
 func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
-	e, p := c.e, c.p
-	if c.traceID = TraceIDFromContext(ctx); !rtValidTraceID(c.traceID) {
-		c.traceID = rtNewTraceID()
+	e, p := c.e, &c.p
+	c.traceID = TraceIDFromContext(ctx)
+	if !rtValidTraceID(c.traceID) {
+		c.traceID = "" // prepare starts a new trace in the first traceparent
 	}
 	if p.Signature != "" {
 		sg, ok := e.s.Signers[p.Signature]
@@ -96,7 +104,7 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 		}
 	}
 	if p.Concurrency > 0 || p.Breaker.Failures > 0 {
-		c.st = e.ops.get(c.op.ID)
+		c.st = e.ops.get(c.id)
 	}
 	if p.Concurrency > 0 {
 		if !c.st.rtAcquire(p.Concurrency) {
@@ -145,7 +153,7 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 			}
 		}
 		if e.s.Hooks.OnAttempt != nil {
-			info := AttemptInfo{Operation: c.op.ID, Method: req.Method, Attempt: c.attempts, StatusCode: c.status, Duration: dur, Err: err}
+			info := AttemptInfo{Operation: c.id, Method: req.Method, Attempt: c.attempts, StatusCode: c.status, Duration: dur, Err: err}
 			if retry {
 				info.RetryReason = reason
 			}
@@ -240,7 +248,7 @@ func (c *rtCall) classify(ctx, actx context.Context, resp *http.Response, err er
 // retryDecision applies the retry limit, method safety and the budget to a
 // retryable attempt and returns the delay before the next one.
 func (c *rtCall) retryDecision(resp *http.Response, prev time.Duration) (bool, time.Duration) {
-	p := c.p
+	p := &c.p
 	if c.attempts > p.Retries || !c.safe {
 		return false, 0
 	}
@@ -305,7 +313,11 @@ func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http
 	if c.key != nil {
 		h["Idempotency-Key"] = c.key
 	}
-	h["Traceparent"] = []string{rtTraceparent(c.traceID)}
+	tp := rtTraceparent(c.traceID)
+	if c.traceID == "" {
+		c.traceID = tp[3:35]
+	}
+	h["Traceparent"] = []string{tp}
 	if c.e.s.UserAgent != "" && len(h["User-Agent"]) == 0 {
 		h["User-Agent"] = []string{c.e.s.UserAgent}
 	}
@@ -413,7 +425,7 @@ func (c *rtCall) finish(resp *http.Response, err error, cancel context.CancelFun
 		traceID = c.traceID
 	}
 	return resp, &ResponseError{
-		Operation:  c.op.ID,
+		Operation:  c.id,
 		StatusCode: resp.StatusCode,
 		Problem:    rtParseProblem(resp.Header.Get("Content-Type"), body),
 		TraceID:    traceID,

@@ -26,7 +26,7 @@ type Verifier struct {
 	Scheme  SignatureScheme
 	Secrets SecretProvider
 	Replay  ReplayCache
-	Now     func() time.Time
+	Now     func() time.Time // freshness clock; replay entries expire by the cache's own (wall) clock
 }
 
 // Verify checks h and body. Errors wrap ErrSignatureMissing,

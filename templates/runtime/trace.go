@@ -117,11 +117,16 @@ func rtNewTraceID() string {
 	return string(b[:])
 }
 
-// rtTraceparent builds "00-<trace>-<new span>-01" in one allocation.
+// rtTraceparent builds "00-<trace>-<new span>-01" in one allocation; an
+// empty traceID starts a new trace (callers slice the id back out of it).
 func rtTraceparent(traceID string) string {
 	var b [55]byte
 	copy(b[:], "00-")
-	copy(b[3:35], traceID)
+	if traceID == "" {
+		rtRandomHex(b[3:35])
+	} else {
+		copy(b[3:35], traceID)
+	}
 	b[35] = '-'
 	rtRandomHex(b[36:52])
 	copy(b[52:], "-01")

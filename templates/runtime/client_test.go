@@ -1,0 +1,525 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func newLoopback(t testing.TB, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func getReq(url string) func(context.Context) (*http.Request, error) {
+	return func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	}
+}
+
+func postReq(url, body string) func(context.Context) (*http.Request, error) {
+	return func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	}
+}
+
+func noJitter() float64 { return 1 }
+
+func TestEngineRetryAfterThenSuccess(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		switch hits.Add(1) {
+		case 1:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(503)
+			_, _ = io.WriteString(w, strings.Repeat("x", 1000))
+		case 2:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(503)
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	})
+	var reasons []string
+	e := NewEngine(WithHooks(Hooks{OnAttempt: func(a AttemptInfo) { reasons = append(reasons, a.RetryReason) }}))
+	op := Operation{ID: "getThing", Method: "GET", Policy: Policy{
+		Timeout: time.Second, Budget: 5 * time.Second, Retries: 3, BackoffBase: time.Hour, RetryOn: []int{503},
+	}}
+	start := time.Now()
+	resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "ok" || hits.Load() != 3 {
+		t.Fatalf("body %q hits %d", b, hits.Load())
+	}
+	// Retry-After replaced the (hour-long) backoff: 1s then 0s.
+	if elapsed < time.Second || elapsed > 3*time.Second {
+		t.Fatalf("elapsed %v, want about 1s", elapsed)
+	}
+	if strings.Join(reasons, ",") != "status,status," {
+		t.Fatalf("reasons %q", reasons)
+	}
+}
+
+func TestEngineRetryAfterBeyondBudgetReturnsResponse(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(503)
+		_, _ = io.WriteString(w, `{"title":"Maintenance","detail":"back soon"}`)
+	})
+	e := NewEngine()
+	op := Operation{ID: "getThing", Method: "GET", Policy: Policy{Budget: time.Second, Retries: 3, RetryOn: []int{503}}}
+	start := time.Now()
+	resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("waited %v for a Retry-After that cannot fit", time.Since(start))
+	}
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 503 || re.Attempts != 1 || hits.Load() != 1 {
+		t.Fatalf("err %v hits %d", err, hits.Load())
+	}
+	if re.Problem == nil || re.Problem.Detail != "back soon" {
+		t.Fatalf("problem %+v", re.Problem)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), "back soon") || resp.Header.Get("Retry-After") != "10" {
+		t.Fatalf("response body not re-readable: %q", b)
+	}
+}
+
+func TestEnginePostWithoutKeyNeverRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("Idempotency-Key") != "" {
+			t.Errorf("unexpected key %q", r.Header.Get("Idempotency-Key"))
+		}
+		w.WriteHeader(503)
+	})
+	e := NewEngine()
+	op := Operation{ID: "createThing", Method: "POST", Policy: Policy{Retries: 3, RetryOn: []int{503}, Idempotency: IdempotencyOff}}
+	_, err := e.Do(context.Background(), op, postReq(srv.URL, `{"a":1}`))
+	var re *ResponseError
+	if !errors.As(err, &re) || re.Attempts != 1 || hits.Load() != 1 {
+		t.Fatalf("err %v hits %d", err, hits.Load())
+	}
+	// Transport errors too: a POST that may have reached the server is not repeated.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = e.Do(context.Background(), op, postReq("http://"+addr, "x"))
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Attempts != 1 {
+		t.Fatalf("transport error: %v", err)
+	}
+}
+
+func TestEnginePostWithKeyRetriedWithSameKey(t *testing.T) {
+	var mu sync.Mutex
+	var keys, bodies []string
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		bodies = append(bodies, string(b))
+		n := len(keys)
+		mu.Unlock()
+		if n < 3 {
+			w.WriteHeader(502)
+			return
+		}
+		w.WriteHeader(201)
+	})
+	e := NewEngine(func(s *ClientSettings) { s.Rand = noJitter })
+	op := Operation{ID: "createThing", Method: "POST", Policy: Policy{Retries: 2, RetryOn: []int{502}, BackoffBase: time.Millisecond, Idempotency: IdempotencyOptional}}
+	resp, err := e.Do(context.Background(), op, postReq(srv.URL, `{"a":1}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("err %v", err)
+	}
+	resp.Body.Close()
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	if len(keys) != 3 || keys[0] != keys[1] || keys[1] != keys[2] || !uuid.MatchString(keys[0]) {
+		t.Fatalf("keys %q", keys)
+	}
+	for _, b := range bodies {
+		if b != `{"a":1}` {
+			t.Fatalf("bodies %q", bodies)
+		}
+	}
+	// A caller-supplied key wins, a generator option is used otherwise.
+	keys = nil
+	e2 := NewEngine(WithKeyGenerator(func() string { return "gen-key" }))
+	resp, _ = e2.Do(context.Background(), op, postReq(srv.URL, "x"), WithIdempotencyKey("caller-key"), WithRetries(0))
+	resp.Body.Close()
+	resp, _ = e2.Do(context.Background(), op, postReq(srv.URL, "x"), WithRetries(0))
+	resp.Body.Close()
+	if keys[0] != "caller-key" || keys[1] != "gen-key" {
+		t.Fatalf("keys %q", keys)
+	}
+}
+
+func TestEngineSlowServerBoundedByBudget(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	})
+	e := NewEngine()
+	budget := 800 * time.Millisecond
+	op := Operation{ID: "getSlow", Method: "GET", Policy: Policy{Timeout: 300 * time.Millisecond, Budget: budget, Retries: 5, BackoffBase: time.Millisecond}}
+	start := time.Now()
+	_, err := e.Do(context.Background(), op, getReq(srv.URL))
+	elapsed := time.Since(start)
+	if elapsed > budget+150*time.Millisecond {
+		t.Fatalf("Do took %v, budget %v", elapsed, budget)
+	}
+	var ce *CallError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrBudgetExhausted) {
+		t.Fatalf("err %v", err)
+	}
+	if ce.Attempts < 2 || ce.Attempts > 3 {
+		t.Fatalf("attempts %d (timeouts are retryable while the budget lasts)", ce.Attempts)
+	}
+}
+
+func TestEngineCallerDeadlineWins(t *testing.T) {
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
+	e := NewEngine()
+	op := Operation{ID: "getSlow", Method: "GET", Policy: Policy{Timeout: 5 * time.Second, Budget: 10 * time.Second, Retries: 5}}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := e.Do(ctx, op, getReq(srv.URL))
+	if time.Since(start) > 350*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("elapsed %v err %v", time.Since(start), err)
+	}
+}
+
+func TestEngineCallerCancellationStopsRetries(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(503)
+	})
+	e := NewEngine(func(s *ClientSettings) { s.Rand = noJitter })
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Retries: 10, RetryOn: []int{503}, BackoffBase: 300 * time.Millisecond}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := e.Do(ctx, op, getReq(srv.URL))
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 250*time.Millisecond || hits.Load() != 1 {
+		t.Fatalf("err %v elapsed %v hits %d", err, time.Since(start), hits.Load())
+	}
+}
+
+func TestEngineTransportErrorsRetried(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	var attempts int
+	e := NewEngine(WithHooks(Hooks{OnAttempt: func(a AttemptInfo) { attempts++ }}))
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Retries: 2, BackoffBase: time.Millisecond}}
+	_, err := e.Do(context.Background(), op, getReq("http://"+addr))
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Attempts != 3 || attempts != 3 {
+		t.Fatalf("err %v attempts %d", err, attempts)
+	}
+}
+
+func TestEngineAttemptTimeoutRetried(t *testing.T) {
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			<-r.Context().Done()
+			return
+		}
+		_, _ = io.WriteString(w, "fast")
+	})
+	e := NewEngine()
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Timeout: 100 * time.Millisecond, Budget: 2 * time.Second, Retries: 1}}
+	resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The body is read after Do returned, under the attempt's context.
+	time.Sleep(20 * time.Millisecond)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(b) != "fast" {
+		t.Fatalf("body %q err %v", b, err)
+	}
+}
+
+func TestEngineBreakerOpensAndProbes(t *testing.T) {
+	var hits atomic.Int32
+	var healthy atomic.Bool
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if !healthy.Load() {
+			w.WriteHeader(500)
+		}
+	})
+	clk := newTestClock()
+	e := NewEngine(func(s *ClientSettings) { s.Now = clk.Now })
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Breaker: BreakerPolicy{Failures: 2, Window: time.Minute, Cooldown: 30 * time.Second}}}
+	other := Operation{ID: "other", Method: "GET", Policy: op.Policy}
+	for i := 0; i < 2; i++ {
+		_, err := e.Do(context.Background(), op, getReq(srv.URL))
+		var re *ResponseError
+		if !errors.As(err, &re) || re.StatusCode != 500 {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	_, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if !errors.Is(err, ErrCircuitOpen) || hits.Load() != 2 {
+		t.Fatalf("open breaker: err %v hits %d", err, hits.Load())
+	}
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Operation != "get" {
+		t.Fatalf("not a CallError: %T", err)
+	}
+	// Breakers are per operation.
+	if _, err := e.Do(context.Background(), other, getReq(srv.URL)); errors.Is(err, ErrCircuitOpen) {
+		t.Fatal("breaker shared across operations")
+	}
+	clk.Advance(30 * time.Second)
+	healthy.Store(true)
+	resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	resp.Body.Close()
+	resp, err = e.Do(context.Background(), op, getReq(srv.URL))
+	if err != nil {
+		t.Fatalf("after probe: %v", err)
+	}
+	resp.Body.Close()
+	// 4xx are not failures.
+	healthy.Store(false)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404) })
+	for i := 0; i < 5; i++ {
+		if _, err := e.Do(context.Background(), op, getReq(srv.URL)); errors.Is(err, ErrCircuitOpen) {
+			t.Fatal("404s opened the breaker")
+		}
+	}
+}
+
+func TestEngineBulkheadBusy(t *testing.T) {
+	release := make(chan struct{})
+	var inHandler sync.WaitGroup
+	inHandler.Add(2)
+	var n atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) <= 2 {
+			inHandler.Done()
+			<-release
+		}
+	})
+	e := NewEngine()
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Concurrency: 2}}
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+			if err != nil {
+				t.Errorf("in-limit call: %v", err)
+				return
+			}
+			resp.Body.Close()
+		}()
+	}
+	inHandler.Wait()
+	start := time.Now()
+	_, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if !errors.Is(err, ErrBusy) || time.Since(start) > 50*time.Millisecond {
+		t.Fatalf("err %v after %v", err, time.Since(start))
+	}
+	close(release)
+	wg.Wait()
+	resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	resp.Body.Close()
+}
+
+func TestEngineTraceparent(t *testing.T) {
+	var mu sync.Mutex
+	var tps []string
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tps = append(tps, r.Header.Get("Traceparent"))
+		n := len(tps)
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		if n == 3 {
+			w.Header().Set("Trace-Id", "server-side-id")
+			w.WriteHeader(400)
+		}
+	})
+	e := NewEngine()
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Retries: 1, RetryOn: []int{503}}}
+	const tid = "4bf92f3577b34da6a3ce929d0e0e4736"
+	resp, err := e.Do(ContextWithTraceID(context.Background(), tid), op, getReq(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if rtParseTraceparent(tps[0]) != tid || rtParseTraceparent(tps[1]) != tid || tps[0] == tps[1] {
+		t.Fatalf("traceparents %q", tps)
+	}
+	var got CallInfo
+	e2 := NewEngine(WithHooks(Hooks{OnCall: func(c CallInfo) { got = c }}))
+	_, err = e2.Do(context.Background(), op, getReq(srv.URL))
+	var re *ResponseError
+	if !errors.As(err, &re) || re.TraceID != "server-side-id" {
+		t.Fatalf("err %v", err)
+	}
+	if !rtValidTraceID(got.TraceID) || rtParseTraceparent(tps[2]) != got.TraceID || got.StatusCode != 400 || got.Attempts != 1 {
+		t.Fatalf("generated trace %+v vs %q", got, tps[2])
+	}
+}
+
+func TestEngineSigningFreshPerAttempt(t *testing.T) {
+	clk := newTestClock()
+	scheme := SignatureScheme{Name: "partner-hmac"}
+	secrets := StaticSecrets{[]byte("secret")}
+	verifier := Verifier{Scheme: scheme, Secrets: secrets, Now: clk.Now, Replay: replayAt(clk.Now)}
+	var mu sync.Mutex
+	var stamps []string
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if err := verifier.Verify(r.Context(), r.Header, b); err != nil {
+			t.Errorf("verify: %v", err)
+		}
+		mu.Lock()
+		stamps = append(stamps, r.Header.Get("X-Timestamp"))
+		n := len(stamps)
+		mu.Unlock()
+		clk.Advance(time.Second)
+		if n == 1 {
+			w.WriteHeader(503)
+		}
+	})
+	e := NewEngine(WithSigner("partner-hmac", Signer{Scheme: scheme, Secrets: secrets, Now: clk.Now}))
+	op := Operation{ID: "notify", Method: "PUT", Policy: Policy{Retries: 1, RetryOn: []int{503}, Signature: "partner-hmac"}}
+	build := func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, "PUT", srv.URL, bytes.NewReader([]byte(`{"x":1}`)))
+	}
+	resp, err := e.Do(context.Background(), op, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(stamps) != 2 || stamps[0] == stamps[1] {
+		t.Fatalf("timestamps %q", stamps)
+	}
+	// No signer for the scheme: refused before any request.
+	_, err = NewEngine().Do(context.Background(), op, build)
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Attempts != 0 || len(stamps) != 2 {
+		t.Fatalf("missing signer: %v", err)
+	}
+}
+
+func TestEnginePolicyPrecedence(t *testing.T) {
+	var hits, withCallHeader atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("Authorization") != "Bearer t" {
+			t.Errorf("headers %v", r.Header)
+		}
+		if r.Header.Get("X-Call") == "yes" {
+			withCallHeader.Add(1)
+		}
+		w.WriteHeader(503)
+	})
+	e := NewEngine(
+		WithPolicy(func(id string, p *Policy) {
+			if id == "get" {
+				p.Retries = 4
+				p.RetryOn = []int{503}
+			}
+		}),
+		WithRequestEditor(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer t")
+			return nil
+		}),
+	)
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Retries: 0}}
+	_, _ = e.Do(context.Background(), op, getReq(srv.URL))
+	if hits.Load() != 5 {
+		t.Fatalf("client override: hits %d, want 5", hits.Load())
+	}
+	hits.Store(0)
+	_, _ = e.Do(context.Background(), op, getReq(srv.URL), WithRetries(1), WithHeader("X-Call", "yes"))
+	if hits.Load() != 2 || withCallHeader.Load() != 2 {
+		t.Fatalf("call option: hits %d (want 2), with header %d", hits.Load(), withCallHeader.Load())
+	}
+	failing := NewEngine(WithRequestEditor(func(context.Context, *http.Request) error { return errors.New("no token") }))
+	if _, err := failing.Do(context.Background(), op, getReq(srv.URL)); err == nil || !strings.Contains(err.Error(), "no token") {
+		t.Fatalf("editor error: %v", err)
+	}
+}
+
+func TestEngineReusesConnections(t *testing.T) {
+	var conns atomic.Int32
+	var hits atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1)%2 == 1 {
+			w.WriteHeader(503)
+			_, _ = io.WriteString(w, strings.Repeat("e", 32<<10))
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := NewEngine()
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Retries: 1, RetryOn: []int{503}}}
+	for i := 0; i < 5; i++ {
+		resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if conns.Load() != 1 {
+		t.Fatalf("%d connections for sequential calls; intermediate bodies not drained?", conns.Load())
+	}
+}
