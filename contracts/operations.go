@@ -47,7 +47,12 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 	case KindAsyncAPI:
 		docExt = d.AsyncAPI.Extensions
 	}
-	docSpec, _ := layer(docExt, "")
+	docSpec, hasDoc := layer(docExt, "")
+	if hasDoc {
+		// Checked once here; operations are checked only when they add a
+		// layer of their own, so one document mistake is one warning.
+		problems = append(problems, ResolvePolicy("", docSpec).Check(d.Pos("/"+PolicyKey), PolicyKey)...)
+	}
 
 	var out []OperationPolicy
 	add := func(op OperationPolicy, ext map[string]any, pointer string) {
@@ -55,7 +60,9 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 		layers := append([]PolicySpec{docSpec, opSpec}, overrides...)
 		op.Policy = ResolvePolicy(op.Method, layers...)
 		op.Pos = d.Pos(pointer)
-		problems = append(problems, op.Policy.Check(op.Pos, op.ID)...)
+		if hasOp {
+			problems = append(problems, op.Policy.Check(d.Pos(pointer+"/"+PolicyKey), op.ID)...)
+		}
 		if sig := op.Policy.Signature; sig != "" {
 			if _, ok := schemes[sig]; !ok {
 				at := "/" + PolicyKey + "/signature"

@@ -107,6 +107,9 @@ func runValidate(ctx context.Context, e *env, o validateOptions) error {
 
 func validateOne(ctx context.Context, e *env, file string, o validateOptions) fileReport {
 	r := fileReport{File: file, Problems: []contracts.Problem{}}
+	if file == "-" {
+		r.File = "<stdin>"
+	}
 	doc, err := contracts.Load(ctx, file, contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs})
 	if err != nil {
 		var ce *contracts.Error
@@ -118,7 +121,7 @@ func validateOne(ctx context.Context, e *env, file string, o validateOptions) fi
 		}
 		return r
 	}
-	r.Kind, r.Version = doc.Kind, doc.Version
+	r.File, r.Kind, r.Version = doc.Name, doc.Kind, doc.Version
 	ops, _ := doc.Policies()
 	r.Operations = len(ops)
 	r.Problems = append(r.Problems, contracts.Validate(ctx, doc)...)
