@@ -55,13 +55,6 @@ func rtRequestState(r *http.Request) *rtServerRequest {
 	return st
 }
 
-// rtPanic carries a panic and its original stack across the timeout step's
-// goroutine boundary.
-type rtPanic struct {
-	value any
-	stack []byte
-}
-
 // rtChain does recover, trace id and access log in one frame: the recovery
 // needs the trace id and the recorder, and the access line must be written
 // even for a panicking request.
@@ -106,7 +99,7 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
 	}
 	if p.Timeout > 0 {
-		next = &rtTimeoutStep{next: next, d: p.Timeout, log: log, op: op.ID}
+		next = &rtTimeoutStep{next: next, d: p.Timeout}
 	}
 	if p.Concurrency > 0 {
 		next = &rtLimitStep{next: next, limit: int64(p.Concurrency)}
@@ -132,17 +125,10 @@ func (c *rtChain) finish(st *rtServerRequest, r *http.Request, start time.Time) 
 	p := recover()
 	panicked := p != nil
 	if panicked {
-		val, stack := p, []byte(nil)
-		if rp, ok := p.(*rtPanic); ok {
-			val, stack = rp.value, rp.stack
-			p = val
-		} else {
-			stack = debug.Stack()
-		}
-		if val != http.ErrAbortHandler {
+		if p != http.ErrAbortHandler {
 			c.log.LogAttrs(r.Context(), slog.LevelError, "handler panic",
 				slog.String("op", c.op.ID), slog.String("trace_id", st.traceID),
-				slog.String("panic", fmt.Sprint(val)), slog.String("stack", string(stack)))
+				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
 			if !st.rec.wrote {
 				WriteProblem(&st.rec, r, ProblemDetails{Status: http.StatusInternalServerError, Detail: "the server failed to handle the request"})
 			}

@@ -3,75 +3,53 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 )
 
-// rtTimeoutStep is http.TimeoutHandler with a problem+json 503 and
-// Retry-After: the handler runs on its own goroutine writing into a buffer,
-// and whichever of "handler returned" and "deadline" comes first decides
-// what the client gets. Nothing is ever half-written.
+// rtTimeoutStep gives the request a deadline and answers 503 problem+json
+// (Retry-After) if the handler has not returned by then. Like
+// http.TimeoutHandler the handler writes into a buffer, so the client gets
+// either its whole response or the whole 503, never a mix. Unlike it, the
+// handler runs on the serving goroutine and the 503 is written from the
+// deadline's callback: the common, in-time request then pays for no
+// goroutine hand-off. The 503 carries Connection: close so the client does
+// not queue its next request behind a handler that is still running.
 type rtTimeoutStep struct {
 	next http.Handler
 	d    time.Duration
-	log  *slog.Logger
-	op   string
 }
 
 func (s *rtTimeoutStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.d)
-	defer cancel()
-	r = r.WithContext(ctx)
 	tw := &rtTimeoutWriter{h: make(http.Header)}
-	done := make(chan struct{})
-	panicked := make(chan *rtPanic, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				rp := &rtPanic{value: p, stack: debug.Stack()}
-				tw.mu.Lock()
-				late := tw.timedOut
-				tw.mu.Unlock()
-				if late && p != http.ErrAbortHandler {
-					// Nobody is waiting any more; a panic here must not
-					// take the process down, but it must be seen.
-					s.log.LogAttrs(context.Background(), slog.LevelError, "handler panic after timeout",
-						slog.String("op", s.op), slog.String("trace_id", TraceIDFromContext(ctx)),
-						slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(rp.stack)))
-				}
-				panicked <- rp
-			}
-			close(done)
-		}()
-		s.next.ServeHTTP(tw, r)
-	}()
-	select {
-	case p := <-panicked:
-		panic(p)
-	case <-done:
-	case <-ctx.Done():
-		select {
-		case <-done: // finished at the wire: prefer the real answer
-		default:
-			tw.mu.Lock()
-			tw.timedOut = true
-			tw.mu.Unlock()
-			w.Header().Set("Retry-After", "1")
-			WriteProblem(w, r, ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the request did not complete within " + s.d.String()})
+	stop := context.AfterFunc(ctx, func() {
+		tw.mu.Lock()
+		defer tw.mu.Unlock()
+		if tw.finished {
 			return
 		}
+		tw.timedOut = true
+		h := w.Header()
+		h.Set("Retry-After", "1")
+		h.Set("Connection", "close")
+		WriteProblem(w, r, ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the request did not complete within " + s.d.String()})
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	})
+	// Runs on return and on panic: after it, the callback can no longer
+	// touch w, and whatever it wrote is visible to the steps outside.
+	defer func() {
+		tw.finish()
+		stop()
+		cancel()
+	}()
+	s.next.ServeHTTP(tw, r.WithContext(ctx))
+	if tw.finish() {
+		return // the 503 is out
 	}
-	select {
-	case p := <-panicked:
-		panic(p)
-	default:
-	}
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
 	dst := w.Header()
 	for k, vv := range tw.h {
 		dst[k] = vv
@@ -92,6 +70,16 @@ type rtTimeoutWriter struct {
 	buf      bytes.Buffer
 	code     int
 	timedOut bool
+	finished bool
+}
+
+// finish closes the race with the deadline callback and reports whether the
+// callback won it.
+func (tw *rtTimeoutWriter) finish() (timedOut bool) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	tw.finished = true
+	return tw.timedOut
 }
 
 func (tw *rtTimeoutWriter) Header() http.Header { return tw.h }
