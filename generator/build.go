@@ -1,0 +1,172 @@
+package generator
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+
+	"github.com/accord-dev/accord/contracts"
+)
+
+// resolvePolicies resolves every operation's policy: the document's and the
+// operation's x-accord, then opts.Overrides, then the operation's own
+// override. An override naming no operation, or a policy naming no signing
+// scheme, is an error carrying the problems.
+func resolvePolicies(doc *contracts.Document, opts Options) ([]contracts.OperationPolicy, error) {
+	ops, problems := doc.Policies(opts.Overrides...)
+	seen := map[contracts.Problem]bool{}
+	for _, p := range problems {
+		seen[p] = true
+	}
+	for _, ov := range opts.OperationOverrides {
+		i := slices.IndexFunc(ops, func(o contracts.OperationPolicy) bool { return o.ID == ov.ID })
+		if i < 0 {
+			problems = append(problems, contracts.Problem{
+				Pos: ov.Pos, Severity: contracts.SeverityError, Code: "unknown-operation",
+				Message: fmt.Sprintf("operation %q is not in %s", ov.ID, doc.Name),
+				Hint:    "operations are named by operationId (or \"METHOD /path\" when the contract gives none)",
+			})
+			continue
+		}
+		// contracts resolves layers in one place; asking it again with one
+		// more layer keeps that true (a policy cannot be layered from outside).
+		layers := append(slices.Clone(opts.Overrides), ov.Spec)
+		again, ps := doc.Policies(layers...)
+		ops[i].Policy = again[i].Policy
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				problems = append(problems, p)
+			}
+		}
+	}
+	if contracts.HasErrors(problems) {
+		var errs []contracts.Problem
+		for _, p := range problems {
+			if p.Severity == contracts.SeverityError {
+				errs = append(errs, p)
+			}
+		}
+		return nil, &contracts.Error{Class: contracts.ClassInvalid, Problems: errs}
+	}
+	return ops, nil
+}
+
+// buildModel joins the resolved policies with oapi-codegen's operation
+// definitions (for the Go names) and the response types the facade used.
+func buildModel(pkg, title string, parts Parts, out oapiOutput, responses map[string]string,
+	pols []contracts.OperationPolicy, schemes map[string]contracts.SignatureScheme) *Model {
+	m := &Model{Package: pkg, Version: Version, Title: title, Parts: parts}
+	sigs := map[string]*Signature{}
+	for _, name := range sortedKeys(schemes) {
+		s := schemes[name]
+		m.Signatures = append(m.Signatures, Signature{
+			Name: s.Name, Algorithm: s.Algorithm, Format: s.Format,
+			SignatureHeader: s.SignatureHeader, TimestampHeader: s.TimestampHeader,
+			Tolerance: s.Tolerance, Literal: signatureLiteral(s),
+		})
+	}
+	for i := range m.Signatures {
+		sigs[m.Signatures[i].Name] = &m.Signatures[i]
+	}
+
+	defs := map[string]*codegen.OperationDefinition{}
+	for i := range out.ops {
+		d := &out.ops[i]
+		defs[d.Method+" "+d.Path] = d
+	}
+	hooks := map[string]*codegen.OperationDefinition{}
+	for i := range out.webhooks {
+		d := &out.webhooks[i]
+		hooks[d.Method+" "+d.WebhookName] = d
+	}
+
+	for _, p := range pols {
+		op := Operation{
+			ID: p.ID, Method: p.Method, Path: p.Path, Webhook: p.Webhook,
+			Policy: p.Policy, PolicyLiteral: policyLiteral(p.Policy),
+			Signature: sigs[p.Policy.Signature],
+		}
+		if p.Webhook {
+			if d := hooks[p.Method+" "+p.Path]; d != nil {
+				fillOperation(&op, d, parts, responses)
+			}
+			m.Webhooks = append(m.Webhooks, op)
+			continue
+		}
+		if d := defs[p.Method+" "+p.Path]; d != nil {
+			fillOperation(&op, d, parts, responses)
+		}
+		m.Operations = append(m.Operations, op)
+	}
+	return m
+}
+
+// fillOperation copies oapi-codegen's names for one path operation. The
+// builders and the response type exist only when the client is generated.
+func fillOperation(op *Operation, d *codegen.OperationDefinition, parts Parts, responses map[string]string) {
+	op.GoName = d.OperationId
+	op.Summary = d.Summary
+	op.Deprecated = d.Spec != nil && d.Spec.Deprecated
+	for _, pp := range d.PathParams {
+		op.PathParams = append(op.PathParams, PathParam{Name: pp.ParamName, GoName: pp.GoVariableName(), GoType: pp.TypeDef()})
+	}
+	if d.RequiresParamObject() {
+		op.ParamsType = d.OperationId + "Params"
+	}
+	op.HasBody = d.Spec != nil && d.Spec.RequestBody != nil
+	op.BodyRequired = d.BodyRequired
+	for _, r := range d.Responses {
+		if c, err := strconv.Atoi(r.StatusCode); err == nil && c >= 200 && c < 300 {
+			op.Success = append(op.Success, c)
+		}
+	}
+	slices.Sort(op.Success)
+	op.Success = slices.Compact(op.Success)
+	if !parts.Client {
+		return
+	}
+	// A webhook's builders take the target URL where a path operation's
+	// take the server: New<Op>WebhookRequest(targetURL, ...).
+	builder := "New" + d.OperationId + "Request"
+	if d.IsWebhook {
+		builder = "New" + d.OperationId + "WebhookRequest"
+	}
+	op.RawBuilder = builder
+	if op.HasBody {
+		op.RawBuilder += "WithBody"
+	}
+	for _, b := range d.Bodies {
+		if !b.IsSupportedByClient() {
+			continue
+		}
+		op.Bodies = append(op.Bodies, Body{
+			ContentType: b.ContentType,
+			Builder:     builder + b.Suffix(),
+			Type:        d.OperationId + b.NameTag + "RequestBody",
+			JSON:        b.IsJSON(),
+		})
+	}
+	for i, b := range d.Bodies {
+		if b.Default && b.IsSupportedByClient() {
+			for j := range op.Bodies {
+				if op.Bodies[j].ContentType == d.Bodies[i].ContentType {
+					op.DefaultBody = &op.Bodies[j]
+				}
+			}
+		}
+	}
+	if d.IsWebhook {
+		return
+	}
+	rt := responses[d.OperationId+"WithResponse"]
+	if rt == "" {
+		rt = responses[d.OperationId+"WithBodyWithResponse"]
+	}
+	if rt != "" {
+		op.ResponseType = rt
+		op.ResponseParser = "Parse" + codegen.UppercaseFirstCharacter(rt)
+	}
+}

@@ -1,0 +1,117 @@
+package generator
+
+import (
+	"time"
+
+	"github.com/accord-dev/accord/contracts"
+)
+
+// Model is what the templates render (templates/*.tmpl). It is built once
+// per generated package, after oapi-codegen has run, so every Go name in it
+// is the name oapi-codegen actually emitted.
+type Model struct {
+	// Package is the generated package's name.
+	Package string
+	// Version is accord's version (the one in the file headers).
+	Version string
+	// Title is the contract's info.title.
+	Title string
+	// Parts says which files are generated; templates may adapt to it.
+	Parts Parts
+	// Operations are the contract's path operations, in the order
+	// contracts.Document.Policies lists them (paths sorted, then methods in
+	// HTTP order).
+	Operations []Operation
+	// Webhooks are the OpenAPI 3.1 `webhooks`, sorted by name then method.
+	// Their builders take the target URL instead of the server
+	// (New<GoName>WebhookRequest...); they have no response type.
+	Webhooks []Operation
+	// Signatures are the signing schemes the contract declares, by name.
+	Signatures []Signature
+}
+
+// Operation is one operation as the templates see it.
+type Operation struct {
+	// ID is the operationId as the contract writes it, or "METHOD path" when
+	// the contract gives none; the runtime knows operations by it.
+	ID string
+	// GoName is oapi-codegen's name for the operation: the ServerInterface
+	// method, the prefix of New<GoName>Request, <GoName>Params and so on.
+	GoName string
+	// Method is the HTTP method in upper case.
+	Method string
+	// Path is the path template ("/payments/{id}"); for a webhook, its name.
+	Path       string
+	Summary    string
+	Deprecated bool
+	Webhook    bool
+
+	// PathParams are the path parameters in the order the builders take them.
+	PathParams []PathParam
+	// ParamsType is <GoName>Params when the operation has query, header or
+	// cookie parameters, else "".
+	ParamsType string
+
+	// HasBody says the operation declares a request body.
+	HasBody      bool
+	BodyRequired bool
+	// RawBuilder builds the request from (server, path params...,
+	// [params], [contentType string, body io.Reader]): New<GoName>Request,
+	// or New<GoName>RequestWithBody when the operation has a body.
+	RawBuilder string
+	// Bodies are the typed builders, one per request content type that
+	// oapi-codegen can marshal (JSON, form, text); in contract order.
+	Bodies []Body
+	// DefaultBody is the body whose builder takes no content-type suffix
+	// (New<GoName>Request(server, ..., body)), or nil.
+	DefaultBody *Body
+
+	// ResponseType is the parsed response type (<GoName>Response, unless
+	// oapi-codegen had to rename it to avoid a collision) and ResponseParser
+	// the function that builds it from an *http.Response.
+	ResponseType   string
+	ResponseParser string
+	// Success lists the explicit 2xx statuses the contract declares, sorted.
+	// Empty means any 2xx (the contract uses 2XX or default only).
+	Success []int
+
+	// Policy is the resolved resilience policy and PolicyLiteral the same
+	// value as a Go expression of the runtime's Policy type.
+	Policy        contracts.Policy
+	PolicyLiteral string
+	// Signature is the scheme named by Policy.Signature, or nil.
+	Signature *Signature
+}
+
+// PathParam is one path parameter of a request builder.
+type PathParam struct {
+	// Name is the parameter's name in the contract.
+	Name string
+	// GoName is the builder's argument name, GoType its Go type.
+	GoName string
+	GoType string
+}
+
+// Body is one typed request builder.
+type Body struct {
+	ContentType string
+	// Builder is New<GoName>Request<Suffix>, taking (server, path params...,
+	// [params], body Type).
+	Builder string
+	// Type is the body's Go type, <GoName><Tag>RequestBody.
+	Type string
+	JSON bool
+}
+
+// Signature is a signing scheme (a securityScheme with x-accord-signature).
+type Signature struct {
+	Name            string
+	Algorithm       string
+	Format          string
+	SignatureHeader string
+	TimestampHeader string
+	Tolerance       time.Duration
+	// Literal is the scheme as a Go expression of the runtime's
+	// SignatureScheme type.
+	Literal string
+}

@@ -1,0 +1,173 @@
+package generator
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/accord-dev/accord/templates"
+)
+
+// templateFile says which template makes which file, and when.
+type templateFile struct {
+	template, file string
+	when           func(Parts) bool
+}
+
+func templateFiles() []templateFile {
+	both := func(p Parts) bool { return p.Client || p.Server }
+	return []templateFile{
+		{"operations.tmpl", "accord_operations.gen.go", both},
+		{"client.tmpl", "accord_client.gen.go", func(p Parts) bool { return p.Client }},
+		{"server.tmpl", "accord_server.gen.go", func(p Parts) bool { return p.Server }},
+	}
+}
+
+// funcs are the helpers templates may call.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		// goString quotes a string as a Go literal.
+		"goString": strconv.Quote,
+		"join":     strings.Join,
+		"lower":    strings.ToLower,
+	}
+}
+
+func parseTemplates() (*template.Template, error) {
+	t, err := template.New("accord").Funcs(funcs()).ParseFS(templates.FS, "*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("accord's templates: %w", err)
+	}
+	return t, nil
+}
+
+// renderTemplates renders the template files m.Parts asks for, drops their
+// unused imports and formats them.
+func renderTemplates(m *Model) ([]File, error) {
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	var out []File
+	for _, tf := range templateFiles() {
+		if !tf.when(m.Parts) {
+			continue
+		}
+		src, err := renderOne(t, tf, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, File{Name: tf.file, Content: src})
+	}
+	return out, nil
+}
+
+func renderOne(t *template.Template, tf templateFile, m *Model) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, tf.template, m); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", tf.template, err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, tf.file, buf.Bytes(), parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("template %s produced invalid Go: %w", tf.template, err)
+	}
+	pruneImports(f)
+	return printFile(fset, f)
+}
+
+// reservedNames are the package-level names the runtime and the templates
+// declare. The templates are rendered with no operations: their
+// package-level names must not depend on the contract (per-operation code
+// belongs in methods), and this is what makes that checkable.
+func reservedNames(pkg string, parts Parts) (map[string]bool, error) {
+	reserved := map[string]bool{}
+	files, err := templates.RuntimeFiles()
+	if err != nil {
+		return nil, fmt.Errorf("accord's runtime: %w", err)
+	}
+	for _, name := range files {
+		src, err := fs.ReadFile(templates.FS, name)
+		if err != nil {
+			return nil, fmt.Errorf("accord's runtime: %w", err)
+		}
+		names, err := topLevelNames(name, src)
+		if err != nil {
+			return nil, fmt.Errorf("accord's runtime: %w", err)
+		}
+		for _, n := range names {
+			reserved[n] = true
+		}
+	}
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	empty := &Model{Package: pkg, Version: Version, Parts: allParts()}
+	for _, tf := range templateFiles() {
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, tf.template, empty); err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", tf.template, err)
+		}
+		names, err := topLevelNames(tf.file, buf.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("template %s produced invalid Go: %w", tf.template, err)
+		}
+		for _, n := range names {
+			reserved[n] = true
+		}
+	}
+	return reserved, nil
+}
+
+// runtimeFiles copies the runtime's sources into the package: the package
+// clause names pkg, the runtime's package doc is dropped (it would become the
+// generated package's), the header goes on top; nothing else changes.
+func runtimeFiles(pkg string) ([]File, error) {
+	names, err := templates.RuntimeFiles()
+	if err != nil {
+		return nil, fmt.Errorf("accord's runtime: %w", err)
+	}
+	out := make([]File, 0, len(names))
+	for _, name := range names {
+		src, err := fs.ReadFile(templates.FS, name)
+		if err != nil {
+			return nil, fmt.Errorf("accord's runtime: %w", err)
+		}
+		content, err := repackage(name, src, pkg)
+		if err != nil {
+			return nil, fmt.Errorf("accord's runtime %s: %w", name, err)
+		}
+		base := strings.TrimSuffix(path.Base(name), ".go")
+		out = append(out, File{Name: "accord_runtime_" + base + ".gen.go", Content: content})
+	}
+	return out, nil
+}
+
+func repackage(name string, src []byte, pkg string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.PackageClauseOnly|parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	var buf bytes.Buffer
+	buf.WriteString(Header())
+	buf.WriteString("\n\n")
+	start := 0
+	if f.Doc != nil {
+		buf.Write(src[:off(f.Doc.Pos())])
+		start = off(f.Doc.End())
+	}
+	buf.Write(src[start:off(f.Name.Pos())])
+	buf.WriteString(pkg)
+	buf.Write(src[off(f.Name.End()):])
+	return format.Source(buf.Bytes())
+}
