@@ -523,3 +523,47 @@ func TestEngineReusesConnections(t *testing.T) {
 		t.Fatalf("%d connections for sequential calls; intermediate bodies not drained?", conns.Load())
 	}
 }
+
+func TestEngineHalfOpenAdmitsOneProbe(t *testing.T) {
+	probeIn := make(chan struct{})
+	release := make(chan struct{})
+	var hits atomic.Int32
+	var failing atomic.Bool
+	failing.Store(true)
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if failing.Load() {
+			w.WriteHeader(503)
+			return
+		}
+		probeIn <- struct{}{}
+		<-release
+	})
+	clk := newTestClock()
+	e := NewEngine(func(s *ClientSettings) { s.Now = clk.Now })
+	op := Operation{ID: "get", Method: "GET", Policy: Policy{Breaker: BreakerPolicy{Failures: 1, Cooldown: time.Second}}}
+	_, _ = e.Do(context.Background(), op, getReq(srv.URL))
+	clk.Advance(time.Second)
+	failing.Store(false)
+	probeDone := make(chan error)
+	go func() {
+		resp, err := e.Do(context.Background(), op, getReq(srv.URL))
+		if err == nil {
+			resp.Body.Close()
+		}
+		probeDone <- err
+	}()
+	<-probeIn
+	for i := 0; i < 5; i++ {
+		if _, err := e.Do(context.Background(), op, getReq(srv.URL)); !errors.Is(err, ErrCircuitOpen) {
+			t.Fatalf("concurrent call during probe: %v", err)
+		}
+	}
+	close(release)
+	if err := <-probeDone; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if hits.Load() != 2 {
+		t.Fatalf("hits %d: only the probe may reach the server", hits.Load())
+	}
+}

@@ -92,3 +92,52 @@ func TestSafeToRetry(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryDecisionRespectsBudget(t *testing.T) {
+	e := NewEngine(func(s *ClientSettings) { s.Rand = func() float64 { return 1 } })
+	mk := func(remaining time.Duration, p Policy) *rtCall {
+		c := &rtCall{e: e, id: "op", p: p, safe: true, attempts: 1}
+		if remaining > 0 {
+			c.deadline, c.hasDeadline = time.Now().Add(remaining), true
+		}
+		return c
+	}
+	p := Policy{Timeout: 300 * time.Millisecond, Retries: 3, BackoffBase: 100 * time.Millisecond}
+	// 1s left, 100ms delay, previous attempt 200ms: fits.
+	if ok, d := mk(time.Second, p).retryDecision(nil, 200*time.Millisecond); !ok || d != 100*time.Millisecond {
+		t.Fatalf("fits: %v %v", ok, d)
+	}
+	// 350ms left - 100ms delay = 250ms < min(300ms timeout, 400ms previous).
+	if ok, _ := mk(350*time.Millisecond, p).retryDecision(nil, 400*time.Millisecond); ok {
+		t.Fatal("retry started that cannot finish")
+	}
+	// A fast previous attempt (connection refused) needs little time.
+	if ok, _ := mk(350*time.Millisecond, p).retryDecision(nil, time.Millisecond); !ok {
+		t.Fatal("cheap retry refused")
+	}
+	// Retry-After replaces backoff and must fit too.
+	resp := &http.Response{Header: http.Header{"Retry-After": {"2"}}}
+	if ok, _ := mk(time.Second, p).retryDecision(resp, time.Millisecond); ok {
+		t.Fatal("Retry-After beyond the budget honoured")
+	}
+	if ok, d := mk(5*time.Second, p).retryDecision(resp, time.Millisecond); !ok || d != 2*time.Second {
+		t.Fatalf("Retry-After within budget: %v %v", ok, d)
+	}
+	// No deadline at all: a Retry-After longer than the backoff cap is the caller's call.
+	capped := p
+	capped.BackoffCap = time.Second
+	if ok, _ := mk(0, capped).retryDecision(resp, time.Millisecond); ok {
+		t.Fatal("unbounded wait accepted")
+	}
+	// Retry limit and method safety.
+	c := mk(time.Second, p)
+	c.attempts = 4
+	if ok, _ := c.retryDecision(nil, 0); ok {
+		t.Fatal("retried past the limit")
+	}
+	c = mk(time.Second, p)
+	c.safe = false
+	if ok, _ := c.retryDecision(nil, 0); ok {
+		t.Fatal("retried an unsafe request")
+	}
+}
