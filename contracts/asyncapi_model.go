@@ -20,6 +20,11 @@ type AsyncAPI struct {
 	// Extensions holds the root's x-* fields (x-accord among them), decoded
 	// as JSON values (map[string]any, []any, string, float64, bool, nil).
 	Extensions map[string]any
+
+	// deferred are problems the loader found while resolving references
+	// (unknown channels, messages, servers) that leave the model usable;
+	// Validate reports them.
+	deferred []Problem
 }
 
 // AsyncInfo is the document's info object.
@@ -97,6 +102,10 @@ type AsyncOperation struct {
 	Extensions  map[string]any // x-* fields after traits are applied
 	Pointer     string
 	Pos         Position
+
+	// IDSynthesized is set when a 2.x operation has no operationId and ID
+	// was made up from its action and channel.
+	IDSynthesized bool
 }
 
 // OperationReply is a 3.0 request/reply operation's reply.
@@ -141,4 +150,10 @@ type AsyncComponents struct {
 	Channels        map[string]*Channel // 3.0 only
 	SecuritySchemes map[string]map[string]any
 	Extensions      map[string]any
+
+	Parameters     map[string]*ChannelParameter
+	Servers        map[string]*AsyncServer
+	CorrelationIDs map[string]*CorrelationID
+	Operations     map[string]*AsyncOperation // 3.0 only
+	Replies        map[string]*OperationReply // 3.0 only
 }
