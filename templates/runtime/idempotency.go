@@ -227,6 +227,9 @@ type rtCaptureWriter struct {
 
 func (c *rtCaptureWriter) Header() http.Header { return c.w.Header() }
 
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *rtCaptureWriter) Unwrap() http.ResponseWriter { return c.w }
+
 func (c *rtCaptureWriter) snapshot() {
 	c.header = make(http.Header)
 	for k, vv := range c.w.Header() {

@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// prepare builds one attempt's request and adds the runtime's headers.
+func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http.Request, error)) (*http.Request, error) {
+	req, err := build(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if req == nil {
+		return nil, errors.New("build request: nil request")
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header)
+	}
+	h := req.Header
+	if c.cs != nil {
+		for k, vv := range c.cs.Header {
+			h[k] = vv
+		}
+	}
+	if c.attempts == 1 {
+		c.pickKey(req)
+	}
+	if c.key != nil {
+		h["Idempotency-Key"] = c.key
+	}
+	tp := rtTraceparent(c.traceID)
+	if c.traceID == "" {
+		c.traceID = tp[3:35]
+	}
+	h["Traceparent"] = []string{tp}
+	if c.e.s.UserAgent != "" && len(h["User-Agent"]) == 0 {
+		h["User-Agent"] = []string{c.e.s.UserAgent}
+	}
+	for _, ed := range c.e.s.Editors {
+		if err := ed(ctx, req); err != nil {
+			return nil, fmt.Errorf("request editor: %w", err)
+		}
+	}
+	if c.attempts == 1 {
+		c.safe = rtSafeToRetry(req.Method, req.Header)
+	}
+	if c.signer != nil {
+		if err := c.sign(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// pickKey decides the call's idempotency key once: caller's option, then a
+// key the request already carries, then a generated one when the policy
+// asks for it.
+func (c *rtCall) pickKey(req *http.Request) {
+	key := ""
+	if c.cs != nil {
+		key = c.cs.IdempotencyKey
+	}
+	if key == "" {
+		key = req.Header.Get("Idempotency-Key")
+	}
+	if key == "" {
+		mode := c.p.Idempotency
+		unsafe := req.Method == http.MethodPost || req.Method == http.MethodPatch
+		if mode == IdempotencyRequired || (unsafe && mode != IdempotencyOff) {
+			key = c.e.s.NewKey()
+		}
+	}
+	if key != "" {
+		c.key = []string{key}
+	}
+}
+
+// sign reads the body once and re-supplies it to every attempt, with a
+// fresh timestamp and signature each time so a retry is never stale.
+func (c *rtCall) sign(ctx context.Context, req *http.Request) error {
+	if !c.bodyRead {
+		if req.Body != nil && req.Body != http.NoBody {
+			b, err := io.ReadAll(req.Body)
+			_ = req.Body.Close()
+			if err != nil {
+				return fmt.Errorf("read request body for signing: %w", err)
+			}
+			c.body = b
+		}
+		c.bodyRead = true
+	} else if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	body := c.body
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		req.Body = http.NoBody
+	}
+	if c.signer.Scheme.rtResolved().Format == FormatStandardWebhooks {
+		if c.webhookID == nil {
+			id := req.Header.Get(rtWebhookIDHeader)
+			if id == "" {
+				id = "msg_" + rtNewUUID()
+			}
+			c.webhookID = []string{id}
+		}
+		req.Header[rtWebhookIDHeader] = c.webhookID
+	}
+	if err := c.signer.Sign(ctx, req.Header, body); err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	return nil
+}
