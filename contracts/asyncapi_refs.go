@@ -147,8 +147,11 @@ func (p *asyncParser) locate(base *afile, ref string, at cursor) (cursor, *refEr
 			}
 		}
 		if !next.ok() {
-			where := "/" + strings.Join(tokens[:i], "/")
-			return cursor{}, danglingRef(ref, at, fmt.Sprintf("%s has no %q", strings.TrimSuffix(where, "/"), tok), closestKey(c, tok))
+			where := "the top level"
+			if i > 0 {
+				where = strings.Join(tokens[:i], "/")
+			}
+			return cursor{}, danglingRef(ref, at, fmt.Sprintf("%s has no %q", where, tok), nearKeys(c, tok))
 		}
 		c = next
 	}
@@ -158,19 +161,22 @@ func (p *asyncParser) locate(base *afile, ref string, at cursor) (cursor, *refEr
 func danglingRef(ref string, at cursor, why, near string) *refError {
 	hint := "point the $ref at an existing element, e.g. #/components/messages/Name"
 	if near != "" {
-		hint = "did you mean " + near + "?"
+		hint = near
 	}
 	return &refError{class: ClassInvalid, code: "dangling-ref", pos: at.pos(), missing: true,
 		msg: fmt.Sprintf("$ref %q points at nothing: %s", ref, why), hint: hint}
 }
 
-// closestKey suggests a sibling key close to the missing one.
-func closestKey(c cursor, tok string) string {
+// nearKeys suggests the keys next to the missing one.
+func nearKeys(c cursor, tok string) string {
 	var keys []string
 	for _, e := range c.entries() {
 		keys = append(keys, e.name())
 	}
-	return closest(tok, keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return closeNames(tok, keys)
 }
 
 // refFile reads (once) the file a $ref names. Remote documents are fetched

@@ -246,13 +246,14 @@ func messageHint(ch *Channel, want string) string {
 	if ch == nil {
 		return "declare the message under the channel's messages and refer to it as #/channels/<channel>/messages/<name>"
 	}
-	var names []string
+	prefix := "#/channels/" + escapePointerToken(ch.Key) + "/messages/"
+	hint := "refer to the message through its channel, as " + prefix + "<name>, and add it to the channel's messages if it is missing"
+	var keys []string
 	for _, m := range ch.Messages {
-		names = append(names, "#/channels/"+escapePointerToken(ch.Key)+"/messages/"+escapePointerToken(m.Key))
+		keys = append(keys, m.Key)
 	}
-	hint := "refer to the message through its channel, as #/channels/" + escapePointerToken(ch.Key) + "/messages/<name>, and add it to the channel's messages if it is missing"
-	if len(names) > 0 {
-		hint += "; " + closeNames("#/channels/"+escapePointerToken(ch.Key)+"/messages/"+escapePointerToken(want), names)
+	if len(keys) > 0 {
+		hint += "; the channel has " + prefix + strings.Join(keys, ", "+prefix)
 	}
 	return hint
 }
