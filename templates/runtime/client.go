@@ -72,7 +72,7 @@ type AttemptInfo struct {
 	StatusCode  int // 0 when no response
 	Duration    time.Duration
 	Err         error
-	RetryReason string // why this attempt is followed by a retry ("status", "timeout", "transport"); "" when it is not
+	RetryReason string // why a retry follows this attempt: "status", "timeout", "transport" or "in-flight" (409 to a keyed request); "" when none does
 }
 
 // CallInfo describes one logical call (all its attempts).

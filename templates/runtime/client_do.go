@@ -239,8 +239,17 @@ func (c *rtCall) classify(ctx, actx context.Context, resp *http.Response, err er
 	if code >= 500 || code == http.StatusTooManyRequests {
 		o = rtOutcomeFailure
 	}
-	if c.p.rtRetryOn(code) && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return o, "", nil
+	}
+	if c.p.rtRetryOn(code) {
 		return o, "status", nil
+	}
+	// 409 + Retry-After to a keyed request is the server's idempotency layer
+	// saying an earlier attempt of this very call is still running (typically
+	// after our attempt timed out); waiting yields its stored result.
+	if code == http.StatusConflict && c.key != nil && len(resp.Header["Retry-After"]) > 0 {
+		return o, "in-flight", nil
 	}
 	return o, "", nil
 }
