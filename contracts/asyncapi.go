@@ -225,21 +225,22 @@ func dedupeProblems(ps []Problem) []Problem {
 
 // charge spends n units of the expansion budget. YAML aliases let a small
 // file describe an exponentially large tree; the budget, proportional to
-// the file's real size, stops such a file instead of exhausting memory.
-func (p *asyncParser) charge(n int) bool {
+// the files' real size, stops such a file instead of exhausting memory.
+// f and n say where the work was being done, for the problem.
+func (p *asyncParser) charge(n int, f *afile, at *yaml.Node) bool {
 	if p.exhausted {
 		return false
 	}
 	p.steps += n
 	if p.steps%4096 < n && p.ctx.Err() != nil {
 		p.exhausted = true
-		p.errorf(ClassRead, Position{File: p.root.src.name}, "canceled",
+		p.errorf(ClassRead, nodePos(f, at), "canceled",
 			"run accord again with more time", "loading was interrupted: %v", p.ctx.Err())
 		return false
 	}
 	if p.steps > p.budget {
 		p.exhausted = true
-		p.errorf(ClassInvalid, Position{File: p.root.src.name}, "too-large",
+		p.errorf(ClassInvalid, nodePos(f, at), "too-large",
 			"check for YAML aliases (*name) that repeat large parts of the document, and write the parts out or use $ref",
 			"the document expands to more than %d elements", p.budget)
 		return false
@@ -247,14 +248,26 @@ func (p *asyncParser) charge(n int) bool {
 	return true
 }
 
-func (p *asyncParser) tooDeep() {
+// tooDeep stops a load whose values nest beyond maxValueDepth.
+func (p *asyncParser) tooDeep(f *afile, at *yaml.Node) {
 	if p.exhausted {
 		return
 	}
 	p.exhausted = true
-	p.errorf(ClassInvalid, Position{File: p.root.src.name}, "too-deep",
+	p.errorf(ClassInvalid, nodePos(f, at), "too-deep",
 		"check for a YAML anchor that contains itself, or flatten the nesting with $ref",
 		"the document nests deeper than %d levels", maxValueDepth)
+}
+
+func nodePos(f *afile, n *yaml.Node) Position {
+	var pos Position
+	if f != nil {
+		pos.File = f.src.name
+	}
+	if n != nil {
+		pos.Line, pos.Col = n.Line, n.Column
+	}
+	return pos
 }
 
 // mapping checks that a present element is a mapping. Null counts as an

@@ -232,16 +232,16 @@ const maxValueDepth = 256
 // (map[string]any, []any, string, float64, bool, nil). $refs are not
 // followed: the result is the element as written.
 func (p *asyncParser) toAny(c cursor) any {
-	return p.value(c.n, 0)
+	return p.value(c.f, c.n, 0)
 }
 
-func (p *asyncParser) value(n *yaml.Node, depth int) any {
+func (p *asyncParser) value(f *afile, n *yaml.Node, depth int) any {
 	n = unalias(n)
-	if n == nil || !p.charge(1) {
+	if n == nil || !p.charge(1, f, n) {
 		return nil
 	}
 	if depth > maxValueDepth {
-		p.tooDeep()
+		p.tooDeep(f, n)
 		return nil
 	}
 	switch n.Kind {
@@ -249,13 +249,13 @@ func (p *asyncParser) value(n *yaml.Node, depth int) any {
 		kvs := p.pairs(n)
 		m := make(map[string]any, len(kvs))
 		for _, kv := range kvs {
-			m[kv.k.Value] = p.value(kv.v, depth+1)
+			m[kv.k.Value] = p.value(f, kv.v, depth+1)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
-			s = append(s, p.value(item, depth+1))
+			s = append(s, p.value(f, item, depth+1))
 		}
 		return s
 	case yaml.ScalarNode:
@@ -266,17 +266,30 @@ func (p *asyncParser) value(n *yaml.Node, depth int) any {
 
 // scalarValue decodes a scalar by its resolved tag. Numbers become float64
 // like JSON's; infinities and NaN, which JSON cannot hold, and timestamps
-// and custom tags stay the text they were written as.
+// and custom tags stay the text they were written as. The common spellings
+// are parsed directly: yaml.v3's Decode is slow for millions of scalars.
 func scalarValue(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!null":
 		return nil
 	case "!!bool":
+		switch n.Value {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
 		var b bool
 		if n.Decode(&b) == nil {
 			return b
 		}
 	case "!!int", "!!float":
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+			return float64(i)
+		}
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
 		var v any
 		if n.Decode(&v) == nil {
 			var f float64

@@ -78,7 +78,7 @@ func (p *asyncParser) follow(c cursor) (cursor, string, *refError) {
 				msg:  fmt.Sprintf("$ref %q is cyclic: following it leads back to itself", ref),
 				hint: "point one of the $refs in the loop at an actual definition instead of another $ref"}
 		}
-		if !p.charge(1) {
+		if !p.charge(1, c.f, at.n) {
 			return c, last, &refError{class: ClassInvalid, code: "too-large", pos: at.pos(), msg: "resolution stopped"}
 		}
 		p.resolving[c.n] = true

@@ -52,7 +52,7 @@ func (p *asyncParser) schemaValue(t cursor, depth int) *openapi3.Schema {
 		return v
 	}
 	if depth > maxSchemaDepth {
-		p.tooDeep()
+		p.tooDeep(t.f, t.n)
 		return nil
 	}
 	raw := normalizeSchema(p.toAny(t), 0)
@@ -161,7 +161,7 @@ func (p *asyncParser) fillSchemaRef(sr *openapi3.SchemaRef, at, parent cursor, d
 		}
 		p.schemas[at.n] = sr.Value
 		if depth > maxSchemaDepth {
-			p.tooDeep()
+			p.tooDeep(at.f, at.n)
 			return
 		}
 		p.walkSchema(sr.Value, at, depth)

@@ -73,7 +73,7 @@ func (p *asyncParser) mergePatch(target, patch cursor, depth int) cursor {
 	if !patch.isMap() {
 		return patch
 	}
-	if depth > maxMergeDepth || !p.charge(1) {
+	if depth > maxMergeDepth || !p.charge(1, patch.f, patch.n) {
 		return patch
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -97,7 +97,7 @@ func (p *asyncParser) mergePatch(target, patch cursor, depth int) cursor {
 		}
 	}
 	for _, pe := range patch.entries() {
-		if !p.charge(1) {
+		if !p.charge(1, pe.f, pe.n) {
 			break
 		}
 		k := pe.name()
