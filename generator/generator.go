@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/accord-dev/accord/contracts"
 )
 
@@ -157,7 +159,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(res.Notes, renameReserved(doc.OpenAPI, reserved)...)
+	res.Notes = append(res.Notes, prepare(doc.OpenAPI, reserved)...)
 
 	out, err := runOapiCodegen(doc.OpenAPI, oapiConfig(opts.Package, parts))
 	if err != nil {
@@ -186,6 +188,24 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Name < res.Files[j].Name })
 	return res, nil
+}
+
+// prepare applies the model fixes (prepare.go, names.go) in the order they
+// depend on each other and returns their notes.
+func prepare(t *openapi3.T, reserved map[string]bool) []string {
+	var notes []string
+	if internalizeRefs(t) {
+		notes = append(notes, "components from other files were copied into the document (oapi-codegen names root components only)")
+	}
+	if n := inlineDeepRefs(t); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d $refs into other schemas' insides were inlined (oapi-codegen only names components)", n))
+	}
+	notes = append(notes, renameReserved(t, reserved)...)
+	taken := componentNames(t)
+	for n := range reserved {
+		taken[n] = true
+	}
+	return append(notes, renameInlineEnums(t, taken)...)
 }
 
 // buildModels turns oapi-codegen's source into the models file: the facade

@@ -1,0 +1,258 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+)
+
+// The fixes below change the kin-openapi model before oapi-codegen sees it,
+// each for a class of contract that oapi-codegen alone turns into code that
+// does not generate or does not compile. They set oapi-codegen's own
+// extensions or normalise references; none changes what the API accepts.
+
+// internalizeRefs copies components that live in other files into the root
+// document and points the $refs at the copies: oapi-codegen only names types
+// for the root's components and asks for an import mapping otherwise.
+func internalizeRefs(t *openapi3.T) bool {
+	external := false
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, _ []string) {
+		if r.Ref != "" && !strings.HasPrefix(r.Ref, "#") {
+			external = true
+		}
+	})
+	if external {
+		t.InternalizeRefs(context.Background(), nil)
+	}
+	return external
+}
+
+// inlineDeepRefs turns $refs that point inside another schema
+// (#/components/schemas/Bill/allOf/0/properties/x) into inline schemas:
+// oapi-codegen names types after #/components/<section>/<name> only and
+// fails on deeper pointers. The resolved schema is kept, so nothing changes
+// but the generated type's name. Returns how many refs were inlined.
+func inlineDeepRefs(t *openapi3.T) int {
+	n := 0
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, _ []string) {
+		if isDeepLocalRef(r.Ref) {
+			r.Ref = ""
+			n++
+		}
+	})
+	return n
+}
+
+func isDeepLocalRef(ref string) bool {
+	if !strings.HasPrefix(ref, "#/") {
+		return false
+	}
+	parts := strings.Split(ref, "/")
+	return len(parts) != 4 || parts[1] != "components"
+}
+
+// renameInlineEnums gives an inline enum an x-go-type-name when the name
+// oapi-codegen would derive from its path (schema, then property names) is
+// already taken: GitHub's code-scanning-variant-analysis has an inline
+// `status` enum while a component code-scanning-variant-analysis-status
+// exists, and both become CodeScanningVariantAnalysisStatus. The component
+// keeps its name (other schemas refer to it); the inline enum becomes
+// <Name>Enum (then Enum2, ...). taken holds every component's Go name.
+func renameInlineEnums(t *openapi3.T, taken map[string]bool) []string {
+	var notes []string
+	// Inline enums met at the same path (allOf members merged by
+	// oapi-codegen) are one type; only a different path is a collision.
+	seen := map[string]string{}
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, path []string) {
+		s := r.Value
+		if r.Ref != "" || s == nil || len(s.Enum) == 0 || len(path) < 2 || path[0] == "" {
+			return
+		}
+		if _, ok := s.Extensions["x-go-type-name"]; ok {
+			return
+		}
+		name := codegen.SchemaNameToTypeName(codegen.PathToTypeName(slices.Clone(path)))
+		at := strings.Join(path, "/")
+		if prev, ok := seen[name]; !taken[name] && (!ok || prev == at) {
+			seen[name] = at
+			return
+		}
+		fresh := name + "Enum"
+		for i := 2; taken[fresh] || seen[fresh] != ""; i++ {
+			fresh = name + "Enum" + strconv.Itoa(i)
+		}
+		seen[fresh] = at
+		if s.Extensions == nil {
+			s.Extensions = map[string]any{}
+		}
+		s.Extensions["x-go-type-name"] = fresh
+		notes = append(notes, fmt.Sprintf("components/schemas/%s: the inline enum's Go type %s is taken by another type; generated as %s",
+			strings.Join(path, "/properties/"), name, fresh))
+	})
+	return notes
+}
+
+// componentNames are the Go type names oapi-codegen gives components.
+func componentNames(t *openapi3.T) map[string]bool {
+	names := map[string]bool{}
+	c := t.Components
+	if c == nil {
+		return names
+	}
+	add := func(name string, ext map[string]any) {
+		if s, ok := ext[extGoName].(string); ok && s != "" {
+			names[s] = true
+			return
+		}
+		names[codegen.SchemaNameToTypeName(name)] = true
+	}
+	for n, r := range c.Schemas {
+		if r != nil && r.Value != nil && r.Ref == "" {
+			add(n, r.Value.Extensions)
+		} else {
+			add(n, nil)
+		}
+	}
+	for n := range c.Parameters {
+		add(n, nil)
+	}
+	for n := range c.Responses {
+		add(n, nil)
+	}
+	for n := range c.RequestBodies {
+		add(n, nil)
+	}
+	return names
+}
+
+// forEachSchemaRef calls fn for every schema reference site in the document,
+// in a fixed order (sorted keys), descending into inline schemas only: a
+// $ref'd schema is visited where its component is declared. path is the
+// oapi-codegen naming path for schemas under components/schemas
+// ([schema, property, ...], union members adding their index) and nil
+// elsewhere. fn may clear r.Ref; the walk then descends into r.Value.
+func forEachSchemaRef(t *openapi3.T, fn func(r *openapi3.SchemaRef, path []string)) {
+	w := schemaWalker{fn: fn, done: map[*openapi3.Schema]bool{}}
+	if c := t.Components; c != nil {
+		for _, n := range sortedKeys(c.Schemas) {
+			w.schema(c.Schemas[n], []string{n})
+		}
+		for _, n := range sortedKeys(c.Parameters) {
+			w.parameter(c.Parameters[n])
+		}
+		for _, n := range sortedKeys(c.Headers) {
+			if h := c.Headers[n]; h != nil && h.Value != nil {
+				w.parameter(&openapi3.ParameterRef{Value: &h.Value.Parameter})
+			}
+		}
+		for _, n := range sortedKeys(c.RequestBodies) {
+			if b := c.RequestBodies[n]; b != nil && b.Value != nil {
+				w.content(b.Value.Content)
+			}
+		}
+		for _, n := range sortedKeys(c.Responses) {
+			w.response(c.Responses[n])
+		}
+	}
+	visitItem := func(item *openapi3.PathItem) {
+		if item == nil {
+			return
+		}
+		for _, p := range item.Parameters {
+			w.parameter(p)
+		}
+		for _, m := range sortedKeys(item.Operations()) {
+			op := item.Operations()[m]
+			for _, p := range op.Parameters {
+				w.parameter(p)
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				w.content(op.RequestBody.Value.Content)
+			}
+			if op.Responses != nil {
+				for _, code := range sortedKeys(op.Responses.Map()) {
+					w.response(op.Responses.Value(code))
+				}
+			}
+		}
+	}
+	if t.Paths != nil {
+		for _, p := range sortedKeys(t.Paths.Map()) {
+			visitItem(t.Paths.Value(p))
+		}
+	}
+	for _, n := range sortedKeys(t.Webhooks) {
+		visitItem(t.Webhooks[n])
+	}
+}
+
+type schemaWalker struct {
+	fn   func(*openapi3.SchemaRef, []string)
+	done map[*openapi3.Schema]bool
+}
+
+func (w *schemaWalker) schema(r *openapi3.SchemaRef, path []string) {
+	if r == nil {
+		return
+	}
+	w.fn(r, path)
+	s := r.Value
+	if r.Ref != "" || s == nil || w.done[s] {
+		return
+	}
+	w.done[s] = true
+	sub := func(elem ...string) []string {
+		if path == nil {
+			return nil
+		}
+		return append(slices.Clone(path), elem...)
+	}
+	for _, n := range sortedKeys(s.Properties) {
+		w.schema(s.Properties[n], sub(n))
+	}
+	w.schema(s.Items, path)
+	for _, m := range s.AllOf {
+		w.schema(m, path)
+	}
+	for i, m := range s.AnyOf {
+		w.schema(m, sub(strconv.Itoa(i)))
+	}
+	for i, m := range s.OneOf {
+		w.schema(m, sub(strconv.Itoa(i)))
+	}
+	w.schema(s.Not, nil)
+	w.schema(s.AdditionalProperties.Schema, nil)
+}
+
+func (w *schemaWalker) parameter(p *openapi3.ParameterRef) {
+	if p == nil || p.Value == nil || p.Ref != "" {
+		return
+	}
+	w.schema(p.Value.Schema, nil)
+	w.content(p.Value.Content)
+}
+
+func (w *schemaWalker) content(c openapi3.Content) {
+	for _, ct := range sortedKeys(c) {
+		if mt := c[ct]; mt != nil {
+			w.schema(mt.Schema, nil)
+		}
+	}
+}
+
+func (w *schemaWalker) response(r *openapi3.ResponseRef) {
+	if r == nil || r.Value == nil || r.Ref != "" {
+		return
+	}
+	w.content(r.Value.Content)
+	for _, n := range sortedKeys(r.Value.Headers) {
+		if h := r.Value.Headers[n]; h != nil && h.Value != nil && h.Ref == "" {
+			w.parameter(&openapi3.ParameterRef{Value: &h.Value.Parameter})
+		}
+	}
+}
