@@ -1,0 +1,72 @@
+package rules
+
+// All returns every rule, in a fresh slice: callers may sort or filter it.
+// Adding a rule means adding its file and one line here; the registry tests
+// then demand its fields, its testdata case and, if it is directional, its
+// asymmetry entry.
+func All() []Rule {
+	return []Rule{
+		// Paths, operations, channels.
+		pathRemoved(),
+		operationRemoved(),
+		channelRemoved(),
+		channelAddressChanged(),
+		messageRemoved(),
+		messageContentTypeChanged(),
+		serverURLChanged(),
+		// Security.
+		securityRequirementAdded(),
+		securitySchemeChanged(),
+		// Parameters and bodies.
+		parameterRemoved(),
+		parameterRequiredAdded(),
+		parameterBecameRequired(),
+		parameterStyleChanged(),
+		requestBodyBecameRequired(),
+		requestMediaTypeRemoved(),
+		// Responses.
+		responseSuccessStatusRemoved(),
+		responseSuccessStatusAdded(),
+		responseMediaTypeRemoved(),
+		responseHeaderRemoved(),
+		responseHeaderBecameOptional(),
+		// Schemas, both directions.
+		typeChanged(),
+		formatChanged(),
+		discriminatorChanged(),
+		// Schemas, requests.
+		requestPropertyRequiredAdded(),
+		requestPropertyBecameRequired(),
+		requestPropertyRemoved(),
+		requestNullableRemoved(),
+		requestEnumNarrowed(),
+		requestRangeNarrowed(),
+		requestLengthNarrowed(),
+		requestCountNarrowed(),
+		requestPatternChanged(),
+		requestAdditionalPropertiesClosed(),
+		requestVariantRemoved(),
+		requestDefaultChanged(),
+		// Schemas, responses.
+		responsePropertyRemoved(),
+		responsePropertyBecameOptional(),
+		responseBecameNullable(),
+		responseEnumWidened(),
+		responseVariantAdded(),
+		responseConstraintLoosened(),
+		// sdk profile.
+		operationIDChanged(),
+		parameterTypeWidened(),
+		schemaRenamed(),
+	}
+}
+
+// Get returns the rule with the given ID.
+func Get(id string) (Rule, bool) {
+	for _, r := range All() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
