@@ -19,7 +19,7 @@ func TestEngineAndChainTimeoutRetryGetsStoredResult(t *testing.T) {
 	op := Operation{ID: "createPayment", Method: "POST", Pattern: "/v1/payments", Policy: Policy{Idempotency: IdempotencyOptional}}
 	srv := serveChain(t, op, s, func(w http.ResponseWriter, r *http.Request) {
 		runs.Add(1)
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond)
 		w.Header().Set("Location", "/v1/payments/p1")
 		w.WriteHeader(201)
 		_, _ = io.WriteString(w, `{"id":"p1"}`)

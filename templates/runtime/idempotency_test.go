@@ -265,7 +265,7 @@ func TestChainIdempotencyWithTimeout(t *testing.T) {
 	op := Operation{ID: "slowCreate", Method: "POST", Pattern: "/c", Policy: Policy{Timeout: 50 * time.Millisecond, Idempotency: IdempotencyOptional}}
 	srv := serveChain(t, op, s, func(w http.ResponseWriter, r *http.Request) {
 		runs.Add(1)
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond) // far past the 50ms timeout, even on a loaded machine
 		w.WriteHeader(201)
 		_, _ = io.WriteString(w, "created")
 		close(finished)
