@@ -148,7 +148,6 @@ func TestCompatCompatibleExitsZero(t *testing.T) {
 }
 
 func TestCompatBreakingExitsOne(t *testing.T) {
-	needEngine(t)
 	code, out, stderr := runCLI(t, "", "compat", "--format", "json", v1, v1Breaking)
 	if code != exitFailed {
 		t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", code, out, stderr)
@@ -191,10 +190,6 @@ func TestCompatUnloadableSide(t *testing.T) {
 }
 
 func TestCompatMixedKinds(t *testing.T) {
-	// TEMPORARY: until the AsyncAPI loader lands.
-	if _, err := contracts.Load(context.Background(), events, contracts.LoadOptions{}); err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skip("AsyncAPI loading is not implemented yet")
-	}
 	code, _, stderr := runCLI(t, "", "compat", v1, events)
 	if code != exitUsage {
 		t.Fatalf("exit %d, want 2; stderr %q", code, stderr)
@@ -239,7 +234,6 @@ func TestCompatStdin(t *testing.T) {
 // the output is what that format's consumer needs, and the exit code is the
 // same whatever the format.
 func TestCompatEveryFormat(t *testing.T) {
-	needEngine(t)
 	checks := map[string]func(t *testing.T, out string){
 		"text": func(t *testing.T, out string) {
 			if !strings.Contains(out, "FAIL") || !strings.Contains(out, v1Breaking+":") {
@@ -292,7 +286,6 @@ func TestCompatEveryFormat(t *testing.T) {
 }
 
 func TestCompatExplode(t *testing.T) {
-	needEngine(t)
 	_, grouped, _ := runCLI(t, "", "compat", "--format", "json", v1, v1Breaking)
 	_, exploded, _ := runCLI(t, "", "compat", "--format", "json", "--explode", v1, v1Breaking)
 	g, x := decodeCompat(t, grouped), decodeCompat(t, exploded)
@@ -313,7 +306,6 @@ func TestCompatExplode(t *testing.T) {
 // TestCompatAcceptFile accepts the breaking pair's findings by fingerprint,
 // then lets the same entries expire.
 func TestCompatAcceptFile(t *testing.T) {
-	needEngine(t)
 	dir := t.TempDir()
 	for _, f := range []string{v1, v1Breaking} {
 		copyFile(t, f, filepath.Join(dir, filepath.Base(f)))
@@ -382,7 +374,6 @@ func TestCompatBadAcceptFileExitsThree(t *testing.T) {
 }
 
 func TestCompatSunsetRemovalIsInfo(t *testing.T) {
-	needEngine(t)
 	code, out, stderr := runCLI(t, "", "compat", "--format", "json", v1, v1Sunset)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0: removing an operation past its x-sunset is info (stderr %q)\n%s", code, stderr, out)
@@ -394,7 +385,6 @@ func TestCompatSunsetRemovalIsInfo(t *testing.T) {
 }
 
 func TestCompatAllowMajor(t *testing.T) {
-	needEngine(t)
 	code, _, _ := runCLI(t, "", "compat", v1, v2)
 	if code != exitFailed {
 		t.Fatalf("v1 -> v2 without --allow-major: exit %d, want 1", code)
@@ -411,7 +401,6 @@ func TestCompatAllowMajor(t *testing.T) {
 }
 
 func TestCompatRunUsesInjectedClock(t *testing.T) {
-	needEngine(t)
 	// The sunset date 2020-01-01 has not passed on 2019-06-01: the removal
 	// of deletePayment is breaking again.
 	var out, errb bytes.Buffer
@@ -433,21 +422,6 @@ func TestCompatHelpTeaches(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q", want)
 		}
-	}
-}
-
-// needEngine skips a test that needs real findings while compat.Compare is
-// still the stub that reports none. TEMPORARY: removed once the engine lands.
-func needEngine(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	base, err1 := contracts.Load(ctx, v1, contracts.LoadOptions{})
-	head, err2 := contracts.Load(ctx, v1Breaking, contracts.LoadOptions{})
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
-	if res, err := compat.Compare(base, head, compat.Options{}); err == nil && len(res.Findings) == 0 {
-		t.Skip("the compat engine reports no findings yet (stub)")
 	}
 }
 

@@ -24,6 +24,9 @@ type Report struct {
 	FailOn compat.Severity
 	// ToolVersion is accord's version, for JSON and SARIF.
 	ToolVersion string
+	// Profile is the comparison profile, so SARIF and JUnit list the rules
+	// that actually ran (empty = wire).
+	Profile compat.Profile
 }
 
 // Options tune the human-readable formats.

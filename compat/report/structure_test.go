@@ -186,7 +186,7 @@ func TestJUnitStructure(t *testing.T) {
 	want := map[string]string{
 		"operation-removed":               "pass+out", // accepted
 		"request-property-required-added": "fail",
-		"response-enum-value-added":       "pass+out", // warning below --fail-on error
+		"response-enum-widened":       "pass+out", // warning below --fail-on error
 		"response-property-removed":       "fail",     // acceptance expired
 		"security-scope-added":            "fail",
 	}
@@ -270,5 +270,35 @@ func TestTextCollapsesAffected(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "\x1b[") {
 		t.Error("colour escapes without Options.Color")
+	}
+}
+
+func TestRulesFollowTheProfile(t *testing.T) {
+	wire := rulesFor(Report{})
+	sdk := rulesFor(Report{Profile: compat.ProfileSDK})
+	if len(sdk) <= len(wire) {
+		t.Fatalf("sdk profile lists %d rules, wire %d: sdk rules must be added under sdk only", len(sdk), len(wire))
+	}
+	ids := map[string]ruleMeta{}
+	for _, m := range wire {
+		ids[m.ID] = m
+	}
+	if _, ok := ids["operation-id-changed"]; ok {
+		t.Error("the sdk rule operation-id-changed is listed under the wire profile")
+	}
+	m, ok := ids["operation-removed"]
+	if !ok || m.Summary == "" || m.Impact == "" || m.Mitigation == "" || m.Severity != compat.SeverityError {
+		t.Errorf("operation-removed from the registry = %+v", m)
+	}
+	// A rule the registry does not know still gets an entry.
+	r := Report{Results: []*compat.Result{{Findings: []compat.Finding{{Rule: "made-up", Severity: compat.SeverityWarning}}}}}
+	found := false
+	for _, m := range rulesFor(r) {
+		if m.ID == "made-up" && m.Severity == compat.SeverityWarning {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("an unknown rule has no entry")
 	}
 }
