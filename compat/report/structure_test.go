@@ -186,7 +186,7 @@ func TestJUnitStructure(t *testing.T) {
 	want := map[string]string{
 		"operation-removed":               "pass+out", // accepted
 		"request-property-required-added": "fail",
-		"response-enum-widened":       "pass+out", // warning below --fail-on error
+		"response-enum-widened":           "pass+out", // warning below --fail-on error
 		"response-property-removed":       "fail",     // acceptance expired
 		"security-scope-added":            "fail",
 	}
