@@ -3,6 +3,8 @@ package generator
 import (
 	"time"
 
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+
 	"github.com/accord-dev/accord/contracts"
 )
 
@@ -114,4 +116,20 @@ type Signature struct {
 	// Literal is the scheme as a Go expression of the runtime's
 	// SignatureScheme type.
 	Literal string
+}
+
+// Route is the operation's path as a Go 1.22 http.ServeMux pattern: the
+// wildcards named as oapi-codegen's server binds them (r.PathValue), a
+// trailing slash anchored with {$} so it does not match a whole subtree.
+func (o Operation) Route() string {
+	return codegen.SwaggerUriToStdHttpUri(o.Path)
+}
+
+// AckStatus is the status a webhook receiver answers an accepted message
+// with: the first 2xx the contract declares, else 204.
+func (o Operation) AckStatus() int {
+	if len(o.Success) > 0 {
+		return o.Success[0]
+	}
+	return 204
 }
