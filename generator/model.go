@@ -1,6 +1,9 @@
 package generator
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
@@ -132,4 +135,62 @@ func (o Operation) AckStatus() int {
 		return o.Success[0]
 	}
 	return 204
+}
+
+// isMethodLocal reports the names generated methods use for their
+// receiver, arguments, locals and imported packages; an argument must not
+// shadow them.
+func isMethodLocal(name string) bool {
+	switch name {
+	case "c", "s", "ctx", "params", "body", "opts", "contentType", "targetURL", "buf", "req", "resp", "err",
+		"bytes", "context", "json", "fmt", "http", "time", "openapi_types":
+		return true
+	}
+	return false
+}
+
+// ArgName is the parameter's argument name in a generated method:
+// oapi-codegen's name, suffixed when it would shadow one of the method's own.
+func (p PathParam) ArgName() string {
+	if isMethodLocal(p.GoName) {
+		return p.GoName + "Param"
+	}
+	return p.GoName
+}
+
+// PolicySummary describes the resolved policy in one line, for doc comments.
+func (o Operation) PolicySummary() string {
+	p := o.Policy
+	var parts []string
+	if p.Timeout > 0 {
+		parts = append(parts, "timeout "+p.Timeout.String()+" per attempt")
+	}
+	if p.Budget > 0 {
+		parts = append(parts, "budget "+p.Budget.String())
+	}
+	switch {
+	case p.Retries <= 0:
+		parts = append(parts, "no retries")
+	case len(p.RetryOn) > 0:
+		codes := make([]string, len(p.RetryOn))
+		for i, c := range p.RetryOn {
+			codes[i] = strconv.Itoa(c)
+		}
+		parts = append(parts, fmt.Sprintf("up to %d retries (on %s, connection errors and attempt timeouts)", p.Retries, strings.Join(codes, ", ")))
+	default:
+		parts = append(parts, fmt.Sprintf("up to %d retries (on connection errors and attempt timeouts)", p.Retries))
+	}
+	if p.Idempotency != "" {
+		parts = append(parts, "idempotency "+string(p.Idempotency))
+	}
+	if p.Signature != "" {
+		parts = append(parts, "signed with "+p.Signature)
+	}
+	if p.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("at most %d in flight", p.Concurrency))
+	}
+	if b := p.Breaker; b.Failures > 0 {
+		parts = append(parts, fmt.Sprintf("breaker opens after %d failures, cooldown %s", b.Failures, b.Cooldown))
+	}
+	return strings.Join(parts, "; ")
 }
