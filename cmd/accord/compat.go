@@ -16,6 +16,7 @@ import (
 
 	"github.com/accord-dev/accord/compat"
 	"github.com/accord-dev/accord/compat/report"
+	"github.com/accord-dev/accord/compat/rules"
 	"github.com/accord-dev/accord/contracts"
 	"github.com/accord-dev/accord/generator"
 )
@@ -46,21 +47,25 @@ CI form. A PATH that does not exist at REV is a new contract: nothing to break.
 
 What is breaking. A finding is one root cause (one changed element) with every
 operation it reaches; --explode lists one finding per operation instead.
-  error    breaks existing clients on the wire: an operation, response property
-           or enum value they rely on is removed; a request property, parameter
-           or header becomes required; a type or format changes; a request
-           constraint narrows; security requirements are added
-  warning  may break some clients: a response gains an enum value or a new
-           status code, a response property becomes optional
-  info     worth knowing, breaks nobody: additions, deprecations, accepted breaks
+  error    breaks existing clients on the wire: an operation, response property,
+           header or media type they rely on is removed; a request property,
+           parameter or body becomes required; a type or format changes; what a
+           request accepts narrows (enum, range, length, pattern); what a
+           response may contain widens (new enum values, null, new variants);
+           security becomes stricter
+  warning  may break some clients: an optional parameter is removed, a new
+           success status appears, a request default changes, response limits
+           loosen, a server URL is removed
+  info     breaks nobody: accepted breaks (see Policy)
 Direction matters: narrowing what clients send (requests; AsyncAPI messages the
-application receives) breaks them, loosening what they read (responses;
-messages the application sends) does.
+application receives) breaks them, and so does widening what they read
+(responses; messages the application sends). Every rule is listed at the end.
 
 Profiles.
   --profile wire  (default) only what breaks clients at run time
-  --profile sdk   also what breaks the source of generated clients (renamed
-                  operationIds and schema names, parameter order), for SDK owners
+  --profile sdk   also what breaks the source of generated clients although the
+                  wire still works (renamed operationIds and schema components,
+                  parameter types the wire accepts but signatures do not)
 
 Policy: breaks that are accepted become info, keeping their original severity
 in the report, and never fail the check.
@@ -103,13 +108,29 @@ GitHub Actions:
   - uses: github/codeql-action/upload-sarif@v3
     with: {sarif_file: compat.sarif}`
 
+// compatHelp appends the rule registry to the long help, so that what counts
+// as breaking is listed from the same source the engine runs.
+func compatHelp() string {
+	var b strings.Builder
+	b.WriteString(compatLong)
+	b.WriteString("\n\nRules (severity, ID, what changed; sdk rules run only with --profile sdk):\n")
+	for _, r := range rules.All() {
+		sev := string(r.Severity)
+		if r.Profile == rules.SDK {
+			sev += " sdk"
+		}
+		fmt.Fprintf(&b, "  %-11s %-37s %s\n", sev, r.ID, r.Summary)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
 func newCompatCmd(e *env) *cobra.Command {
 	var o compatOptions
 	var format, failOn, profile string
 	cmd := &cobra.Command{
-		Use:   "compat BASE HEAD | compat --base REV PATH...",
+		Use:   "compat BASE HEAD | --base REV PATH...",
 		Short: "Fail on backward-incompatible contract changes",
-		Long:  compatLong,
+		Long:  compatHelp(),
 		Example: `  accord compat api-v1.yaml api.yaml
   accord compat origin/main:contracts/payments.yaml contracts/payments.yaml
   accord compat --base origin/main contracts/*.yaml
