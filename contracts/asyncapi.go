@@ -35,7 +35,7 @@ type asyncParser struct {
 	// are reported by Validate.
 	deferred []Problem
 
-	pairCache map[*yaml.Node][]pair
+	pairCache map[*yaml.Node]*mappingIndex
 	places    map[*yaml.Node]place
 	// resolving holds the $ref nodes on the current resolution path, to
 	// tell a cyclic chain from a long one.
@@ -69,7 +69,7 @@ func loadAsyncAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpt
 	p := &asyncParser{
 		ctx: ctx, opts: opts, org: org,
 		files:     map[string]*afile{},
-		pairCache: map[*yaml.Node][]pair{},
+		pairCache: map[*yaml.Node]*mappingIndex{},
 		places:    map[*yaml.Node]place{},
 		resolving: map[*yaml.Node]bool{},
 		schemas:   map[*yaml.Node]*openapi3.Schema{},

@@ -113,12 +113,12 @@ func (c cursor) child(n, key *yaml.Node, token string) cursor {
 
 // get returns the value under key k of a mapping.
 func (c cursor) get(k string) cursor {
-	if !c.isMap() {
-		return cursor{p: c.p, f: c.f, ptr: c.ptr + "/" + escapePointerToken(k)}
-	}
-	for _, kv := range c.p.pairs(c.n) {
-		if kv.k.Value == k {
-			return c.child(kv.v, kv.k, k)
+	if c.isMap() {
+		if m := c.p.index(c.n); m != nil {
+			if i, ok := m.index[k]; ok {
+				kv := m.pairs[i]
+				return c.child(kv.v, kv.k, k)
+			}
 		}
 	}
 	return cursor{p: c.p, f: c.f, ptr: c.ptr + "/" + escapePointerToken(k)}
@@ -132,7 +132,7 @@ func (c cursor) entries() []cursor {
 	if !c.isMap() {
 		return nil
 	}
-	kvs := c.p.pairs(c.n)
+	kvs := c.p.index(c.n).pairs
 	out := make([]cursor, 0, len(kvs))
 	for _, kv := range kvs {
 		out = append(out, c.child(kv.v, kv.k, kv.k.Value))
@@ -163,65 +163,66 @@ func (c cursor) index(i int) cursor {
 	return c.child(c.n.Content[i], nil, strconv.Itoa(i))
 }
 
-// pairs returns a mapping's entries with YAML merge keys (<<) expanded and
-// duplicate keys resolved to the last one, as JSON decoders and the
-// position index do. Results are cached per node: lookups are frequent.
-func (p *asyncParser) pairs(n *yaml.Node) []pair {
-	if kvs, ok := p.pairCache[n]; ok {
-		return kvs
-	}
-	kvs := collectPairs(n, 0)
-	p.pairCache[n] = kvs
-	return kvs
+// mappingIndex is a mapping's entries with an index by key.
+type mappingIndex struct {
+	pairs []pair
+	index map[string]int
 }
 
-func collectPairs(n *yaml.Node, depth int) []pair {
+// index returns a mapping's entries with YAML merge keys (<<) expanded
+// and duplicate keys resolved to the last one, as JSON decoders and the
+// position index do. Results are cached per node: lookups are frequent.
+func (p *asyncParser) index(n *yaml.Node) *mappingIndex {
+	if m, ok := p.pairCache[n]; ok {
+		return m
+	}
+	m := &mappingIndex{index: map[string]int{}}
+	collectPairs(m, n, 0, true)
+	p.pairCache[n] = m
+	return m
+}
+
+// collectPairs adds n's entries to m. Explicit keys override merged ones,
+// and among merge sources the earliest wins, as the YAML merge key
+// specification says.
+func collectPairs(m *mappingIndex, n *yaml.Node, depth int, override bool) {
 	n = unalias(n)
 	if n == nil || n.Kind != yaml.MappingNode || depth > 8 {
-		return nil
+		return
 	}
-	var own, merged []pair
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
-			src := unalias(v)
-			if src == nil {
-				continue
-			}
-			if src.Kind == yaml.SequenceNode {
-				for _, s := range src.Content {
-					merged = appendPairs(merged, collectPairs(s, depth+1), false)
-				}
-			} else {
-				merged = appendPairs(merged, collectPairs(src, depth+1), false)
-			}
+			merges = append(merges, v)
 			continue
 		}
-		own = appendPairs(own, []pair{{k, v}}, true)
+		m.add(pair{k, v}, override)
 	}
-	// Explicit keys override merged ones; the earliest merge source wins.
-	return appendPairs(merged, own, true)
+	for _, v := range merges {
+		src := unalias(v)
+		if src == nil {
+			continue
+		}
+		if src.Kind == yaml.SequenceNode {
+			for _, s := range src.Content {
+				collectPairs(m, s, depth+1, false)
+			}
+		} else {
+			collectPairs(m, src, depth+1, false)
+		}
+	}
 }
 
-// appendPairs adds kvs to dst; a key already present is replaced when
-// override is set and kept otherwise.
-func appendPairs(dst, kvs []pair, override bool) []pair {
-	for _, kv := range kvs {
-		found := false
-		for i := range dst {
-			if dst[i].k.Value == kv.k.Value {
-				if override {
-					dst[i] = kv
-				}
-				found = true
-				break
-			}
+func (m *mappingIndex) add(kv pair, override bool) {
+	if i, ok := m.index[kv.k.Value]; ok {
+		if override {
+			m.pairs[i] = kv
 		}
-		if !found {
-			dst = append(dst, kv)
-		}
+		return
 	}
-	return dst
+	m.index[kv.k.Value] = len(m.pairs)
+	m.pairs = append(m.pairs, kv)
 }
 
 // maxValueDepth bounds the nesting toAny follows; real documents stay far
@@ -246,7 +247,7 @@ func (p *asyncParser) value(f *afile, n *yaml.Node, depth int) any {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		kvs := p.pairs(n)
+		kvs := p.index(n).pairs
 		m := make(map[string]any, len(kvs))
 		for _, kv := range kvs {
 			m[kv.k.Value] = p.value(f, kv.v, depth+1)
