@@ -15,18 +15,25 @@ import (
 	"github.com/accord-dev/accord/templates"
 )
 
-// templateFile says which template makes which file, and when.
+// templateFile says which template makes which file, and when. Every
+// template is rendered for reservedNames whatever when says, so a file left
+// out declares a subset of the reserved names.
 type templateFile struct {
 	template, file string
-	when           func(Parts) bool
+	when           func(*Model) bool
 }
 
 func templateFiles() []templateFile {
-	both := func(p Parts) bool { return p.Client || p.Server }
+	client := func(m *Model) bool { return m.Parts.Client }
+	server := func(m *Model) bool { return m.Parts.Server }
 	return []templateFile{
-		{"operations.tmpl", "accord_operations.gen.go", both},
-		{"client.tmpl", "accord_client.gen.go", func(p Parts) bool { return p.Client }},
-		{"server.tmpl", "accord_server.gen.go", func(p Parts) bool { return p.Server }},
+		{"operations.tmpl", "accord_operations.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
+		{"client.tmpl", "accord_client.gen.go", client},
+		{"client_methods.tmpl", "accord_client_methods.gen.go", client},
+		{"server_options.tmpl", "accord_server_options.gen.go", server},
+		{"server.tmpl", "accord_server.gen.go", server},
+		{"webhook_sender.tmpl", "accord_webhook_sender.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Webhooks) > 0 }},
+		{"webhook_receiver.tmpl", "accord_webhook_receiver.gen.go", func(m *Model) bool { return m.Parts.Server && len(m.Webhooks) > 0 }},
 	}
 }
 
@@ -57,7 +64,7 @@ func renderTemplates(m *Model) ([]File, error) {
 	}
 	var out []File
 	for _, tf := range templateFiles() {
-		if !tf.when(m.Parts) {
+		if !tf.when(m) {
 			continue
 		}
 		src, err := renderOne(t, tf, m)
