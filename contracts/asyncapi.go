@@ -41,11 +41,12 @@ type asyncParser struct {
 	// tell a cyclic chain from a long one.
 	resolving map[*yaml.Node]bool
 
-	schemas  map[*yaml.Node]*openapi3.Schema // by the node the schema is written at
-	bodies   map[*yaml.Node]*Message         // message objects by their (trait-merged) definition
-	messages map[*yaml.Node]*Message         // message sites: channel entries, components, 2.x operations
-	channels map[*yaml.Node]*Channel         // channel sites: root channels and components
-	servers  map[*yaml.Node]string           // root server sites -> name
+	schemas    map[*yaml.Node]*openapi3.Schema // by the node the schema is written at
+	schemaJobs []schemaJob
+	bodies     map[*yaml.Node]*Message // message objects by their (trait-merged) definition
+	messages   map[*yaml.Node]*Message // message sites: channel entries, components, 2.x operations
+	channels   map[*yaml.Node]*Channel // channel sites: root channels and components
+	servers    map[*yaml.Node]string   // root server sites -> name
 
 	budget    int
 	exhausted bool

@@ -26,9 +26,15 @@ type refError struct {
 	msg     string
 	hint    string
 	missing bool
+	// silent marks the consequence of a problem already reported (the
+	// expansion budget ran out): it stops the work without a new problem.
+	silent bool
 }
 
 func (e *refError) record(p *asyncParser) {
+	if e.silent {
+		return
+	}
 	p.errorf(e.class, e.pos, e.code, e.hint, "%s", e.msg)
 }
 
@@ -79,7 +85,7 @@ func (p *asyncParser) follow(c cursor) (cursor, string, *refError) {
 				hint: "point one of the $refs in the loop at an actual definition instead of another $ref"}
 		}
 		if !p.charge(1, c.f, at.n) {
-			return c, last, &refError{class: ClassInvalid, code: "too-large", pos: at.pos(), msg: "resolution stopped"}
+			return c, last, &refError{silent: true}
 		}
 		p.resolving[c.n] = true
 		marked = append(marked, c.n)

@@ -15,18 +15,35 @@ import (
 // nodes and fills every Value itself, which keeps positions and lets
 // relative $refs resolve against the file they are written in.
 
-// maxSchemaDepth bounds how deep schemas nest through properties and $refs.
-const maxSchemaDepth = 1000
-
 // schema builds the SchemaRef for an element that holds a schema inline or
 // a $ref to one. Ref keeps the $ref as written; Value is shared by every
 // reference to the same definition, so recursive schemas become pointer
 // cycles, as kin-openapi's own loader makes them.
 func (p *asyncParser) schema(c cursor) *openapi3.SchemaRef {
-	return p.schemaAt(c, 0)
+	sr := p.schemaAt(c)
+	p.drainSchemas()
+	return sr
 }
 
-func (p *asyncParser) schemaAt(c cursor, depth int) *openapi3.SchemaRef {
+// schemaJob is a decoded schema whose nested $refs still need filling.
+type schemaJob struct {
+	v *openapi3.Schema
+	c cursor
+}
+
+// drainSchemas fills nested $refs from a work list rather than by
+// recursion: a chain of thousands of schemas, each referring to the next,
+// must not grow the stack with it.
+func (p *asyncParser) drainSchemas() {
+	for len(p.schemaJobs) > 0 && !p.exhausted {
+		job := p.schemaJobs[len(p.schemaJobs)-1]
+		p.schemaJobs = p.schemaJobs[:len(p.schemaJobs)-1]
+		p.walkSchema(job.v, job.c)
+	}
+	p.schemaJobs = p.schemaJobs[:0]
+}
+
+func (p *asyncParser) schemaAt(c cursor) *openapi3.SchemaRef {
 	if c.isNull() {
 		return nil
 	}
@@ -35,7 +52,7 @@ func (p *asyncParser) schemaAt(c cursor, depth int) *openapi3.SchemaRef {
 	if !ok {
 		return nil
 	}
-	v := p.schemaValue(t, depth)
+	v := p.schemaValue(t)
 	if v == nil {
 		return nil
 	}
@@ -46,14 +63,11 @@ func (p *asyncParser) schemaAt(c cursor, depth int) *openapi3.SchemaRef {
 	return sr
 }
 
-// schemaValue decodes the schema written at t (not a $ref), once per node.
-func (p *asyncParser) schemaValue(t cursor, depth int) *openapi3.Schema {
+// schemaValue decodes the schema written at t (not a $ref), once per node,
+// and queues its nested $refs.
+func (p *asyncParser) schemaValue(t cursor) *openapi3.Schema {
 	if v, ok := p.schemas[t.n]; ok {
 		return v
-	}
-	if depth > maxSchemaDepth {
-		p.tooDeep(t.f, t.n)
-		return nil
 	}
 	raw := normalizeSchema(p.toAny(t), 0)
 	if p.exhausted {
@@ -74,7 +88,7 @@ func (p *asyncParser) schemaValue(t cursor, depth int) *openapi3.Schema {
 		*v = openapi3.Schema{}
 		return v
 	}
-	p.walkSchema(v, t, depth)
+	p.schemaJobs = append(p.schemaJobs, schemaJob{v, t})
 	return v
 }
 
@@ -91,12 +105,14 @@ func schemaOrigin(c cursor) *openapi3.Origin {
 	return &openapi3.Origin{Key: &openapi3.Location{File: pos.File, Line: pos.Line, Column: pos.Col}}
 }
 
-// walkSchema fills the Value of every nested $ref in s, whose YAML is at c.
-func (p *asyncParser) walkSchema(s *openapi3.Schema, c cursor, depth int) {
+// walkSchema fills the Value of every nested $ref in s, whose YAML is at
+// c. Inline nested schemas are walked directly (their depth is bounded by
+// the document's nesting); $ref'd ones are decoded and queued.
+func (p *asyncParser) walkSchema(s *openapi3.Schema, c cursor) {
 	if s.Origin == nil {
 		s.Origin = schemaOrigin(c)
 	}
-	each := func(sr *openapi3.SchemaRef, at cursor) { p.fillSchemaRef(sr, at, c, depth+1) }
+	each := func(sr *openapi3.SchemaRef, at cursor) { p.fillSchemaRef(sr, at, c) }
 	eachMap := func(m openapi3.Schemas, key string) {
 		container := c.get(key)
 		for name, sr := range m {
@@ -139,7 +155,7 @@ func (p *asyncParser) walkSchema(s *openapi3.Schema, c cursor, depth int) {
 // fillSchemaRef resolves one nested schema. at is its YAML; parent is the
 // enclosing schema's, used when at cannot be matched (the $ref then still
 // resolves against the right file).
-func (p *asyncParser) fillSchemaRef(sr *openapi3.SchemaRef, at, parent cursor, depth int) {
+func (p *asyncParser) fillSchemaRef(sr *openapi3.SchemaRef, at, parent cursor) {
 	if sr == nil || p.exhausted {
 		return
 	}
@@ -160,11 +176,7 @@ func (p *asyncParser) fillSchemaRef(sr *openapi3.SchemaRef, at, parent cursor, d
 			return
 		}
 		p.schemas[at.n] = sr.Value
-		if depth > maxSchemaDepth {
-			p.tooDeep(at.f, at.n)
-			return
-		}
-		p.walkSchema(sr.Value, at, depth)
+		p.walkSchema(sr.Value, at)
 		return
 	}
 	var t cursor
@@ -184,7 +196,7 @@ func (p *asyncParser) fillSchemaRef(sr *openapi3.SchemaRef, at, parent cursor, d
 		}
 		t = loc
 	}
-	sr.Value = p.schemaValue(t, depth)
+	sr.Value = p.schemaValue(t)
 }
 
 // subschemaMaps, subschemaLists and subschemaSingles name the keywords

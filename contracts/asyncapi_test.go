@@ -3,6 +3,7 @@ package contracts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -455,3 +456,31 @@ func TestAsyncAPIExample(t *testing.T) {
 		t.Errorf("servers: %+v", a.Servers)
 	}
 }
+
+func TestAsyncAPILongSchemaRefChain(t *testing.T) {
+	// Each schema's property refers to the next one, and the last to the
+	// first: deep for a recursive resolver, a plain cycle for the model.
+	const n = 3000
+	var b strings.Builder
+	b.WriteString("asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  c:\n    address: c\n    messages:\n      m: {payload: {$ref: '#/components/schemas/S0'}}\ncomponents:\n  schemas:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "    S%d: {type: object, properties: {next: {$ref: '#/components/schemas/S%d'}}}\n", i, (i+1)%n)
+	}
+	doc, err := LoadBytes(context.Background(), "t.yaml", []byte(b.String()), LoadOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.AsyncAPI.Channels[0].Messages[0].Payload.Value
+	start := s
+	for i := 0; i < n; i++ {
+		next := s.Properties["next"]
+		if next == nil || next.Value == nil {
+			t.Fatalf("link %d is not resolved", i)
+		}
+		s = next.Value
+	}
+	if s != start {
+		t.Errorf("the chain does not come back to S0 after %d links", n)
+	}
+}
+
