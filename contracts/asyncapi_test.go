@@ -483,4 +483,3 @@ func TestAsyncAPILongSchemaRefChain(t *testing.T) {
 		t.Errorf("the chain does not come back to S0 after %d links", n)
 	}
 }
-
