@@ -305,7 +305,7 @@ func (e *engine) callbacks(c *opCtx) {
 				lower := strings.ToLower(m)
 				sub := &opCtx{
 					key: m + " " + expr + " (callback " + name + " of " + c.key + ")",
-					bOp: bop, bItem: bi, hItem: hi,
+					bOp: bop, bItem: bi, hItem: hi, bPath: expr, hPath: expr,
 					req: c.resp, resp: c.req,
 				}
 				ptr := func(root *path, head bool) string {

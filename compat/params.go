@@ -101,7 +101,13 @@ func (e *engine) params(c *opCtx) {
 			if bp.p != nil {
 				bAbs, bToks = bp.at, []string{"parameters", itoa(bp.i)}
 			}
-			at = c.root.jump("parameters."+named.In+"."+named.Name, hAbs, hToks, bAbs, bToks)
+			parent := c.root
+			if (bp.p == nil || bp.at == c.bItemPtr) && (hp.p == nil || hp.at == c.hItemPtr) {
+				// Declared once for every operation of the path: one subject
+				// for all of them.
+				parent = rootPath(c.hPath, " ", c.hItemPtr, c.bItemPtr)
+			}
+			at = parent.jump("parameters."+named.In+"."+named.Name, hAbs, hToks, bAbs, bToks)
 		}
 		d := &rules.ParameterDiff{Base: bp.p, Head: hp.p, BaseSchema: valueOf(schemaOf(bp.p)), HeadSchema: valueOf(schemaOf(hp.p))}
 		e.run(e.checks.parameter, opScope(c.idx), at, c.req, func(r *rules.Rule, rep rules.Reporter) { r.Parameter(d, rep) })

@@ -36,8 +36,8 @@ func SelfVariant(ref *openapi3.SchemaRef) []Variant {
 // share their property names and differ only by tag). Then alternatives whose values the
 // other side still accepts are dropped: in a request, a base alternative
 // some head alternative accepts was only regrouped, not removed; in a
-// response, a head alternative some base alternative accepts is nothing new
-// to readers. What is left pairs by similar properties (or, for non-objects,
+// response, a head alternative that a plain base schema accepts is nothing
+// new to readers. What is left pairs by similar properties (or, for non-objects,
 // by type); the rest was removed (Base only) or added (Head only).
 func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 	m := matcher{base: base, head: head, bUsed: make([]bool, len(base)), hUsed: make([]bool, len(head))}
@@ -54,6 +54,12 @@ func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 			}
 		}
 	case Response:
+		// Only against a plain base: readers of a oneOf tell alternatives
+		// apart, so a new one is new even if an open object of base would
+		// validate it; readers of one plain object just read it.
+		if len(base) != 1 || base[0].Index >= 0 {
+			break
+		}
 		for j := range head {
 			if !m.hUsed[j] && anyAccepts(base, &head[j]) {
 				m.hUsed[j] = true
