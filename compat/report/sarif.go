@@ -98,10 +98,17 @@ type sarifSuppression struct {
 }
 
 type sarifProperties struct {
-	Subject  string   `json:"subject"`
-	Side     string   `json:"side"`
-	Affected []string `json:"affected"`
+	Subject string `json:"subject"`
+	Side    string `json:"side"`
+	// Affected lists at most sarifMaxAffected operations, AffectedCount all
+	// of them: a schema shared by hundreds of operations would otherwise
+	// repeat them in every result and push big APIs' logs past code
+	// scanning's upload limit. The JSON report has the full lists.
+	Affected      []string `json:"affected"`
+	AffectedCount int      `json:"affectedCount"`
 }
+
+const sarifMaxAffected = 50
 
 // SARIF writes a SARIF 2.1.0 log with one run: the driver lists every rule
 // of the registry (plus any rule a finding names that the registry does not
@@ -159,10 +166,11 @@ func sarifResultFor(res *compat.Result, f compat.Finding, ruleIndex int, repeate
 		RuleID: f.Rule, RuleIndex: ruleIndex, Level: sarifLevel(f.Severity),
 		Message:             sarifText{githubMessage(res, f)},
 		PartialFingerprints: map[string]string{sarifFingerprintKey: fp},
-		Properties:          sarifProperties{Subject: f.Subject, Side: orHead(f.Side), Affected: make([]string, len(f.Affected))},
+		Properties: sarifProperties{Subject: f.Subject, Side: orHead(f.Side),
+			Affected: make([]string, 0, min(len(f.Affected), sarifMaxAffected)), AffectedCount: len(f.Affected)},
 	}
-	for i, op := range f.Affected {
-		out.Properties.Affected[i] = op.Key
+	for _, op := range f.Affected[:min(len(f.Affected), sarifMaxAffected)] {
+		out.Properties.Affected = append(out.Properties.Affected, op.Key)
 	}
 	if f.Accepted != "" {
 		out.Level = sarifLevel(f.OriginalSeverity)

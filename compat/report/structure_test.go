@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"encoding/xml"
 	"reflect"
 	"strings"
@@ -134,6 +135,28 @@ func TestSARIFStructure(t *testing.T) {
 	if !unanchored || !suppressed {
 		t.Errorf("unanchored base-side finding without region: %v; accepted finding suppressed: %v", unanchored, suppressed)
 	}
+}
+
+func TestSARIFCapsAffectedOperations(t *testing.T) {
+	r := fixture()
+	f := &r.Results[0].Findings[0]
+	for i := 0; i < 120; i++ {
+		f.Affected = append(f.Affected, compat.Operation{Key: fmt.Sprintf("GET /extra/%03d", i)})
+	}
+	var log sarifLog
+	if err := json.Unmarshal(render(t, FormatSARIF, r), &log); err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range log.Runs[0].Results {
+		if res.RuleID != f.Rule {
+			continue
+		}
+		if res.Properties.AffectedCount != 127 || len(res.Properties.Affected) != sarifMaxAffected {
+			t.Errorf("affected: %d listed, count %d; want %d listed of 127", len(res.Properties.Affected), res.Properties.AffectedCount, sarifMaxAffected)
+		}
+		return
+	}
+	t.Fatal("result not found")
 }
 
 func TestSARIFExplodedFingerprintsStayDistinct(t *testing.T) {
