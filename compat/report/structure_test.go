@@ -3,8 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"encoding/xml"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
