@@ -483,3 +483,27 @@ func TestAsyncAPILongSchemaRefChain(t *testing.T) {
 		t.Errorf("the chain does not come back to S0 after %d links", n)
 	}
 }
+
+func TestAsyncAPI26SharedMessageAcrossDirections(t *testing.T) {
+	src := "asyncapi: 2.6.0\ninfo: {title: t, version: '1'}\nchannels:\n  chat:\n" +
+		"    publish: {message: {$ref: '#/components/messages/Line'}}\n" +
+		"    subscribe: {message: {$ref: '#/components/messages/Line'}}\n" +
+		"components:\n  messages:\n    Line: {payload: {type: string}}\n"
+	doc, err := LoadBytes(context.Background(), "t.yaml", []byte(src), LoadOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := doc.AsyncAPI
+	ch := a.Channels[0]
+	if len(ch.Messages) != 1 || len(a.Operations) != 2 {
+		t.Fatalf("messages %d, operations %d", len(ch.Messages), len(a.Operations))
+	}
+	for _, op := range a.Operations {
+		if op.Messages[0] != ch.Messages[0] {
+			t.Errorf("%s does not share the channel's message", op.ID)
+		}
+	}
+	if a.Operations[0].ID != "receiveChat" || a.Operations[1].ID != "sendChat" {
+		t.Errorf("ids %s %s", a.Operations[0].ID, a.Operations[1].ID)
+	}
+}

@@ -71,8 +71,10 @@ func (p *asyncParser) channelV2(site cursor, key string, servers map[string]bool
 			continue
 		}
 		ops = append(ops, op)
-		for _, m := range op.Messages {
-			if !hasMessage(ch.Messages, m) && !sameComponent(ch.Messages, m) {
+		for i, m := range op.Messages {
+			if same := sameComponent(ch.Messages, m); same != nil {
+				op.Messages[i] = same
+			} else {
 				ch.Messages = append(ch.Messages, m)
 			}
 		}
@@ -80,18 +82,16 @@ func (p *asyncParser) channelV2(site cursor, key string, servers map[string]bool
 	return ch, ops
 }
 
-// sameComponent reports whether list holds another site of m's component:
-// a channel whose publish and subscribe both carry message X lists X once.
-func sameComponent(list []*Message, m *Message) bool {
-	if m.Ref == "" {
-		return false
-	}
+// sameComponent finds m in list, or another site of m's component: a
+// channel whose publish and subscribe both carry message X lists X once,
+// and both operations share that *Message.
+func sameComponent(list []*Message, m *Message) *Message {
 	for _, x := range list {
-		if x.Ref == m.Ref && x.Pointer == m.Pointer && x.Pos == m.Pos {
-			return true
+		if x == m || (m.Ref != "" && x.Ref == m.Ref && x.Pointer == m.Pointer && x.Pos == m.Pos) {
+			return x
 		}
 	}
-	return false
+	return nil
 }
 
 // operationV2 reads a 2.x Operation Object.
