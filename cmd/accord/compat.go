@@ -241,7 +241,12 @@ func runCompat(ctx context.Context, e *env, o compatOptions) error {
 			results = append(results, res)
 		}
 	}
+	// An entry looks unused when the contract it is about did not load, so
+	// the hint is only given when every comparison ran.
 	for _, a := range compat.UnusedAcceptances(accepted, results...) {
+		if code != exitOK {
+			break
+		}
 		fmt.Fprintf(e.stderr, "accord: note: %s: accepted break %s matched no finding; delete the entry if the change is gone\n", orName(a.Source, acceptFile), a.Fingerprint)
 	}
 

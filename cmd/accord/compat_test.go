@@ -346,6 +346,15 @@ func TestCompatAcceptFile(t *testing.T) {
 		t.Errorf("text report does not say the acceptance expired:\n%s", out)
 	}
 
+	// An entry that matches nothing is pointed out on stderr.
+	if err := os.WriteFile(filepath.Join(dir, ".accord-compat.yaml"), []byte("accepted:\n  - {fingerprint: 0000, reason: gone, expires: 2999-01-01}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stderr = runCLIIn(t, dir, "", "compat", "payments-v1.yaml", "payments-v1-breaking.yaml")
+	if !strings.Contains(stderr, ".accord-compat.yaml:2: accepted break 0000 matched no finding") {
+		t.Errorf("stderr = %q, want a note about the unused entry", stderr)
+	}
+
 	// --accept names another file; the default one is then not read.
 	if err := os.Rename(filepath.Join(dir, ".accord-compat.yaml"), filepath.Join(dir, "accepted.yaml")); err != nil {
 		t.Fatal(err)
@@ -353,7 +362,7 @@ func TestCompatAcceptFile(t *testing.T) {
 	write("2999-12-31")
 	code, _, _ = runCLIIn(t, dir, "", "compat", "--accept", "accepted.yaml", "payments-v1.yaml", "payments-v1-breaking.yaml")
 	if code != exitFailed {
-		t.Errorf("--accept accepted.yaml (expired entries): exit %d, want 1", code)
+		t.Errorf("--accept accepted.yaml (which accepts nothing here): exit %d, want 1; the default file, which accepts everything, must not be read", code)
 	}
 }
 
