@@ -47,7 +47,7 @@ func (v *asyncValidator) at(elem Position, pointer, field string) Position {
 }
 
 func (v *asyncValidator) info() {
-	if !v.d.root.Has("/info") {
+	if v.a.Info.Title == "" && v.a.Info.Version == "" && !v.d.root.Has("/info") {
 		v.add(v.d.Pos(""), "missing-field", "add info: {title: ..., version: ...}", "the document has no info")
 		return
 	}
