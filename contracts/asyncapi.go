@@ -187,7 +187,7 @@ func (p *asyncParser) errorf(class Class, pos Position, code, hint, format strin
 	}})
 }
 
-// defer_ records a problem for Validate.
+// deferf records a problem that does not stop loading; Validate reports it.
 func (p *asyncParser) deferf(pos Position, code, hint, format string, args ...any) {
 	p.deferred = append(p.deferred, Problem{
 		Pos: pos, Severity: SeverityError, Code: code, Message: fmt.Sprintf(format, args...), Hint: hint,

@@ -8,6 +8,16 @@ import "github.com/getkin/kin-openapi/openapi3"
 // Direction is always from the application's point of view: in 2.x a
 // `subscribe` operation means the application sends, `publish` that it
 // receives.
+//
+// Sharing, for consumers that compare by pointer: there is one *Channel per
+// channel site (a root channels entry, a components entry) and operations
+// point at the root one; one *Message per message site (a 3.0 channel's
+// messages entry, a components entry, a 2.x operation's message), so a 3.0
+// operation's Messages are its channel's pointers, and 2.x operations on one
+// channel share the channel's *Message for the same component. Schema
+// Values are shared by every $ref to one definition (recursion makes
+// pointer cycles). Pointer and Pos say where an element is defined, after
+// its $ref was followed, in that file; Key and Ref describe the site.
 type AsyncAPI struct {
 	Version            string
 	ID                 string
