@@ -202,6 +202,18 @@ func mentions(n ast.Node, name string) bool {
 	return found
 }
 
+// renameIdents renames every identifier of the file found in renames.
+func renameIdents(f *ast.File, renames map[string]string) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if to, ok := renames[id.Name]; ok {
+				id.Name = to
+			}
+		}
+		return true
+	})
+}
+
 func renameIdentsIn(n ast.Node, from, to string) {
 	if n == nil {
 		return

@@ -8,6 +8,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,6 +81,9 @@ type Options struct {
 	Overrides []contracts.PolicySpec
 	// OperationOverrides apply to one operation each, after Overrides.
 	OperationOverrides []OperationOverride
+
+	// templates replaces templates.FS's *.tmpl in tests.
+	templates fs.FS
 }
 
 // OperationOverride is a policy layer for one operation, by operationId.
@@ -155,7 +159,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 
 	res := &Result{}
-	reserved, err := reservedNames(opts.Package, parts)
+	reserved, err := reservedNames(opts.templates, opts.Package)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", doc.Name, err)
 	}
-	models, responses, notes, err := buildModels(out.code, opts.Package, reserved)
+	models, responses, notes, err := buildModels(out, opts.Package, reserved)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", doc.Name, err)
 	}
@@ -175,7 +179,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	m := buildModel(opts.Package, title, parts, out, responses, pols, schemes)
 	res.Model = m
 	if parts.Client || parts.Server {
-		files, err := renderTemplates(m)
+		files, err := renderTemplates(opts.templates, m)
 		if err != nil {
 			return nil, err
 		}
@@ -197,9 +201,11 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if internalizeRefs(t) {
 		notes = append(notes, "components from other files were copied into the document (oapi-codegen names root components only)")
 	}
+	notes = append(notes, hoistParameterUnions(t)...)
 	if n := inlineDeepRefs(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d $refs into other schemas' insides were inlined (oapi-codegen only names components)", n))
 	}
+	notes = append(notes, nameUnionArrayItems(t)...)
 	notes = append(notes, renameReserved(t, reserved)...)
 	taken := componentNames(t)
 	for n := range reserved {
@@ -210,13 +216,16 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 
 // buildModels turns oapi-codegen's source into the models file: the facade
 // filtered out, collisions repaired, unused imports dropped, formatted once.
-func buildModels(code, pkg string, reserved map[string]bool) ([]byte, map[string]string, []string, error) {
+func buildModels(out oapiOutput, pkg string, reserved map[string]bool) ([]byte, map[string]string, []string, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "accord_models.gen.go", code, parser.ParseComments)
+	f, err := parser.ParseFile(fset, "accord_models.gen.go", out.code, parser.ParseComments)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("oapi-codegen produced code that does not parse: %w", err)
 	}
 	responses := filterFacade(f)
+	if len(out.renames) > 0 {
+		renameIdents(f, out.renames)
+	}
 	keepCommentsOfDecls(f)
 	notes, err := resolveCollisions(f, reserved)
 	if err != nil {

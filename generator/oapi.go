@@ -24,6 +24,8 @@ type oapiOutput struct {
 	// ops and webhooks describe the operations with the names oapi-codegen
 	// used in code.
 	ops, webhooks []codegen.OperationDefinition
+	// renames are identifiers to rename in code (see strictResponseRenames).
+	renames map[string]string
 }
 
 // oapiConfig is the one oapi-codegen configuration accord uses.
@@ -87,5 +89,43 @@ func runOapiCodegen(spec *openapi3.T, cfg codegen.Configuration) (out oapiOutput
 	if out.webhooks, err = codegen.WebhookOperationDefinitions(spec); err != nil {
 		return out, fmt.Errorf("oapi-codegen webhooks: %w", err)
 	}
-	return out, nil
+	if cfg.Generate.Strict && spec.Components != nil && len(spec.Components.Responses) > 0 {
+		out.renames, err = strictResponseRenames(spec)
+	}
+	return out, err
+}
+
+// strictResponseRenames works around a naming mismatch in oapi-codegen's
+// strict server: the types it declares for a component response are named
+// after the response's key (BadRequestJSONResponse), but when
+// ResolveTypeNameCollisions renamed the response (GitHub's bad_request has
+// two JSON media types, so it becomes BadRequestResponseJSON), the
+// operations' response types embed the renamed form
+// (BadRequestResponseJSONJSONResponse), which nothing declares. The
+// declarations are renamed to what the references say. Both names come
+// from oapi-codegen's own functions, called under the same global state.
+func strictResponseRenames(spec *openapi3.T) (map[string]string, error) {
+	defs, err := codegen.GenerateResponseDefinitions("", spec.Components.Responses, "")
+	if err != nil {
+		return nil, fmt.Errorf("oapi-codegen responses: %w", err)
+	}
+	renames := map[string]string{}
+	for _, rd := range defs {
+		declared := codegen.UppercaseFirstCharacter(rd.GoName())
+		ref, err := codegen.RefPathToGoType("#/components/responses/" + rd.StatusCode)
+		if err != nil {
+			continue
+		}
+		ref = codegen.UppercaseFirstCharacterWithPkgName(ref)
+		if ref == declared {
+			continue
+		}
+		for _, c := range rd.Contents {
+			renames[declared+c.NameTagOrContentType()+"Response"] = ref + c.NameTagOrContentType() + "Response"
+		}
+		if len(rd.Headers) > 0 {
+			renames[declared+"ResponseHeaders"] = ref + "ResponseHeaders"
+		}
+	}
+	return renames, nil
 }

@@ -97,6 +97,77 @@ func renameInlineEnums(t *openapi3.T, taken map[string]bool) []string {
 	return notes
 }
 
+// hoistParameterUnions moves the schema of a component parameter that is a
+// oneOf/anyOf into components/schemas (as <name>-value) and refers to it:
+// oapi-codegen names such a union's members after the schema's path, which
+// is empty for a component parameter, and declares none of them (GitHub's
+// alert-comma-separated-has references N0 and N1).
+func hoistParameterUnions(t *openapi3.T) []string {
+	c := t.Components
+	if c == nil {
+		return nil
+	}
+	var notes []string
+	for _, name := range sortedKeys(c.Parameters) {
+		p := c.Parameters[name]
+		if p == nil || p.Ref != "" || p.Value == nil || p.Value.Schema == nil || p.Value.Schema.Ref != "" {
+			continue
+		}
+		s := p.Value.Schema.Value
+		if s == nil || len(s.OneOf)+len(s.AnyOf) == 0 {
+			continue
+		}
+		taken := componentNames(t)
+		fresh := name + "-value"
+		for i := 2; c.Schemas[fresh] != nil || taken[codegen.SchemaNameToTypeName(fresh)]; i++ {
+			fresh = name + "-value" + strconv.Itoa(i)
+		}
+		if c.Schemas == nil {
+			c.Schemas = openapi3.Schemas{}
+		}
+		c.Schemas[fresh] = &openapi3.SchemaRef{Value: s}
+		p.Value.Schema = &openapi3.SchemaRef{Ref: "#/components/schemas/" + fresh, Value: s}
+		notes = append(notes, fmt.Sprintf("components/parameters/%s: its union schema became components/schemas/%s so that its members get types", name, fresh))
+	}
+	return notes
+}
+
+// nameUnionArrayItems names the inline enum items of an array that is a
+// member of a oneOf/anyOf: oapi-codegen names the member type and the items'
+// enum type after the same path, declaring X1 twice (Stripe's
+// allowed_updates, GitHub's alert-comma-separated-has). The items become
+// X1Item. Under operations, where paths are not ours to predict, the AST
+// repair in collide.go does the same after generation.
+func nameUnionArrayItems(t *openapi3.T) []string {
+	var notes []string
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, path []string) {
+		s := r.Value
+		if r.Ref != "" || s == nil || path == nil {
+			return
+		}
+		members := append(append(openapi3.SchemaRefs{}, s.OneOf...), s.AnyOf...)
+		for i, m := range members {
+			if i >= len(s.OneOf) {
+				i -= len(s.OneOf)
+			}
+			if m == nil || m.Ref != "" || m.Value == nil || m.Value.Items == nil || m.Value.Items.Ref != "" {
+				continue
+			}
+			items := m.Value.Items.Value
+			if items == nil || len(items.Enum) == 0 || items.Extensions["x-go-type-name"] != nil {
+				continue
+			}
+			name := codegen.SchemaNameToTypeName(codegen.PathToTypeName(append(slices.Clone(path), strconv.Itoa(i)))) + "Item"
+			if items.Extensions == nil {
+				items.Extensions = map[string]any{}
+			}
+			items.Extensions["x-go-type-name"] = name
+			notes = append(notes, fmt.Sprintf("components/schemas/%s: the enum items of union member %d are generated as %s", strings.Join(path, "/"), i, name))
+		}
+	})
+	return notes
+}
+
 // componentNames are the Go type names oapi-codegen gives components.
 func componentNames(t *openapi3.T) map[string]bool {
 	names := map[string]bool{}

@@ -47,8 +47,13 @@ func funcs() template.FuncMap {
 	}
 }
 
-func parseTemplates() (*template.Template, error) {
-	t, err := template.New("accord").Funcs(funcs()).ParseFS(templates.FS, "*.tmpl")
+// parseTemplates parses every *.tmpl of fsys (templates.FS unless a test
+// passes another), so templates can call each other by file name.
+func parseTemplates(fsys fs.FS) (*template.Template, error) {
+	if fsys == nil {
+		fsys = templates.FS
+	}
+	t, err := template.New("accord").Funcs(funcs()).ParseFS(fsys, "*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("accord's templates: %w", err)
 	}
@@ -57,8 +62,8 @@ func parseTemplates() (*template.Template, error) {
 
 // renderTemplates renders the template files m.Parts asks for, drops their
 // unused imports and formats them.
-func renderTemplates(m *Model) ([]File, error) {
-	t, err := parseTemplates()
+func renderTemplates(fsys fs.FS, m *Model) ([]File, error) {
+	t, err := parseTemplates(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +99,7 @@ func renderOne(t *template.Template, tf templateFile, m *Model) ([]byte, error) 
 // declare. The templates are rendered with no operations: their
 // package-level names must not depend on the contract (per-operation code
 // belongs in methods), and this is what makes that checkable.
-func reservedNames(pkg string, parts Parts) (map[string]bool, error) {
+func reservedNames(fsys fs.FS, pkg string) (map[string]bool, error) {
 	reserved := map[string]bool{}
 	files, err := templates.RuntimeFiles()
 	if err != nil {
@@ -113,7 +118,7 @@ func reservedNames(pkg string, parts Parts) (map[string]bool, error) {
 			reserved[n] = true
 		}
 	}
-	t, err := parseTemplates()
+	t, err := parseTemplates(fsys)
 	if err != nil {
 		return nil, err
 	}
