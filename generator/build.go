@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 
@@ -108,7 +109,8 @@ func buildModel(pkg, title string, parts Parts, out oapiOutput, responses map[st
 // builders and the response type exist only when the client is generated.
 func fillOperation(op *Operation, d *codegen.OperationDefinition, parts Parts, responses map[string]string) {
 	op.GoName = d.OperationId
-	op.Summary = d.Summary
+	// One line, whitespace collapsed: templates put it in // comments.
+	op.Summary = strings.Join(strings.Fields(d.Summary), " ")
 	op.Deprecated = d.Spec != nil && d.Spec.Deprecated
 	for _, pp := range d.PathParams {
 		op.PathParams = append(op.PathParams, PathParam{Name: pp.ParamName, GoName: pp.GoVariableName(), GoType: pp.TypeDef()})

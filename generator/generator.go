@@ -202,6 +202,7 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 		notes = append(notes, "components from other files were copied into the document (oapi-codegen names root components only)")
 	}
 	notes = append(notes, hoistParameterUnions(t)...)
+	notes = append(notes, hoistBodyUnions(t)...)
 	if n := inlineDeepRefs(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d $refs into other schemas' insides were inlined (oapi-codegen only names components)", n))
 	}

@@ -46,7 +46,8 @@ type Operation struct {
 	// Method is the HTTP method in upper case.
 	Method string
 	// Path is the path template ("/payments/{id}"); for a webhook, its name.
-	Path       string
+	Path string
+	// Summary is the contract's summary on one line (safe in a comment).
 	Summary    string
 	Deprecated bool
 	Webhook    bool

@@ -168,6 +168,76 @@ func nameUnionArrayItems(t *openapi3.T) []string {
 	return notes
 }
 
+// hoistBodyUnions moves inline schemas of component responses and request
+// bodies that contain a oneOf/anyOf into components/schemas (as
+// <name>-body) and refers to them. oapi-codegen names a union's hoisted
+// members after the schema's path, and for such a component the strict
+// server refers to them under the component's name while the client
+// declares them under each operation's (Spotify's PagingArtistOrTrackObject
+// response: PagingArtistOrTrackObjectJSONResponseBody_Items_Item is used,
+// never declared). Under components/schemas there is one path, one name.
+func hoistBodyUnions(t *openapi3.T) []string {
+	c := t.Components
+	if c == nil {
+		return nil
+	}
+	var notes []string
+	hoist := func(section, name string, content openapi3.Content) {
+		for _, ct := range sortedKeys(content) {
+			mt := content[ct]
+			if mt == nil || mt.Schema == nil || mt.Schema.Ref != "" || !containsUnion(mt.Schema.Value, map[*openapi3.Schema]bool{}) {
+				continue
+			}
+			taken := componentNames(t)
+			fresh := name + "-body"
+			for i := 2; c.Schemas[fresh] != nil || taken[codegen.SchemaNameToTypeName(fresh)]; i++ {
+				fresh = name + "-body" + strconv.Itoa(i)
+			}
+			if c.Schemas == nil {
+				c.Schemas = openapi3.Schemas{}
+			}
+			s := mt.Schema.Value
+			c.Schemas[fresh] = &openapi3.SchemaRef{Value: s}
+			mt.Schema = &openapi3.SchemaRef{Ref: "#/components/schemas/" + fresh, Value: s}
+			notes = append(notes, fmt.Sprintf("components/%s/%s: its %s schema holds a union and became components/schemas/%s", section, name, ct, fresh))
+		}
+	}
+	for _, name := range sortedKeys(c.Responses) {
+		if r := c.Responses[name]; r != nil && r.Ref == "" && r.Value != nil {
+			hoist("responses", name, r.Value.Content)
+		}
+	}
+	for _, name := range sortedKeys(c.RequestBodies) {
+		if r := c.RequestBodies[name]; r != nil && r.Ref == "" && r.Value != nil {
+			hoist("requestBodies", name, r.Value.Content)
+		}
+	}
+	return notes
+}
+
+// containsUnion reports a oneOf/anyOf in s or its inline subschemas.
+func containsUnion(s *openapi3.Schema, seen map[*openapi3.Schema]bool) bool {
+	if s == nil || seen[s] {
+		return false
+	}
+	seen[s] = true
+	if len(s.OneOf)+len(s.AnyOf) > 0 {
+		return true
+	}
+	sub := func(r *openapi3.SchemaRef) bool { return r != nil && r.Ref == "" && containsUnion(r.Value, seen) }
+	for _, r := range s.Properties {
+		if sub(r) {
+			return true
+		}
+	}
+	for _, r := range s.AllOf {
+		if sub(r) {
+			return true
+		}
+	}
+	return sub(s.Items) || sub(s.AdditionalProperties.Schema)
+}
+
 // componentNames are the Go type names oapi-codegen gives components.
 func componentNames(t *openapi3.T) map[string]bool {
 	names := map[string]bool{}

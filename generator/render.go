@@ -2,9 +2,11 @@ package generator
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/format"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"io/fs"
 	"path"
@@ -89,10 +91,24 @@ func renderOne(t *template.Template, tf templateFile, m *Model) ([]byte, error) 
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, tf.file, buf.Bytes(), parser.ParseComments)
 	if err != nil {
-		return nil, fmt.Errorf("template %s produced invalid Go: %w", tf.template, err)
+		return nil, fmt.Errorf("template %s produced invalid Go: %w%s", tf.template, err, offendingLine(buf.Bytes(), err))
 	}
 	pruneImports(f)
 	return printFile(fset, f)
+}
+
+// offendingLine quotes the generated line a parse error points at, so that a
+// template bug shows what the template wrote.
+func offendingLine(src []byte, err error) string {
+	var list scanner.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return ""
+	}
+	lines := bytes.Split(src, []byte("\n"))
+	if n := list[0].Pos.Line; n >= 1 && n <= len(lines) {
+		return fmt.Sprintf(" (line %d: %q)", n, bytes.TrimSpace(lines[n-1]))
+	}
+	return ""
 }
 
 // reservedNames are the package-level names the runtime and the templates

@@ -184,7 +184,9 @@ func runGen(ctx context.Context, e *env, o genOptions, jobs []genJob) error {
 func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.File, error) {
 	doc, err := contracts.Load(ctx, j.contract, contracts.LoadOptions{Stdin: e.stdin, Dir: j.loadDir, AllowRemoteRefs: o.allowRemoteRefs})
 	if err != nil {
-		return nil, reportProblems(e, err)
+		err = reportProblems(e, err)
+		fmt.Fprintf(e.stderr, "accord: %s could not be loaded; nothing was generated\n", j.contract)
+		return nil, err
 	}
 	problems := contracts.Validate(ctx, doc)
 	printProblems(e, problems)

@@ -11,9 +11,9 @@ import (
 )
 
 // WebhookHandler receives the webhooks of "Payments", one method
-// per webhook. A method is called with the decoded body once the signature,
-// its freshness and its novelty were checked, and once per webhook id (a
-// redelivery is answered from the idempotency store). Return nil to
+// per webhook. A method is called with the decoded body once the signature
+// and its freshness were checked, and once per webhook id: a redelivery or
+// a replay is answered from the idempotency store. Return nil to
 // acknowledge; an error is answered as a problem (500, or what its
 // Problem() ProblemDetails method says), and the sender will retry.
 type WebhookHandler interface {
@@ -55,7 +55,18 @@ func NewWebhookReceiver(h WebhookHandler, opts ...ServerOption) *WebhookReceiver
 
 func (rc *WebhookReceiver) add(cfg *accServerConfig, id string, h http.HandlerFunc) {
 	op := cfg.op(id)
-	chained := accWebhookID(Chain(op, &cfg.settings, h))
+	settings := cfg.settings
+	if v, ok := settings.Verifiers[op.Policy.Signature]; ok && v.Scheme.Format == FormatStandardWebhooks && op.Policy.Idempotency != IdempotencyOff {
+		// A Standard Webhooks signature covers the webhook id, and the
+		// idempotency step deduplicates by it: a replayed message is
+		// answered from the store without running the handler. A replay
+		// cache on top would refuse a sender's retry signed within the same
+		// second as the failed attempt (same id, same timestamp), losing
+		// the message.
+		v.Replay = nil
+		settings.Verifiers = map[string]Verifier{op.Policy.Signature: v}
+	}
+	chained := accWebhookID(Chain(op, &settings, h))
 	rc.handlers[id] = chained
 	rc.mux.Handle(op.Method+" "+cfg.basePath+"/"+url.PathEscape(op.Pattern), chained)
 }
