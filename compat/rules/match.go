@@ -197,8 +197,8 @@ func MatchStatus(code string, head *openapi3.Responses) []string {
 	if head.Value(code) != nil {
 		return []string{code}
 	}
-	if code == "default" {
-		return nil
+	if len(code) != 3 {
+		return nil // "default", or a malformed key only an exact match serves
 	}
 	if !isRange(code) {
 		for _, r := range []string{code[:1] + "XX", code[:1] + "xx"} {
