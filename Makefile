@@ -2,15 +2,21 @@
 GO      ?= go
 BIN     := bin/accord
 # Packages whose code is concurrent: they also run under the race detector.
-RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/...
+RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/... ./examples/...
 
-.PHONY: build demo test bench bench-compat fuzz lint gen corpus clean
+.PHONY: build demo test bench bench-examples bench-compat fuzz lint gen corpus clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/accord
 
+# The showcase: contracts valid, committed generated code up to date (run
+# `$(BIN) gen --config examples/accord.yaml` after changing a contract), then
+# the generated client and server at work over loopback. In-memory stores;
+# ACCORD_DEMO_POSTGRES_DSN=postgres://... switches idempotency to PostgreSQL.
 demo: build
 	$(BIN) validate examples/payments/openapi.yaml examples/crm/openapi.yaml examples/invoicing/openapi.yaml examples/events/asyncapi.yaml
+	$(BIN) gen --check --config examples/accord.yaml
+	$(GO) run ./examples/demo
 
 test:
 	$(GO) vet ./...
@@ -19,6 +25,11 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Generated client vs plain net/http on loopback, and the server chain vs
+# the bare strict handler (ratio and µs per request are reported metrics).
+bench-examples:
+	$(GO) test ./examples/e2e -run '^$$' -bench . -benchmem -benchtime 3s
 
 bench-compat: build
 	./scripts/bench-compat.sh
