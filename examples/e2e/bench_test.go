@@ -168,5 +168,5 @@ func BenchmarkServerChainOverhead(b *testing.B) {
 	n := float64(b.N)
 	b.ReportMetric(float64(tb.Nanoseconds())/n, "bare-ns/req")
 	b.ReportMetric(float64(tc.Nanoseconds())/n, "chain-ns/req")
-	b.ReportMetric(float64((tc - tb).Nanoseconds())/n/1000, "overhead-µs/req")
+	b.ReportMetric(float64((tc-tb).Nanoseconds())/n/1000, "overhead-µs/req")
 }
