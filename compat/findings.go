@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"sync"
 
 	"github.com/accord-dev/accord/compat/rules"
 	"github.com/accord-dev/accord/contracts"
@@ -84,6 +85,7 @@ func (e *engine) findings() []Finding {
 			g.ops[h.sc.op] = true
 		}
 	}
+	e.warmPositions(order)
 	out := make([]Finding, 0, len(order))
 	for _, g := range order {
 		if len(g.ops) == 0 {
@@ -159,6 +161,31 @@ func (e *engine) finding(g *group) Finding {
 	sort.Slice(f.Affected, func(i, j int) bool { return f.Affected[i].Key < f.Affected[j].Key })
 	f.Fingerprint = fingerprint(f.Rule, f.Subject, f.Before, f.After)
 	return f
+}
+
+// warmPositions builds the position indexes the findings need, both
+// documents at once: indexing a multi-megabyte contract is the costliest
+// part of a comparison that finds anything, and the two are independent.
+func (e *engine) warmPositions(groups []*group) {
+	needBase := false
+	for _, g := range groups {
+		needBase = needBase || g.first.h.Side == rules.Base
+	}
+	if len(groups) == 0 {
+		return
+	}
+	if !needBase {
+		e.head.Pos("")
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.base.Pos("")
+	}()
+	e.head.Pos("")
+	wg.Wait()
 }
 
 func refPos(d *contracts.Document, ref string) contracts.Position {

@@ -33,20 +33,31 @@ type opCtx struct {
 
 func (e *engine) openAPI() {
 	b, h := e.base.OpenAPI, e.head.OpenAPI
-	heads := map[string]string{} // template with names dropped -> head template
+	// Paths match exactly, else on the template with parameter names
+	// dropped. Some documents hold two templates that differ only in
+	// parameter names (/a/{id} for GET, /a/{slug} for DELETE): exact matches
+	// are taken first so such twins are not crossed.
+	heads := map[string][]string{} // template with names dropped -> head templates
 	if h.Paths != nil {
-		for _, k := range h.Paths.Keys() {
-			n := normPath(k)
-			if prev, dup := heads[n]; !dup || k < prev {
-				heads[n] = k
-			}
+		for _, k := range sortedKeys(h.Paths.Map()) {
+			heads[normPath(k)] = append(heads[normPath(k)], k)
 		}
 	}
 	if b.Paths != nil {
 		for _, bk := range sortedKeys(b.Paths.Map()) {
 			var hi *openapi3.PathItem
-			hk, ok := heads[normPath(bk)]
-			if ok {
+			hk := ""
+			if h.Paths != nil && h.Paths.Value(bk) != nil {
+				hk = bk
+			} else {
+				for _, cand := range heads[normPath(bk)] {
+					if b.Paths.Value(cand) == nil {
+						hk = cand // not claimed by a base path of the same name
+						break
+					}
+				}
+			}
+			if hk != "" {
 				hi = h.Paths.Value(hk)
 			}
 			e.pathItem(bk, hk, b.Paths.Value(bk), hi, false)
