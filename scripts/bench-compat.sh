@@ -69,7 +69,9 @@ measure() {
 		head -c 2000 "$work/stderr" >&2
 		exit 1
 	fi
-	read -r t m <"$work/time"
+	# GNU time puts "Command exited with non-zero status N" first when the
+	# command fails; the measurement is the last line.
+	read -r t m < <(tail -n 1 "$work/time")
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
@@ -94,13 +96,14 @@ for p in "${pairs[@]}"; do
 
 	measure "oasdiff on $name" "$work/oasdiff.txt" "$oasdiff" breaking --format singleline --color never "$corpus/$b" "$corpus/$h"
 	ot=$t om=$m
-	ofind=$(grep -c . "$work/oasdiff.txt" || true)
+	# One "LEVEL at FILE, in API ..." line per finding, after a summary line.
+	ofind=$(grep -cE '^(error|warning|info) at ' "$work/oasdiff.txt" || true)
 	rm -f "$work/oasdiff.txt"
 
 	rt=$(ratio "$at" "$ot")
 	rm_=$(ratio "$am" "$om")
 	printf '%-32s %-8s %9s %11s %12s %s\n' "$name" accord "$at" "$(mib "$am")" "$roots" "root causes ($failing failing; $perop root cause × operation pairs)"
-	printf '%-32s %-8s %9s %11s %12s %s\n' "" oasdiff "$ot" "$(mib "$om")" "$ofind" "lines (one per change per operation)"
+	printf '%-32s %-8s %9s %11s %12s %s\n' "" oasdiff "$ot" "$(mib "$om")" "$ofind" "(one per change per operation)"
 	printf '%-32s %-8s %9s %11s\n' "" "ratio" "$rt" "$rm_"
 	worst_t=$(awk -v a="$worst_t" -v b="$rt" 'BEGIN { print (b > a ? b : a) }')
 	worst_m=$(awk -v a="$worst_m" -v b="$rm_" 'BEGIN { print (b > a ? b : a) }')
