@@ -238,3 +238,19 @@ func TestClientBulkheadFailsFastWithErrBusy(t *testing.T) {
 	close(release)
 	<-done
 }
+
+// A Retry-After longer than what is left of the budget is not waited for:
+// the answer is returned at once, since the retry could not finish in time.
+func TestRetryAfterBeyondBudgetIsNotWaitedFor(t *testing.T) {
+	t.Parallel()
+	f := &faults{StrictServerInterface: newProvider(), create: func(context.Context, int64) paymentsapi.CreatePaymentResponseObject {
+		return problemAnswer{status: http.StatusServiceUnavailable, retryAfter: "10"}
+	}}
+	c := newClient(t, startPayments(t, f).URL) // createPayment's budget is 6s
+	start := time.Now()
+	_, err := c.CreatePayment(context.Background(), nil, paymentRequest(1))
+	re := asResponseError(t, err)
+	if re.StatusCode != http.StatusServiceUnavailable || re.Attempts != 1 || time.Since(start) > tolerance {
+		t.Fatalf("status %d after %d attempts in %s", re.StatusCode, re.Attempts, time.Since(start))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -197,4 +198,45 @@ func TestCursorPaginationUnderBasePath(t *testing.T) {
 	if !errors.As(err, &oe) || oe.StatusCode != 400 || resp.ApplicationproblemJSON400 == nil || resp.ApplicationproblemJSON400.Detail == nil {
 		t.Fatalf("bad cursor: %v", err)
 	}
+}
+
+// The access log has one structured line per request, with the operation,
+// route, status and trace id, and neither bodies nor signatures.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	srv := startPayments(t, newProvider(), paymentsapi.WithLogger(logger))
+	c := newClient(t, srv.URL)
+	if _, err := c.CreatePayment(context.Background(), nil, paymentRequest(31337)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var line struct {
+		Msg, Op, Method, Route string
+		TraceID                string `json:"trace_id"`
+		Status                 int
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &line); err != nil {
+		t.Fatalf("want one JSON line: %v\n%s", err, buf.String())
+	}
+	if line.Msg != "request" || line.Op != "createPayment" || line.Route != "/v1/payments" || line.Status != 201 || len(line.TraceID) != 32 {
+		t.Fatalf("access line %+v", line)
+	}
+	if s := buf.String(); strings.Contains(s, "31337") || strings.Contains(strings.ToLower(s), "signature") {
+		t.Fatalf("the log holds a body or a signature: %s", s)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
