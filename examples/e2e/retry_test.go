@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -252,5 +253,31 @@ func TestRetryAfterBeyondBudgetIsNotWaitedFor(t *testing.T) {
 	re := asResponseError(t, err)
 	if re.StatusCode != http.StatusServiceUnavailable || re.Attempts != 1 || time.Since(start) > tolerance {
 		t.Fatalf("status %d after %d attempts in %s", re.StatusCode, re.Attempts, time.Since(start))
+	}
+}
+
+// A signed, keyed POST whose first attempt fails fast (502, no Retry-After)
+// is retried after a short backoff. Today that retry is refused: the accord
+// format signs whole-second timestamp + body only, so a retry signed in the
+// same second carries the very signature the server's replay cache just
+// recorded, and gets 401. Set ACCORD_E2E_KNOWN_ISSUES=1 to run it; it
+// passes once the runtime delays signed retries into the next second or
+// signs a per-attempt nonce.
+func TestSignedRetryWithinOneSecond(t *testing.T) {
+	if os.Getenv("ACCORD_E2E_KNOWN_ISSUES") == "" {
+		t.Skip("known runtime issue: same-second signed retries are refused as replays (ACCORD_E2E_KNOWN_ISSUES=1 runs it)")
+	}
+	f := &faults{StrictServerInterface: newProvider(), create: func(_ context.Context, n int64) paymentsapi.CreatePaymentResponseObject {
+		if n == 1 {
+			return problemAnswer{status: http.StatusBadGateway}
+		}
+		return nil
+	}}
+	c := newClient(t, startPayments(t, f).URL, clientPolicy("createPayment", func(p *paymentsapi.Policy) {
+		p.BackoffBase, p.BackoffCap = time.Millisecond, time.Millisecond
+	}))
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // both attempts in one second
+	if _, err := c.CreatePayment(context.Background(), nil, paymentRequest(1)); err != nil {
+		t.Fatal(err)
 	}
 }
