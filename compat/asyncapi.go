@@ -63,11 +63,42 @@ func (e *engine) asyncAPI() {
 		}
 		return nil
 	}
-	headOps := map[string]*contracts.AsyncOperation{}
+	// Several operations may share an address and action (request/reply
+	// APIs multiplexed on one socket): they pair by operation id, else by
+	// the messages they carry.
+	headOps := map[string][]*contracts.AsyncOperation{}
 	for _, op := range h.Operations {
 		if op.Channel != nil {
-			headOps[normPath(address(op.Channel))+" "+string(op.Action)] = op
+			k := normPath(address(op.Channel)) + " " + string(op.Action)
+			headOps[k] = append(headOps[k], op)
 		}
+	}
+	baseCount := map[string]int{}
+	for _, op := range b.Operations {
+		if op.Channel != nil {
+			baseCount[normPath(address(op.Channel))+" "+string(op.Action)]++
+		}
+	}
+	used := map[*contracts.AsyncOperation]bool{}
+	pick := func(bop *contracts.AsyncOperation, k string) *contracts.AsyncOperation {
+		var best *contracts.AsyncOperation
+		bestScore := -1
+		for _, c := range headOps[k] {
+			if used[c] {
+				continue
+			}
+			score := messageOverlap(bop.Messages, c.Messages)
+			if c.ID == bop.ID {
+				score += 1 << 20
+			}
+			if score > bestScore {
+				best, bestScore = c, score
+			}
+		}
+		if best != nil {
+			used[best] = true
+		}
+		return best
 	}
 
 	var pairs []asyncPair
@@ -81,12 +112,15 @@ func (e *engine) asyncAPI() {
 		hch := headOf(bch)
 		p := asyncPair{b: bop, key: string(bop.Action) + " " + address(bch)}
 		if hch != nil {
-			p.h = headOps[normPath(address(hch))+" "+string(bop.Action)]
+			p.h = pick(bop, normPath(address(hch))+" "+string(bop.Action))
 			p.key = string(bop.Action) + " " + address(hch)
 		}
 		id := bop.ID
 		if p.h != nil && p.h.ID != "" {
 			id = p.h.ID
+		}
+		if baseCount[normPath(address(bch))+" "+string(bop.Action)] > 1 {
+			p.key += " (" + id + ")" // tell operations sharing a channel apart
 		}
 		p.idx = e.addOp(p.key, id)
 		if _, seen := chOps[bch]; !seen {
@@ -199,8 +233,31 @@ func (e *engine) messages(op int32, root *path, dir rules.Direction, bs, hs []*c
 			hLeft = append(hLeft, j)
 		}
 	}
-	if len(bLeft) == 1 && len(hLeft) == 1 {
-		match[bLeft[0]] = hs[hLeft[0]]
+	// Unnamed messages (inline 2.x oneOf alternatives): same payload shape,
+	// else their order when as many remain on both sides.
+	for _, i := range bLeft {
+		for k, j := range hLeft {
+			if j >= 0 && samePayload(bs[i], hs[j]) {
+				match[i], hLeft[k] = hs[j], -1
+				break
+			}
+		}
+	}
+	var bRest, hRest []int
+	for _, i := range bLeft {
+		if match[i] == nil {
+			bRest = append(bRest, i)
+		}
+	}
+	for _, j := range hLeft {
+		if j >= 0 {
+			hRest = append(hRest, j)
+		}
+	}
+	if len(bRest) == len(hRest) {
+		for k, i := range bRest {
+			match[i] = hs[hRest[k]]
+		}
 	}
 	for i, bm := range bs {
 		if bm == nil {
@@ -256,4 +313,22 @@ func asyncScheme(m map[string]any) *rules.Scheme {
 		}
 	}
 	return s
+}
+
+func samePayload(a, b *contracts.Message) bool {
+	return a.Payload != nil && b.Payload != nil && rules.Shape(a.Payload.Value) == rules.Shape(b.Payload.Value)
+}
+
+// messageOverlap counts the messages two operations share by name.
+func messageOverlap(a, b []*contracts.Message) int {
+	n := 0
+	for _, x := range a {
+		for _, y := range b {
+			if x != nil && y != nil && rules.MessageName(x) == rules.MessageName(y) && rules.MessageName(x) != "message" {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }

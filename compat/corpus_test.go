@@ -152,3 +152,43 @@ func BenchmarkCompareStripe(b *testing.B) {
 		}
 	}
 }
+
+// TestCorpusSelfCompare compares every loadable real contract with a second
+// load of itself: any finding is a false positive (map-order dependence,
+// ambiguous matching), whatever the document's oddities.
+func TestCorpusSelfCompare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loading every real contract; skipped with -short")
+	}
+	dir := corpus(t)
+	var files []string
+	for _, pattern := range []string{"*/*.json", "*/*.yaml", "asyncapi/*/*.yml", "asyncapi/*/*/*.yml"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.Size() > 6<<20 {
+			continue // the big histories are covered by TestCorpusPairs
+		}
+		rel, _ := filepath.Rel(dir, f)
+		t.Run(rel, func(t *testing.T) {
+			a, err := contracts.Load(context.Background(), f, contracts.LoadOptions{})
+			if err != nil {
+				t.Skipf("does not load (the loader's concern): %v", err)
+			}
+			b, err := contracts.Load(context.Background(), f, contracts.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Compare(a, b, Options{Profile: ProfileSDK})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, x := range res.Findings {
+				if i < 3 {
+					t.Errorf("false positive: %s %s [%s -> %s]", x.Rule, x.Subject, x.Before, x.After)
+				}
+			}
+		})
+	}
+}

@@ -160,16 +160,31 @@ func MediaCovers(head, base string) bool {
 	return false
 }
 
-// MatchMedia finds the entry of head that serves base's media type: the same
-// type, else a range covering it. ok is false when none does.
+// MatchMedia finds the entry of head that serves base's media type: the
+// same string; else the same type once parameters are dropped (the
+// candidate with the same parameters wins, ties go to the smallest key, so
+// the choice never depends on map order); else a range covering it. ok is
+// false when none does.
 func MatchMedia(base string, head openapi3.Content) (string, bool) {
+	if _, ok := head[base]; ok {
+		return base, true
+	}
 	key := MediaKey(base)
+	best := ""
 	for mt := range head {
-		if MediaKey(mt) == key {
+		if MediaKey(mt) != key {
+			continue
+		}
+		if strings.EqualFold(mt, base) {
 			return mt, true
 		}
+		if best == "" || mt < best {
+			best = mt
+		}
 	}
-	best := ""
+	if best != "" {
+		return best, true
+	}
 	for mt := range head {
 		if MediaCovers(mt, base) && (best == "" || mt < best) {
 			best = mt

@@ -231,6 +231,10 @@ func tags(s *openapi3.Schema) map[string]bool {
 	return out
 }
 
+// Shape is a shallow structural signature of a schema, for pairing
+// elements that have no name (inline AsyncAPI messages).
+func Shape(s *openapi3.Schema) string { return shape(s) }
+
 // shape is a shallow structural signature: enough to recognise the same
 // alternative written inline on one side and as a $ref on the other.
 func shape(s *openapi3.Schema) string {
