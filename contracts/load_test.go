@@ -154,7 +154,7 @@ func isFragment(file string) bool {
 	if err != nil {
 		return false
 	}
-	return !bytes.Contains(data, []byte("openapi")) && !bytes.Contains(data, []byte("asyncapi"))
+	return !topLevelVersion.Match(data) && !bytes.Contains(data, []byte(`"openapi"`)) && !bytes.Contains(data, []byte(`"asyncapi"`))
 }
 
 // loadAndValidate returns every problem and the failure class ("" when the

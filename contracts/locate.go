@@ -75,6 +75,10 @@ func (l *locator) build() {
 	l.index = map[string]int32{}
 	if looksJSON(l.data) {
 		s := jsonIndexer{data: l.data, index: l.index}
+		// A byte-order mark is not JSON whitespace but editors write one.
+		if bytes.HasPrefix(l.data, []byte("\ufeff")) {
+			s.i = 3
+		}
 		s.skipSpace()
 		s.index[""] = int32(s.i)
 		s.value("", 0)

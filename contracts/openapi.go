@@ -180,7 +180,7 @@ func refPos(src *sourceFile, files []*sourceFile, ref string) Position {
 		}
 	}
 	// The message may carry a resolved form; fall back to its fragment.
-	if _, frag, ok := strings.Cut(ref, "#"); ok && frag != "" {
+	if _, frag, ok := strings.Cut(ref, "#"); ok && frag != "" && ref != "#"+frag {
 		return refPos(src, files, "#"+frag)
 	}
 	return Position{File: src.name}

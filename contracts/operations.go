@@ -28,12 +28,12 @@ type OperationPolicy struct {
 // malformed x-accord values, contradictions, and signatures naming no scheme.
 func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Problem) {
 	var problems []Problem
-	layer := func(ext map[string]any, pointer string) (PolicySpec, bool) {
+	layer := func(ext map[string]any, pointer string, fallback Position) (PolicySpec, bool) {
 		v, ok := ext[PolicyKey]
 		if !ok {
 			return PolicySpec{}, false
 		}
-		spec, ps := ParsePolicySpec(v, pointer+"/"+PolicyKey, d.Pos)
+		spec, ps := ParsePolicySpec(v, pointer+"/"+PolicyKey, d.posOr(fallback))
 		problems = append(problems, ps...)
 		return spec, true
 	}
@@ -47,7 +47,7 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 	case KindAsyncAPI:
 		docExt = d.AsyncAPI.Extensions
 	}
-	docSpec, hasDoc := layer(docExt, "")
+	docSpec, hasDoc := layer(docExt, "", Position{})
 	if hasDoc {
 		// Checked once here; operations are checked only when they add a
 		// layer of their own, so one document mistake is one warning.
@@ -55,13 +55,14 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 	}
 
 	var out []OperationPolicy
-	add := func(op OperationPolicy, ext map[string]any, pointer string) {
-		opSpec, hasOp := layer(ext, pointer)
+	add := func(op OperationPolicy, ext map[string]any, pointer string, fallback Position) {
+		pos := d.posOr(fallback)
+		opSpec, hasOp := layer(ext, pointer, fallback)
 		layers := append([]PolicySpec{docSpec, opSpec}, overrides...)
 		op.Policy = ResolvePolicy(op.Method, layers...)
-		op.Pos = d.Pos(pointer)
+		op.Pos = pos(pointer)
 		if hasOp {
-			problems = append(problems, op.Policy.Check(d.Pos(pointer+"/"+PolicyKey), op.ID)...)
+			problems = append(problems, op.Policy.Check(pos(pointer+"/"+PolicyKey), op.ID)...)
 		}
 		if sig := op.Policy.Signature; sig != "" {
 			if _, ok := schemes[sig]; !ok {
@@ -70,7 +71,7 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 					at = pointer + at
 				}
 				problems = append(problems, Problem{
-					Pos: d.Pos(at), Severity: SeverityError, Code: "policy-unknown-signature",
+					Pos: pos(at), Severity: SeverityError, Code: "policy-unknown-signature",
 					Message: fmt.Sprintf("%s: x-accord signature %q names no securityScheme with x-accord-signature", op.ID, sig),
 					Hint:    "declare it under components.securitySchemes." + sig + " with an x-accord-signature extension",
 				})
@@ -82,7 +83,7 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 	switch d.Kind {
 	case KindOpenAPI:
 		walkOpenAPIOperations(d.OpenAPI, func(o openAPIOp) {
-			add(OperationPolicy{ID: o.id(), Method: o.method, Path: o.path, Webhook: o.webhook}, o.op.Extensions, o.pointer)
+			add(OperationPolicy{ID: o.id(), Method: o.method, Path: o.path, Webhook: o.webhook}, o.op.Extensions, o.pointer, Position{})
 		})
 	case KindAsyncAPI:
 		for _, op := range d.AsyncAPI.Operations {
@@ -90,7 +91,9 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 			if op.Channel != nil {
 				path = op.Channel.Address
 			}
-			add(OperationPolicy{ID: op.ID, Path: path}, op.Extensions, op.Pointer)
+			// An operation may live in another file ($ref) or take its
+			// x-accord from a trait: its own position is the better anchor.
+			add(OperationPolicy{ID: op.ID, Path: path}, op.Extensions, op.Pointer, op.Pos)
 		}
 	}
 	return out, problems
@@ -250,4 +253,18 @@ func parseSignature(name string, v any, at string, pos func(string) Position) (S
 		pp.problems[i].Message = strings.Replace(pp.problems[i].Message, "x-accord: ", "", 1)
 	}
 	return s, pp.problems
+}
+
+// posOr resolves pointers in the root file, but answers fallback for a
+// pointer the root file does not hold (an element defined in another file).
+func (d *Document) posOr(fallback Position) func(string) Position {
+	if fallback.File == "" {
+		return d.Pos
+	}
+	return func(pointer string) Position {
+		if d.root.Has(pointer) {
+			return d.root.Pos(pointer)
+		}
+		return fallback
+	}
 }
