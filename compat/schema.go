@@ -167,13 +167,28 @@ func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef,
 		}
 	})
 
-	if bi, hi := bv.Items(), hv.Items(); bi != nil && hi != nil {
-		e.schema(sc, dir, bi, hi, at.child("items"), depth+1)
+	// A missing items or additionalProperties schema allows anything: it is
+	// compared as {}, so dropping one from a response (or adding one to a
+	// request) is judged like any other loosening or narrowing.
+	if bi, hi := bv.Items(), hv.Items(); bi != nil || hi != nil {
+		if bv.Allows(rules.TArray) && hv.Allows(rules.TArray) {
+			e.schema(sc, dir, orAny(bi), orAny(hi), at.child("items"), depth+1)
+		}
 	}
 	bk, bap := bv.AdditionalProperties()
 	hk, hap := hv.AdditionalProperties()
-	if bk == rules.APSchema && hk == rules.APSchema {
-		e.schema(sc, dir, bap, hap, at.child("additionalProperties"), depth+1)
+	// An open object with declared properties is not a map: what it does
+	// with extra properties is beside its point, so only pure maps (no
+	// properties on the open side) are compared with a map of schemas.
+	noProps := func(v *rules.View) bool {
+		n := 0
+		v.OwnProps(func(rules.Prop) { n++ })
+		return n == 0
+	}
+	if (bk == rules.APSchema && hk == rules.APSchema) ||
+		(bk == rules.APSchema && hk == rules.APOpen && noProps(hv)) ||
+		(hk == rules.APSchema && bk == rules.APOpen && noProps(bv)) {
+		e.schema(sc, dir, orAny(bap), orAny(hap), at.child("additionalProperties"), depth+1)
 	}
 	for _, bm := range bv.Members {
 		for _, hm := range hv.Members {
@@ -257,4 +272,12 @@ func variantPath(at *path, d *rules.SchemaDiff, p rules.VariantPair) *path {
 		return []string{k, itoa(v.Index)}
 	}
 	return at.sides(kind+"."+p.Head.Label(), tokens(p.Head, d.Head.VariantKind), tokens(p.Base, d.Base.VariantKind))
+}
+
+// orAny stands in an empty schema (anything is valid) for a missing one.
+func orAny(r *openapi3.SchemaRef) *openapi3.SchemaRef {
+	if r == nil {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+	}
+	return r
 }

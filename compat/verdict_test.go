@@ -134,7 +134,13 @@ func TestVerdicts(t *testing.T) {
 		{"security alternatives became both required", opDoc("    get: {security: [{key: []}, {bearer: []}], responses: {'200': {description: ok}}}\n"), opDoc("    get: {security: [{key: [], bearer: []}], responses: {'200': {description: ok}}}\n"), "", true},
 		{"anonymous access removed", opDoc("    get: {security: [{}, {key: []}], responses: {'200': {description: ok}}}\n"), opDoc("    get: {security: [{key: []}], responses: {'200': {description: ok}}}\n"), "", true},
 
+		{"response items constraint dropped", respDoc("{type: array, items: {type: integer}}"), respDoc("{type: array}"), "", true},
+		{"request items constraint added", reqDoc("{type: array}"), reqDoc("{type: array, items: {type: integer}}"), "", true},
+		{"response map values loosened", respDoc("{type: object, additionalProperties: {type: integer}}"), respDoc("{type: object}"), "", true},
+
 		// Not breaking.
+		{"request items constraint dropped", reqDoc("{type: array, items: {type: integer}}"), reqDoc("{type: array}"), "", false},
+		{"request extra properties typed on an object with properties", reqDoc(obj("a: {type: string}")), reqDoc("{type: object, additionalProperties: {type: string}, properties: {a: {type: string}}}"), "", false},
 		{"optional query parameter added", paramsDoc(""), paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), "", false},
 		{"optional header added", paramsDoc(""), paramsDoc("        - {name: X-Trace, in: header, schema: {type: string}}\n"), "", false},
 		{"response property added", respDoc(obj("a: {type: string}")), respDoc(obj("a: {type: string}, b: {type: string}")), "", false},
