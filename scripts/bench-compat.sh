@@ -56,14 +56,15 @@ fi
 [ -x "$oasdiff" ] || die "oasdiff not executable: $oasdiff"
 
 # measure LABEL OUT CMD...: runs CMD with stdout to OUT under GNU time and
-# sets t (seconds) and m (peak RSS, KiB). Exit codes 0 and 1 are results
+# sets t (wall seconds), m (peak RSS, KiB) and c (CPU seconds, user + sys:
+# steadier than wall time when other work shares the machine). Exit codes 0 and 1 are results
 # (1 = breaking changes found); anything else is a failure of the run.
 measure() {
 	local label=$1 out=$2
 	shift 2
 	local rc=0
 	# Run from the scratch directory so neither tool picks up a config file.
-	(cd "$work" && timeout "$timeout_s" /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$out" 2>"$work/stderr") || rc=$?
+	(cd "$work" && timeout "$timeout_s" /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$out" 2>"$work/stderr") || rc=$?
 	if [ "$rc" -gt 1 ]; then
 		echo "bench-compat: $label exited $rc:" >&2
 		head -c 2000 "$work/stderr" >&2
@@ -71,7 +72,8 @@ measure() {
 	fi
 	# GNU time puts "Command exited with non-zero status N" first when the
 	# command fails; the measurement is the last line.
-	read -r t m < <(tail -n 1 "$work/time")
+	read -r t m u s < <(tail -n 1 "$work/time")
+	c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
@@ -79,32 +81,33 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 echo "accord: $("$accord" --version 2>/dev/null || echo "$accord")"
 echo "oasdiff: $oasdiff ($oasdiff_version)"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-32s %-8s %9s %11s %12s %s\n' "pair" "tool" "time s" "peak MiB" "findings" "notes"
+printf '%-32s %-8s %9s %9s %11s %12s %s\n' "pair" "tool" "time s" "cpu s" "peak MiB" "findings" "notes"
 worst_t=0
 worst_m=0
 for p in "${pairs[@]}"; do
 	IFS='|' read -r name b h <<<"$p"
 
 	measure "accord on $name" "$work/accord.json" "$accord" compat --format json "$corpus/$b" "$corpus/$h"
-	at=$t am=$m
+	at=$t am=$m ac=$c
 	roots=$(jq '.summary.findings' "$work/accord.json")
 	failing=$(jq '.summary.failing' "$work/accord.json")
 	perop=$(jq '[.comparisons[].findings[] | ([.affected | length, 1] | max)] | add // 0' "$work/accord.json")
 	rm -f "$work/accord.json"
 
 	measure "oasdiff on $name" "$work/oasdiff.txt" "$oasdiff" breaking --format singleline --color never "$corpus/$b" "$corpus/$h"
-	ot=$t om=$m
+	ot=$t om=$m oc=$c
 	# One "LEVEL at FILE, in API ..." line per finding, after a summary line.
 	ofind=$(grep -cE '^(error|warning|info) at ' "$work/oasdiff.txt" || true)
 	rm -f "$work/oasdiff.txt"
 
 	rt=$(ratio "$at" "$ot")
 	rm_=$(ratio "$am" "$om")
-	printf '%-32s %-8s %9s %11s %12s %s\n' "$name" accord "$at" "$(mib "$am")" "$roots" "root causes ($failing failing; $perop root cause × operation pairs)"
-	printf '%-32s %-8s %9s %11s %12s %s\n' "" oasdiff "$ot" "$(mib "$om")" "$ofind" "(one per change per operation)"
-	printf '%-32s %-8s %9s %11s\n' "" "ratio" "$rt" "$rm_"
+	rc_=$(ratio "$ac" "$oc")
+	printf '%-32s %-8s %9s %9s %11s %12s %s\n' "$name" accord "$at" "$ac" "$(mib "$am")" "$roots" "root causes ($failing failing; $perop root cause × operation pairs)"
+	printf '%-32s %-8s %9s %9s %11s %12s %s\n' "" oasdiff "$ot" "$oc" "$(mib "$om")" "$ofind" "(one per change per operation)"
+	printf '%-32s %-8s %9s %9s %11s\n' "" "ratio" "$rt" "$rc_" "$rm_"
 	worst_t=$(awk -v a="$worst_t" -v b="$rt" 'BEGIN { print (b > a ? b : a) }')
 	worst_m=$(awk -v a="$worst_m" -v b="$rm_" 'BEGIN { print (b > a ? b : a) }')
 done
