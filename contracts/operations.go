@@ -155,8 +155,11 @@ type SignatureScheme struct {
 	Format          string // accord | standard-webhooks
 	SignatureHeader string
 	TimestampHeader string
-	Tolerance       time.Duration
-	Pos             Position
+	// NonceHeader carries the accord format's per-request nonce, signed
+	// with the timestamp and body so that a quick retry is not a replay.
+	NonceHeader string
+	Tolerance   time.Duration
+	Pos         Position
 }
 
 // Signature formats.
@@ -235,12 +238,14 @@ func parseSignature(name string, v any, at string, pos func(string) Position) (S
 			s.SignatureHeader, _ = str(k)
 		case "timestampHeader":
 			s.TimestampHeader, _ = str(k)
+		case "nonceHeader":
+			s.NonceHeader, _ = str(k)
 		case "tolerance":
 			if d := pp.duration(m[k], at+"/"+k, "tolerance", false); d != nil {
 				s.Tolerance = *d
 			}
 		default:
-			pp.unknown(at+"/"+k, k, []string{"algorithm", "format", "signatureHeader", "timestampHeader", "tolerance"})
+			pp.unknown(at+"/"+k, k, []string{"algorithm", "format", "signatureHeader", "timestampHeader", "nonceHeader", "tolerance"})
 		}
 	}
 	if s.SignatureHeader == "" {
@@ -248,6 +253,12 @@ func parseSignature(name string, v any, at string, pos func(string) Position) (S
 	}
 	if s.TimestampHeader == "" {
 		s.TimestampHeader = map[string]string{FormatAccord: "X-Timestamp", FormatStandardWebhooks: "webhook-timestamp"}[s.Format]
+	}
+	if s.Format == FormatAccord && s.NonceHeader == "" {
+		s.NonceHeader = "X-Nonce"
+	}
+	if s.Format == FormatStandardWebhooks && s.NonceHeader != "" {
+		pp.errorf(at+"/nonceHeader", "signature-bad-value", "x-accord-signature nonceHeader applies to the accord format only; standard-webhooks uses webhook-id")
 	}
 	for i := range pp.problems {
 		pp.problems[i].Message = strings.Replace(pp.problems[i].Message, "x-accord: ", "", 1)

@@ -115,6 +115,9 @@ func signatureLiteral(s contracts.SignatureScheme) string {
 	if s.TimestampHeader != "" {
 		f = append(f, "TimestampHeader: "+strconv.Quote(s.TimestampHeader))
 	}
+	if s.NonceHeader != "" {
+		f = append(f, "NonceHeader: "+strconv.Quote(s.NonceHeader))
+	}
 	if s.Tolerance != 0 {
 		f = append(f, "Tolerance: "+durationLiteral(s.Tolerance))
 	}

@@ -68,7 +68,7 @@ func TestModelOfBasic(t *testing.T) {
 	if wh.ID != "paymentSettled" || !wh.Webhook || wh.Path != "paymentSettled" || wh.RawBuilder != "NewPaymentSettledWebhookRequestWithBody" || wh.Signature == nil {
 		t.Errorf("webhook %+v", wh)
 	}
-	if len(m.Signatures) != 1 || m.Signatures[0].Literal != `SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", Tolerance: 2 * time.Minute}` {
+	if len(m.Signatures) != 1 || m.Signatures[0].Literal != `SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute}` {
 		t.Errorf("signatures %+v", m.Signatures)
 	}
 }

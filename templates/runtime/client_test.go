@@ -329,3 +329,54 @@ func TestEngineHalfOpenAdmitsOneProbe(t *testing.T) {
 		t.Fatalf("hits %d: only the probe may reach the server", hits.Load())
 	}
 }
+
+// A quick retry on the real clock lands in the same second as the failed
+// attempt. A receiver with replay detection must still accept it, in both
+// formats: accord through its per-attempt nonce, Standard Webhooks because the
+// engine moves the re-signed attempt into the next second.
+func TestEngineQuickSignedRetryIsNotAReplay(t *testing.T) {
+	for _, format := range []SignatureFormat{FormatAccord, FormatStandardWebhooks} {
+		t.Run(string(format), func(t *testing.T) {
+			scheme := SignatureScheme{Name: "s", Format: format}
+			secrets := StaticSecrets{[]byte("secret")}
+			verifier := Verifier{Scheme: scheme, Secrets: secrets, Replay: NewMemoryReplayCache(100)}
+			var mu sync.Mutex
+			var verdicts []error
+			var stamps []string
+			srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				err := verifier.Verify(r.Context(), r.Header, b)
+				mu.Lock()
+				verdicts = append(verdicts, err)
+				stamps = append(stamps, r.Header.Get(scheme.rtResolved().TimestampHeader))
+				n := len(verdicts)
+				mu.Unlock()
+				switch {
+				case err != nil:
+					w.WriteHeader(401)
+				case n == 1:
+					w.WriteHeader(503)
+				}
+			})
+			e := NewEngine(WithSigner("s", Signer{Scheme: scheme, Secrets: secrets}), func(s *ClientSettings) { s.Rand = noJitter })
+			op := Operation{ID: "notify", Method: "PUT", Policy: Policy{
+				Retries: 1, RetryOn: []int{503}, BackoffBase: time.Millisecond, BackoffCap: time.Millisecond,
+				Budget: 5 * time.Second, Timeout: time.Second, Signature: "s",
+			}}
+			build := func(ctx context.Context) (*http.Request, error) {
+				return http.NewRequestWithContext(ctx, "PUT", srv.URL, bytes.NewReader([]byte(`{"x":1}`)))
+			}
+			resp, err := e.Do(context.Background(), op, build)
+			if err != nil {
+				t.Fatalf("retry refused: %v (verdicts %v)", err, verdicts)
+			}
+			resp.Body.Close()
+			if len(verdicts) != 2 || verdicts[0] != nil || verdicts[1] != nil {
+				t.Fatalf("verdicts %v", verdicts)
+			}
+			if format == FormatStandardWebhooks && stamps[0] == stamps[1] {
+				t.Fatalf("standard-webhooks retry re-signed in the same second: %q", stamps)
+			}
+		})
+	}
+}

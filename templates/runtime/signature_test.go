@@ -28,7 +28,10 @@ func TestAccordSignVerify(t *testing.T) {
 		t.Fatalf("headers %v", h)
 	}
 	// Independent computation of the documented format.
-	if want := hexMAC("k-new", "1700000000."+string(body)); h.Get("X-Signature") != want {
+	if len(h.Get("X-Nonce")) != 32 {
+		t.Fatalf("nonce %q", h.Get("X-Nonce"))
+	}
+	if want := hexMAC("k-new", "1700000000."+h.Get("X-Nonce")+"."+string(body)); h.Get("X-Signature") != want {
 		t.Fatalf("signature %s, want %s", h.Get("X-Signature"), want)
 	}
 	v := Verifier{Scheme: scheme, Secrets: secrets, Now: fixedNow, Replay: replayAt(fixedNow)}
@@ -55,10 +58,12 @@ func TestAccordSignVerify(t *testing.T) {
 		want error
 	}{
 		{"tampered body", fresh(), []byte(`{"amount":1000}`), noReplay, ErrSignatureInvalid},
-		{"missing signature", http.Header{"X-Timestamp": {"1700000000"}}, body, noReplay, ErrSignatureMissing},
-		{"missing timestamp", http.Header{"X-Signature": {"ab"}}, body, noReplay, ErrSignatureMissing},
-		{"non-hex signature", http.Header{"X-Signature": {"zz"}, "X-Timestamp": {"1700000000"}}, body, noReplay, ErrSignatureInvalid},
-		{"malformed timestamp", http.Header{"X-Signature": {"ab"}, "X-Timestamp": {"yesterday"}}, body, noReplay, ErrSignatureInvalid},
+		{"missing signature", http.Header{"X-Timestamp": {"1700000000"}, "X-Nonce": {"n"}}, body, noReplay, ErrSignatureMissing},
+		{"missing timestamp", http.Header{"X-Signature": {"ab"}, "X-Nonce": {"n"}}, body, noReplay, ErrSignatureMissing},
+		{"missing nonce", func() http.Header { h := fresh(); h.Del("X-Nonce"); return h }(), body, noReplay, ErrSignatureMissing},
+		{"nonce swapped", func() http.Header { h := fresh(); h.Set("X-Nonce", "00"); return h }(), body, noReplay, ErrSignatureInvalid},
+		{"non-hex signature", http.Header{"X-Signature": {"zz"}, "X-Timestamp": {"1700000000"}, "X-Nonce": {"n"}}, body, noReplay, ErrSignatureInvalid},
+		{"malformed timestamp", http.Header{"X-Signature": {"ab"}, "X-Timestamp": {"yesterday"}, "X-Nonce": {"n"}}, body, noReplay, ErrSignatureInvalid},
 		{"stale", fresh(), body, Verifier{Scheme: scheme, Secrets: secrets, Now: func() time.Time { return rtTestNow.Add(6 * time.Minute) }}, ErrSignatureStale},
 		{"future", fresh(), body, Verifier{Scheme: scheme, Secrets: secrets, Now: func() time.Time { return rtTestNow.Add(-6 * time.Minute) }}, ErrSignatureStale},
 		{"wrong key", fresh(), body, Verifier{Scheme: scheme, Secrets: StaticSecrets{[]byte("other")}, Now: fixedNow}, ErrSignatureInvalid},
@@ -69,6 +74,34 @@ func TestAccordSignVerify(t *testing.T) {
 		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
+	}
+}
+
+// Two honest requests signed in the same second with the same body (a quick
+// retry, or two equal payments) must both pass replay detection: only a
+// byte-identical resend is a replay.
+func TestAccordSameSecondIsNotAReplay(t *testing.T) {
+	ctx := context.Background()
+	scheme := SignatureScheme{Name: "partner-hmac", Format: FormatAccord}
+	secrets := StaticSecrets{[]byte("k")}
+	s := Signer{Scheme: scheme, Secrets: secrets, Now: fixedNow}
+	v := Verifier{Scheme: scheme, Secrets: secrets, Now: fixedNow, Replay: replayAt(fixedNow)}
+	body := []byte(`{"amount_minor":1000}`)
+	var first http.Header
+	for i := 0; i < 3; i++ {
+		h := http.Header{}
+		if err := s.Sign(ctx, h, body); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Verify(ctx, h, body); err != nil {
+			t.Fatalf("request %d signed in the same second rejected: %v", i, err)
+		}
+		if first == nil {
+			first = h
+		}
+	}
+	if err := v.Verify(ctx, first, body); !errors.Is(err, ErrSignatureReplayed) {
+		t.Fatalf("an exact resend must still be a replay: %v", err)
 	}
 }
 

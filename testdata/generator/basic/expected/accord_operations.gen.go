@@ -20,7 +20,7 @@ var accOperations = map[string]Operation{
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
 var accSignatureSchemes = map[string]SignatureScheme{
-	"partner-hmac": SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", Tolerance: 2 * time.Minute},
+	"partner-hmac": SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute},
 }
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
