@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -257,16 +256,10 @@ func TestRetryAfterBeyondBudgetIsNotWaitedFor(t *testing.T) {
 }
 
 // A signed, keyed POST whose first attempt fails fast (502, no Retry-After)
-// is retried after a short backoff. Today that retry is refused: the accord
-// format signs whole-second timestamp + body only, so a retry signed in the
-// same second carries the very signature the server's replay cache just
-// recorded, and gets 401. Set ACCORD_E2E_KNOWN_ISSUES=1 to run it; it
-// passes once the runtime delays signed retries into the next second or
-// signs a per-attempt nonce.
+// is retried after a short backoff, within the same second. The server's
+// replay cache must accept it: each attempt signs a fresh nonce, so only a
+// byte-identical resend is a replay.
 func TestSignedRetryWithinOneSecond(t *testing.T) {
-	if os.Getenv("ACCORD_E2E_KNOWN_ISSUES") == "" {
-		t.Skip("known runtime issue: same-second signed retries are refused as replays (ACCORD_E2E_KNOWN_ISSUES=1 runs it)")
-	}
 	f := &faults{StrictServerInterface: newProvider(), create: func(_ context.Context, n int64) paymentsapi.CreatePaymentResponseObject {
 		if n == 1 {
 			return problemAnswer{status: http.StatusBadGateway}

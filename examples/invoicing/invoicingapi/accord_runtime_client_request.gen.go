@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
 // prepare builds one attempt's request and adds the runtime's headers.
@@ -118,5 +119,6 @@ func (c *rtCall) sign(ctx context.Context, req *http.Request) error {
 	if err := c.signer.Sign(ctx, req.Header, body); err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}
+	c.signedAt = time.Now().Unix()
 	return nil
 }

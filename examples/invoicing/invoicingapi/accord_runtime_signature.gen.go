@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -20,8 +21,11 @@ import (
 type SignatureFormat string
 
 const (
-	// FormatAccord signs timestamp + "." + body; hex in X-Signature, unix
-	// seconds in X-Timestamp.
+	// FormatAccord signs timestamp + "." + nonce + "." + body: hex in
+	// X-Signature, unix seconds in X-Timestamp, a fresh random nonce per
+	// attempt in X-Nonce. The nonce is what makes two honest requests signed
+	// in the same second (a quick retry, two equal payments) different from a
+	// replay, and it is the replay identity.
 	FormatAccord SignatureFormat = "accord"
 	// FormatStandardWebhooks follows standardwebhooks.com: webhook-id,
 	// webhook-timestamp, webhook-signature: v1,<base64> over id.timestamp.body.
@@ -36,7 +40,9 @@ type SignatureScheme struct {
 	Format          SignatureFormat
 	SignatureHeader string
 	TimestampHeader string
-	Tolerance       time.Duration // freshness window in both directions; default 5m
+	// NonceHeader carries the accord format's per-attempt nonce; default X-Nonce.
+	NonceHeader string
+	Tolerance   time.Duration // freshness window in both directions; default 5m
 }
 
 // SecretProvider supplies keys on every use so they can rotate without a
@@ -90,6 +96,9 @@ func (s SignatureScheme) rtResolved() SignatureScheme {
 		}
 		if s.TimestampHeader == "" {
 			s.TimestampHeader = "X-Timestamp"
+		}
+		if s.NonceHeader == "" {
+			s.NonceHeader = "X-Nonce"
 		}
 	}
 	return s
@@ -156,7 +165,9 @@ func (s Signer) Sign(ctx context.Context, h http.Header, body []byte) error {
 	ts := strconv.FormatInt(now().Unix(), 10)
 	switch sc.Format {
 	case FormatAccord:
-		h.Set(sc.SignatureHeader, hex.EncodeToString(rtMAC(key, []byte(ts), body)))
+		nonce := rtNewNonce()
+		h.Set(sc.NonceHeader, nonce)
+		h.Set(sc.SignatureHeader, hex.EncodeToString(rtMAC(key, []byte(ts), []byte(nonce), body)))
 	case FormatStandardWebhooks:
 		id := h.Get(rtWebhookIDHeader)
 		if id == "" {
@@ -169,4 +180,11 @@ func (s Signer) Sign(ctx context.Context, h http.Header, body []byte) error {
 	}
 	h.Set(sc.TimestampHeader, ts)
 	return nil
+}
+
+// rtNewNonce returns 128 random bits in hex: unique per signed attempt.
+func rtNewNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
 }

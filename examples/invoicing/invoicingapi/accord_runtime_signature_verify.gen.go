@@ -35,7 +35,7 @@ type Verifier struct {
 // ErrSignatureInvalid, ErrSignatureStale or ErrSignatureReplayed; any other
 // error means the keys or the replay cache were unavailable.
 //
-// Replay identity: for the accord format it is the signature itself; for
+// Replay identity: for the accord format it is the signed nonce; for
 // Standard Webhooks it is webhook-id plus timestamp. A bare webhook-id would
 // reject a sender's legitimate retry (same id, fresh timestamp and
 // signature, as the standard prescribes) after a failed first delivery; an
@@ -45,12 +45,15 @@ func (v Verifier) Verify(ctx context.Context, h http.Header, body []byte) error 
 	sc := v.Scheme.rtResolved()
 	sigHeader := h.Get(sc.SignatureHeader)
 	tsHeader := h.Get(sc.TimestampHeader)
-	var id string
-	if sc.Format == FormatStandardWebhooks {
-		id = h.Get(rtWebhookIDHeader)
-		if id == "" {
-			return fmt.Errorf("%w: no %s header", ErrSignatureMissing, rtWebhookIDHeader)
-		}
+	// id is the per-message value inside the signed bytes: the webhook-id
+	// (Standard Webhooks) or the nonce (accord).
+	idHeader := rtWebhookIDHeader
+	if sc.Format != FormatStandardWebhooks {
+		idHeader = sc.NonceHeader
+	}
+	id := h.Get(idHeader)
+	if id == "" {
+		return fmt.Errorf("%w: no %s header", ErrSignatureMissing, idHeader)
 	}
 	if sigHeader == "" {
 		return fmt.Errorf("%w: no %s header", ErrSignatureMissing, sc.SignatureHeader)
@@ -91,7 +94,7 @@ func (v Verifier) Verify(ctx context.Context, h http.Header, body []byte) error 
 		if sc.Format == FormatStandardWebhooks {
 			mac = rtMAC(key, []byte(id), []byte(tsHeader), body)
 		} else {
-			mac = rtMAC(key, []byte(tsHeader), body)
+			mac = rtMAC(key, []byte(tsHeader), []byte(id), body)
 		}
 		for _, c := range candidates {
 			if hmac.Equal(mac, c) {
@@ -113,7 +116,7 @@ func (v Verifier) Verify(ctx context.Context, h http.Header, body []byte) error 
 	if sc.Format == FormatStandardWebhooks {
 		replayID = sc.Name + "|w|" + id + "|" + tsHeader
 	} else {
-		replayID = sc.Name + "|a|" + hex.EncodeToString(matched)
+		replayID = sc.Name + "|a|" + id
 	}
 	seen, err := v.Replay.Seen(ctx, replayID, sent.Add(sc.Tolerance))
 	if err != nil {

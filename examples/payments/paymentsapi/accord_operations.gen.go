@@ -20,7 +20,7 @@ var accOperations = map[string]Operation{
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
 var accSignatureSchemes = map[string]SignatureScheme{
-	"partner-hmac":    SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", Tolerance: 5 * time.Minute},
+	"partner-hmac":    SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 5 * time.Minute},
 	"partner-webhook": SignatureScheme{Name: "partner-webhook", Format: FormatStandardWebhooks, SignatureHeader: "webhook-signature", TimestampHeader: "webhook-timestamp", Tolerance: 5 * time.Minute},
 }
 

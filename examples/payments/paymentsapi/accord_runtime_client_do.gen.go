@@ -28,6 +28,7 @@ type rtCall struct {
 	traceID     string
 	key         []string // Idempotency-Key header value, shared by all attempts
 	webhookID   []string // Standard Webhooks id, shared by all attempts
+	signedAt    int64    // unix second of the last signed attempt
 	body        []byte   // request body, read once when signing
 	bodyRead    bool
 	safe        bool // the request may be repeated
@@ -145,6 +146,9 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 		retry := false
 		if reason != "" {
 			retry, delay = c.retryDecision(resp, dur)
+			if retry {
+				retry, delay = c.nextSecond(delay, dur)
+			}
 			if !retry && err != nil && c.budgetStop(resp, dur) {
 				finalErr = fmt.Errorf("%w: %w", ErrBudgetExhausted, err)
 			}
@@ -277,6 +281,24 @@ func (c *rtCall) retryDecision(resp *http.Response, prev time.Duration) (bool, t
 	}
 	if c.noTimeFor(delay, prev) {
 		return false, 0
+	}
+	return true, delay
+}
+
+// nextSecond stretches a Standard Webhooks retry into the next second.
+// That format signs id.timestamp.body with a fixed id and whole seconds, so
+// an attempt re-signed in the same second would be byte-identical to the
+// previous one and a receiver could not tell it from a replay.
+func (c *rtCall) nextSecond(delay, prev time.Duration) (bool, time.Duration) {
+	if c.signer == nil || c.webhookID == nil {
+		return true, delay
+	}
+	now := time.Now()
+	if at := now.Add(delay); at.Unix() <= c.signedAt {
+		delay = time.Unix(c.signedAt+1, 0).Sub(now)
+		if c.noTimeFor(delay, prev) {
+			return false, 0
+		}
 	}
 	return true, delay
 }
