@@ -3,6 +3,7 @@ package compat
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"sync"
 
@@ -46,7 +47,7 @@ type group struct {
 	subject string
 	first   hit
 	message string
-	ops     map[int32]bool
+	ops     []int32 // with repeats until finding() sorts them
 	dirs    map[rules.Direction]bool
 }
 
@@ -62,7 +63,7 @@ func (e *engine) findings() []Finding {
 		g := groups[key]
 		if g == nil {
 			g = &group{rule: h.rule, subject: subject, first: h, message: h.h.Message,
-				ops: map[int32]bool{}, dirs: map[rules.Direction]bool{}}
+				dirs: map[rules.Direction]bool{}}
 			groups[key] = g
 			order = append(order, g)
 		} else if h.h.Message < g.message {
@@ -74,15 +75,11 @@ func (e *engine) findings() []Finding {
 		g.dirs[h.dir] = true
 		switch {
 		case h.sc.node >= 0:
-			for _, op := range e.nodes[h.sc.node].ops {
-				g.ops[op] = true
-			}
+			g.ops = append(g.ops, e.nodes[h.sc.node].ops...)
 		case h.sc.ops != nil:
-			for _, op := range h.sc.ops {
-				g.ops[op] = true
-			}
+			g.ops = append(g.ops, h.sc.ops...)
 		default:
-			g.ops[h.sc.op] = true
+			g.ops = append(g.ops, h.sc.op)
 		}
 	}
 	e.warmPositions(order)
@@ -145,20 +142,12 @@ func (e *engine) finding(g *group) Finding {
 	}
 	f.Pointer = docPointer(ptr)
 	f.Pos = refPos(doc, ptr)
-	ops := make([]int32, 0, len(g.ops))
-	for op := range g.ops {
-		ops = append(ops, op)
-	}
-	f.Affected = make([]Operation, 0, len(ops))
-	seen := map[string]bool{}
-	for _, op := range ops {
-		o := e.ops[op]
-		if !seen[o.Key] {
-			seen[o.Key] = true
-			f.Affected = append(f.Affected, o)
-		}
+	f.Affected = make([]Operation, 0, len(g.ops))
+	for _, op := range g.ops {
+		f.Affected = append(f.Affected, e.ops[op])
 	}
 	sort.Slice(f.Affected, func(i, j int) bool { return f.Affected[i].Key < f.Affected[j].Key })
+	f.Affected = slices.CompactFunc(f.Affected, func(a, b Operation) bool { return a.Key == b.Key })
 	f.Fingerprint = fingerprint(f.Rule, f.Subject, f.Before, f.After)
 	return f
 }
