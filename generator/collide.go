@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -164,6 +166,84 @@ func resolveCollisions(f *ast.File, reserved map[string]bool) ([]string, error) 
 			strings.Join(clashes, "; "))
 	}
 	return notes, nil
+}
+
+// dedupeStructFields removes repeated fields of the same name and type from
+// struct types: oapi-codegen's strict server declares `Body io.Reader` once
+// per unsupported request media type (InfluxData's ApplyTemplate has two).
+// The handler assigns the one field either way.
+func dedupeStructFields(f *ast.File) []string {
+	var notes []string
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, s := range gd.Specs {
+			ts := s.(*ast.TypeSpec)
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok || st.Fields == nil {
+				continue
+			}
+			seen := map[string]string{}
+			fields := st.Fields.List[:0]
+			for _, fl := range st.Fields.List {
+				typ := types.ExprString(fl.Type)
+				names := fl.Names[:0]
+				for _, n := range fl.Names {
+					if t, dup := seen[n.Name]; dup && t == typ {
+						notes = append(notes, fmt.Sprintf("struct %s declared field %s twice; generated once", ts.Name.Name, n.Name))
+						continue
+					}
+					seen[n.Name] = typ
+					names = append(names, n)
+				}
+				if len(fl.Names) > 0 && len(names) == 0 {
+					continue
+				}
+				fl.Names = names
+				fields = append(fields, fl)
+			}
+			st.Fields.List = fields
+			if strings.HasSuffix(ts.Name.Name, "Params") {
+				notes = append(notes, retagParams(ts.Name.Name, st)...)
+			}
+		}
+	}
+	return notes
+}
+
+// retagParams keeps the json tags of a Params struct distinct: a query and
+// a header parameter of the same name are two fields (renameDuplicateParams)
+// but oapi-codegen tags both json:"Name", which go vet rejects. The later
+// field's json key becomes its Go name; parameters are bound by name and
+// location, never through these tags.
+func retagParams(typeName string, st *ast.StructType) []string {
+	var notes []string
+	seen := map[string]bool{}
+	for _, fl := range st.Fields.List {
+		if fl.Tag == nil || len(fl.Names) != 1 {
+			continue
+		}
+		tag, err := strconv.Unquote(fl.Tag.Value)
+		if err != nil {
+			continue
+		}
+		key, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		if !seen[key] {
+			seen[key] = true
+			continue
+		}
+		old := `json:"` + reflect.StructTag(tag).Get("json") + `"`
+		fresh := strings.Replace(tag, old, `json:"`+fl.Names[0].Name+`,omitempty"`, 1)
+		fl.Tag.Value = "`" + fresh + "`"
+		seen[fl.Names[0].Name] = true
+		notes = append(notes, fmt.Sprintf("%s.%s: json key %q is taken by another parameter; tagged %q", typeName, fl.Names[0].Name, key, fl.Names[0].Name))
+	}
+	return notes
 }
 
 // selfAlias finds `type X = ...X...` among declarations of X and the other

@@ -201,12 +201,20 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if internalizeRefs(t) {
 		notes = append(notes, "components from other files were copied into the document (oapi-codegen names root components only)")
 	}
+	if n := typeUntypedBodies(t); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d JSON or text bodies without a schema are typed json.RawMessage or string", n))
+	}
+	if n := dedupeUnionMembers(t); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d repeated oneOf/anyOf members were dropped", n))
+	}
 	notes = append(notes, hoistParameterUnions(t)...)
 	notes = append(notes, hoistBodyUnions(t)...)
 	if n := inlineDeepRefs(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d $refs into other schemas' insides were inlined (oapi-codegen only names components)", n))
 	}
 	notes = append(notes, nameUnionArrayItems(t)...)
+	notes = append(notes, renameDuplicateFields(t)...)
+	notes = append(notes, renameDuplicateParams(t)...)
 	notes = append(notes, renameReserved(t, reserved)...)
 	taken := componentNames(t)
 	for n := range reserved {
@@ -228,7 +236,9 @@ func buildModels(out oapiOutput, pkg string, reserved map[string]bool) ([]byte, 
 		renameIdents(f, out.renames)
 	}
 	keepCommentsOfDecls(f)
-	notes, err := resolveCollisions(f, reserved)
+	notes := dedupeStructFields(f)
+	more, err := resolveCollisions(f, reserved)
+	notes = append(notes, more...)
 	if err != nil {
 		return nil, nil, notes, err
 	}

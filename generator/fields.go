@@ -1,0 +1,249 @@
+package generator
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+)
+
+// More model fixes, for names that collide inside one Go type and for
+// bodies oapi-codegen cannot type.
+
+// renameDuplicateFields gives properties of one schema that become the same
+// Go field (APIs.guru's JSON-LD "@id" next to "id", both Id) distinct names
+// with x-go-name, set on the property's reference so a shared schema is not
+// touched. Plain names (letters, digits, underscores) keep the field; the
+// others, in name order, become Id2, Id3...
+func renameDuplicateFields(t *openapi3.T) []string {
+	var notes []string
+	done := map[*openapi3.Schema]bool{}
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, path []string) {
+		s := r.Value
+		if r.Ref != "" || s == nil || done[s] || len(s.Properties) < 2 {
+			return
+		}
+		done[s] = true
+		groups := map[string][]string{}
+		for _, name := range sortedKeys(s.Properties) {
+			groups[fieldName(name, s.Properties[name])] = append(groups[fieldName(name, s.Properties[name])], name)
+		}
+		for _, field := range sortedKeys(groups) {
+			names := groups[field]
+			if len(names) < 2 {
+				continue
+			}
+			sort.SliceStable(names, func(i, j int) bool { return isPlainName(names[i]) && !isPlainName(names[j]) })
+			for i, name := range names[1:] {
+				fresh := field + strconv.Itoa(i+2)
+				for n := i + 3; groups[fresh] != nil; n++ {
+					fresh = field + strconv.Itoa(n)
+				}
+				groups[fresh] = []string{name}
+				p := s.Properties[name]
+				if p.Extensions == nil {
+					p.Extensions = map[string]any{}
+				}
+				p.Extensions[extGoName] = fresh
+				where := "a schema"
+				if path != nil {
+					where = "components/schemas/" + strings.Join(path, "/")
+				}
+				notes = append(notes, fmt.Sprintf("%s: properties %q and %q are both field %s; %q is generated as %s", where, names[0], name, field, name, fresh))
+			}
+		}
+	})
+	return notes
+}
+
+func fieldName(prop string, r *openapi3.SchemaRef) string {
+	if s, ok := r.Extensions[extGoName].(string); ok && s != "" {
+		return codegen.SchemaNameToTypeName(s)
+	}
+	if r.Value != nil {
+		if s, ok := r.Value.Extensions[extGoName].(string); ok && s != "" {
+			return codegen.SchemaNameToTypeName(s)
+		}
+	}
+	return codegen.SchemaNameToTypeName(prop)
+}
+
+func isPlainName(s string) bool {
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// renameDuplicateParams separates an operation's query, header and cookie
+// parameters that become the same field of its Params struct (Mercure's
+// Last-Event-ID as both query and header parameter): the later one, in
+// query-header-cookie order, gets its location as a suffix
+// (LastEventIDHeader) through x-go-name.
+func renameDuplicateParams(t *openapi3.T) []string {
+	var notes []string
+	visit := func(where string, item *openapi3.PathItem) {
+		if item == nil {
+			return
+		}
+		for _, m := range sortedKeys(item.Operations()) {
+			op := item.Operations()[m]
+			params := map[string]*openapi3.Parameter{}
+			for _, list := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range list {
+					if p != nil && p.Value != nil {
+						params[p.Value.In+"\x00"+p.Value.Name] = p.Value
+					}
+				}
+			}
+			taken := map[string]bool{}
+			for _, in := range []string{"query", "header", "cookie"} {
+				for _, key := range sortedKeys(params) {
+					p := params[key]
+					if p.In != in {
+						continue
+					}
+					name := p.Name
+					if s, ok := p.Extensions[extGoName].(string); ok && s != "" {
+						name = s
+					}
+					field := codegen.SchemaNameToTypeName(name)
+					if !taken[field] {
+						taken[field] = true
+						continue
+					}
+					fresh := field + codegen.SchemaNameToTypeName(in)
+					for i := 2; taken[fresh]; i++ {
+						fresh = field + codegen.SchemaNameToTypeName(in) + strconv.Itoa(i)
+					}
+					taken[fresh] = true
+					if p.Extensions == nil {
+						p.Extensions = map[string]any{}
+					}
+					p.Extensions[extGoName] = fresh
+					notes = append(notes, fmt.Sprintf("%s %s: the %s parameter %q is generated as field %s (%s is taken)", m, where, in, p.Name, fresh, field))
+				}
+			}
+		}
+	}
+	if t.Paths != nil {
+		for _, p := range sortedKeys(t.Paths.Map()) {
+			visit(p, t.Paths.Value(p))
+		}
+	}
+	for _, n := range sortedKeys(t.Webhooks) {
+		visit(n, t.Webhooks[n])
+	}
+	return notes
+}
+
+// dedupeUnionMembers drops repeated $refs from a oneOf/anyOf (Apple's
+// AppCategoriesResponse lists AppCategory twice): oapi-codegen declares the
+// member's As/From/Merge methods once per listing. A repeated member adds
+// nothing to what the union accepts.
+func dedupeUnionMembers(t *openapi3.T) int {
+	n := 0
+	dedupe := func(refs openapi3.SchemaRefs) openapi3.SchemaRefs {
+		seen := map[string]bool{}
+		out := refs[:0]
+		for _, r := range refs {
+			if r != nil && r.Ref != "" {
+				if seen[r.Ref] {
+					n++
+					continue
+				}
+				seen[r.Ref] = true
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, _ []string) {
+		if s := r.Value; r.Ref == "" && s != nil {
+			s.OneOf = dedupe(s.OneOf)
+			s.AnyOf = dedupe(s.AnyOf)
+		}
+	})
+	return n
+}
+
+// typeUntypedBodies gives JSON and text bodies without a schema (content:
+// {application/json: {}}), or whose schema is {}, a type: oapi-codegen types
+// them interface{} and then declares strict-server methods on that
+// interface, which Go refuses. Any JSON becomes json.RawMessage, text a
+// string; the body's schema is replaced at the body only.
+func typeUntypedBodies(t *openapi3.T) int {
+	n := 0
+	fix := func(c openapi3.Content) {
+		for _, ct := range sortedKeys(c) {
+			mt := c[ct]
+			if mt == nil || (mt.Schema != nil && !isEmptySchema(mt.Schema)) {
+				continue
+			}
+			switch {
+			case strings.Contains(ct, "json"):
+				mt.Schema = &openapi3.SchemaRef{Value: &openapi3.Schema{Extensions: map[string]any{"x-go-type": "json.RawMessage"}}}
+			case strings.HasPrefix(ct, "text/"):
+				mt.Schema = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}}}
+			default:
+				continue
+			}
+			n++
+		}
+	}
+	visit := func(item *openapi3.PathItem) {
+		if item == nil {
+			return
+		}
+		for _, m := range sortedKeys(item.Operations()) {
+			op := item.Operations()[m]
+			if op.RequestBody != nil && op.RequestBody.Ref == "" && op.RequestBody.Value != nil {
+				fix(op.RequestBody.Value.Content)
+			}
+			if op.Responses != nil {
+				for _, code := range sortedKeys(op.Responses.Map()) {
+					if r := op.Responses.Value(code); r != nil && r.Ref == "" && r.Value != nil {
+						fix(r.Value.Content)
+					}
+				}
+			}
+		}
+	}
+	if t.Paths != nil {
+		for _, p := range sortedKeys(t.Paths.Map()) {
+			visit(t.Paths.Value(p))
+		}
+	}
+	for _, n := range sortedKeys(t.Webhooks) {
+		visit(t.Webhooks[n])
+	}
+	if c := t.Components; c != nil {
+		for _, name := range sortedKeys(c.Responses) {
+			if r := c.Responses[name]; r != nil && r.Ref == "" && r.Value != nil {
+				fix(r.Value.Content)
+			}
+		}
+		for _, name := range sortedKeys(c.RequestBodies) {
+			if r := c.RequestBodies[name]; r != nil && r.Ref == "" && r.Value != nil {
+				fix(r.Value.Content)
+			}
+		}
+	}
+	return n
+}
+
+// isEmptySchema is the schema {} (any value), inline or referenced (AWS's
+// ClientLimitExceededException component is {}), extensions aside.
+func isEmptySchema(r *openapi3.SchemaRef) bool {
+	if r.Value == nil {
+		return r.Ref == ""
+	}
+	s := *r.Value
+	s.Extensions, s.Description, s.Title, s.Example = nil, "", "", nil
+	return s.IsEmpty()
+}
