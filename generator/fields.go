@@ -247,3 +247,82 @@ func isEmptySchema(r *openapi3.SchemaRef) bool {
 	s.Extensions, s.Description, s.Title, s.Example = nil, "", "", nil
 	return s.IsEmpty()
 }
+
+// dropMistypedEnums removes the enum of a number, integer or boolean schema
+// whose values are not of that type (Visual Studio's AzureLocation is an
+// int32 listing "1001 (SouthAfricaNorth)"): oapi-codegen cannot write such
+// constants. The schema keeps its type, so the wire format is unchanged; only
+// the constants are lost.
+func dropMistypedEnums(t *openapi3.T) []string {
+	var notes []string
+	done := map[*openapi3.Schema]bool{}
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, path []string) {
+		s := r.Value
+		if s == nil || done[s] || len(s.Enum) == 0 || s.Type == nil {
+			return
+		}
+		done[s] = true
+		for _, v := range s.Enum {
+			if v == nil || enumValueFits(s.Type, v) {
+				continue
+			}
+			where := "a schema"
+			if path != nil {
+				where = "components/schemas/" + strings.Join(path, "/")
+			}
+			notes = append(notes, fmt.Sprintf("%s: enum value %q does not fit type %s; the enum is left out", ")))|")))
+			s.Enum = nil
+			return
+		}
+	})
+	return notes
+}
+
+func enumValueFits(typ *openapi3.Types, v any) bool {
+	switch x := v.(type) {
+	case float64:
+		if typ.Includes(openapi3.TypeInteger) {
+			return x == float64(int64(x)) || typ.Includes(openapi3.TypeNumber)
+		}
+		return typ.Includes(openapi3.TypeNumber) || typ.Includes(openapi3.TypeString)
+	case int, int64:
+		return typ.Includes(openapi3.TypeInteger) || typ.Includes(openapi3.TypeNumber) || typ.Includes(openapi3.TypeString)
+	case bool:
+		return typ.Includes(openapi3.TypeBoolean) || typ.Includes(openapi3.TypeString)
+	case string:
+		return !typ.Includes(openapi3.TypeInteger) && !typ.Includes(openapi3.TypeNumber) && !typ.Includes(openapi3.TypeBoolean)
+	}
+	return true
+}
+
+// dropMetadataAllOfMembers removes allOf members that only describe (a
+// description, title or example and nothing else): AWS writes
+// allOf: [{$ref: DateTime}, {description: ...}] to document a reference, and
+// oapi-codegen's merge then fails on the formats ("date-time" against none).
+// Such a member constrains nothing, so the schema accepts the same values.
+func dropMetadataAllOfMembers(t *openapi3.T) int {
+	n := 0
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, _ []string) {
+		s := r.Value
+		if r.Ref != "" || s == nil || len(s.AllOf) < 2 {
+			return
+		}
+		kept := make(openapi3.SchemaRefs, 0, len(s.AllOf))
+		for _, m := range s.AllOf {
+			if m != nil && m.Ref == "" && m.Value != nil && isEmptySchema(m) {
+				if s.Description == "" {
+					s.Description = m.Value.Description // keep the documentation
+				}
+				n++
+				continue
+			}
+			kept = append(kept, m)
+		}
+		if len(kept) == 0 {
+			kept = s.AllOf[:1]
+			n--
+		}
+		s.AllOf = kept
+	})
+	return n
+}

@@ -204,6 +204,10 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if n := typeUntypedBodies(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d JSON or text bodies without a schema are typed json.RawMessage or string", n))
 	}
+	notes = append(notes, dropMistypedEnums(t)...)
+	if n := dropMetadataAllOfMembers(t); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d allOf members that only carry a description were dropped", n))
+	}
 	if n := dedupeUnionMembers(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d repeated oneOf/anyOf members were dropped", n))
 	}
