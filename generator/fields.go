@@ -270,7 +270,8 @@ func dropMistypedEnums(t *openapi3.T) []string {
 			if path != nil {
 				where = "components/schemas/" + strings.Join(path, "/")
 			}
-			notes = append(notes, fmt.Sprintf("%s: enum value %q does not fit type %s; the enum is left out", ")))|")))
+			notes = append(notes, fmt.Sprintf("%s: enum value %q does not fit type %s; the enum is left out",
+				where, fmt.Sprint(v), strings.Join(s.Type.Slice(), "|")))
 			s.Enum = nil
 			return
 		}
