@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -245,6 +246,7 @@ func isEmptySchema(r *openapi3.SchemaRef) bool {
 	}
 	s := *r.Value
 	s.Extensions, s.Description, s.Title, s.Example = nil, "", "", nil
+	s.Nullable, s.ReadOnly, s.WriteOnly, s.Deprecated = false, false, false, false
 	return s.IsEmpty()
 }
 
@@ -262,13 +264,33 @@ func dropMistypedEnums(t *openapi3.T) []string {
 			return
 		}
 		done[s] = true
-		for _, v := range s.Enum {
-			if v == nil || enumValueFits(s.Type, v) {
-				continue
+		where := "a schema"
+		if path != nil {
+			where = "components/schemas/" + strings.Join(path, "/")
+		}
+		// These formats map to Go types that cannot be constants
+		// (time.Time, openapi_types.UUID, ...): SendGrid's send_at is a
+		// date-time with enum ["now"].
+		switch s.Format {
+		case "date-time", "date", "uuid", "binary", "byte":
+			if s.Type.Includes(openapi3.TypeString) {
+				notes = append(notes, fmt.Sprintf("%s: an enum of format %s cannot be Go constants; the enum is left out", where, s.Format))
+				s.Enum = nil
+				return
 			}
-			where := "a schema"
-			if path != nil {
-				where = "components/schemas/" + strings.Join(path, "/")
+		}
+		// null in an enum says the value may be null (the Go field is a
+		// pointer); it is no constant, and oapi-codegen fails on it.
+		if i := slices.Index(s.Enum, nil); i >= 0 {
+			s.Enum = slices.DeleteFunc(slices.Clone(s.Enum), func(v any) bool { return v == nil })
+			if len(s.Enum) == 0 {
+				s.Enum = nil
+				return
+			}
+		}
+		for _, v := range s.Enum {
+			if enumValueFits(s.Type, v) {
+				continue
 			}
 			notes = append(notes, fmt.Sprintf("%s: enum value %q does not fit type %s; the enum is left out",
 				where, fmt.Sprint(v), strings.Join(s.Type.Slice(), "|")))
@@ -310,7 +332,8 @@ func dropMetadataAllOfMembers(t *openapi3.T) int {
 		}
 		kept := make(openapi3.SchemaRefs, 0, len(s.AllOf))
 		for _, m := range s.AllOf {
-			if m != nil && m.Ref == "" && m.Value != nil && isEmptySchema(m) {
+			// {nullable: true} next to a $ref makes it nullable: kept.
+			if m != nil && m.Ref == "" && m.Value != nil && !m.Value.Nullable && isEmptySchema(m) {
 				if s.Description == "" {
 					s.Description = m.Value.Description // keep the documentation
 				}
@@ -324,6 +347,35 @@ func dropMetadataAllOfMembers(t *openapi3.T) int {
 			n--
 		}
 		s.AllOf = kept
+	})
+	return n
+}
+
+// untypeMultiTypes removes the type of an OpenAPI 3.1 schema that allows
+// several non-null types (Vercel's namespaceId is [string, number]):
+// oapi-codegen handles only one type, and null. Without a type the value is
+// any JSON value (interface{} in Go), which still accepts what the contract
+// allows.
+func untypeMultiTypes(t *openapi3.T) int {
+	n := 0
+	done := map[*openapi3.Schema]bool{}
+	forEachSchemaRef(t, func(r *openapi3.SchemaRef, _ []string) {
+		s := r.Value
+		if s == nil || done[s] || s.Type == nil {
+			return
+		}
+		done[s] = true
+		var kinds []string
+		for _, k := range s.Type.Slice() {
+			if k != openapi3.TypeNull {
+				kinds = append(kinds, k)
+			}
+		}
+		if len(kinds) > 1 {
+			s.Type = nil
+			s.Format = ""
+			n++
+		}
 	})
 	return n
 }

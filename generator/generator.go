@@ -204,6 +204,9 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if n := typeUntypedBodies(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d JSON or text bodies without a schema are typed json.RawMessage or string", n))
 	}
+	if n := untypeMultiTypes(t); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d schemas allowing several types are generated untyped (any JSON value)", n))
+	}
 	notes = append(notes, dropMistypedEnums(t)...)
 	if n := dropMetadataAllOfMembers(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d allOf members that only carry a description were dropped", n))

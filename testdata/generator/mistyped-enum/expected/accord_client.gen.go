@@ -16,7 +16,7 @@ import (
 // accUserAgent is sent unless a ClientOption sets another.
 const accUserAgent = "api (accord 0.1.0)"
 
-// Client calls "An integer enum listing strings (Visual Studio's AzureLocation)". Each method runs one logical call
+// Client calls "Enums oapi-codegen cannot turn into constants". Each method runs one logical call
 // through the resilience runtime with its operation's policy: attempt
 // timeout, total budget (never past ctx's deadline), retries with full-jitter
 // backoff for safe or keyed requests, Retry-After, an Idempotency-Key

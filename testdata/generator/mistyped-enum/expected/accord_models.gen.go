@@ -11,7 +11,26 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
+
+// Defines values for LocationRedirectStatusCode.
+const (
+	LocationRedirectStatusCodeN301 LocationRedirectStatusCode = 301
+	LocationRedirectStatusCodeN302 LocationRedirectStatusCode = 302
+)
+
+// Valid indicates whether the value is a known member of the LocationRedirectStatusCode enum.
+func (e LocationRedirectStatusCode) Valid() bool {
+	switch e {
+	case LocationRedirectStatusCodeN301:
+		return true
+	case LocationRedirectStatusCodeN302:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for LocationTier.
 const (
@@ -36,9 +55,15 @@ func (e LocationTier) Valid() bool {
 
 // Location defines model for Location.
 type Location struct {
-	Region *int32        `json:"region,omitempty"`
-	Tier   *LocationTier `json:"tier,omitempty"`
+	NamespaceId        interface{}                 `json:"namespaceId,omitempty"`
+	RedirectStatusCode *LocationRedirectStatusCode `json:"redirectStatusCode,omitempty"`
+	Region             *int32                      `json:"region,omitempty"`
+	SendAt             *time.Time                  `json:"sendAt,omitempty"`
+	Tier               *LocationTier               `json:"tier,omitempty"`
 }
+
+// LocationRedirectStatusCode defines model for Location.RedirectStatusCode.
+type LocationRedirectStatusCode int
 
 // LocationTier defines model for Location.Tier.
 type LocationTier int

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// accOperations describes each operation of "An integer enum listing strings (Visual Studio's AzureLocation)" to the
+// accOperations describes each operation of "Enums oapi-codegen cannot turn into constants" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
 var accOperations = map[string]Operation{

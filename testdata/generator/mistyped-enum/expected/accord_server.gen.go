@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// NewServer serves h, the typed handlers of "An integer enum listing strings (Visual Studio's AzureLocation)". Every
+// NewServer serves h, the typed handlers of "Enums oapi-codegen cannot turn into constants". Every
 // operation is routed by its Go 1.22 pattern ("POST /path/{id}") through the
 // runtime's chain, in DESIGN §5 order: recover, trace id (traceparent in,
 // Trace-Id out), slog access log, concurrency limit (429 + Retry-After),

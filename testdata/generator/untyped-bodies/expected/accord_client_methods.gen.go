@@ -10,6 +10,16 @@ import (
 	"net/http"
 )
 
+// DeleteCampaign calls DELETE /campaigns/{id}.
+// Policy "deleteCampaign": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOption) (*DeleteCampaignResponse, error) {
+	resp, err := c.engine.Do(ctx, accOperations["deleteCampaign"], func(ctx context.Context) (*http.Request, error) {
+		req, err := NewDeleteCampaignRequest(c.server, id)
+		return accAttempt(ctx, req, err)
+	}, opts...)
+	return accResult("deleteCampaign", resp, err, ParseDeleteCampaignResponse)
+}
+
 // CreateDonation calls POST /donations.
 // Policy "createDonation": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequestBody, opts ...CallOption) (*CreateDonationResponse, error) {

@@ -23,6 +23,7 @@ func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	})
 	wrapper := &ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: cfg.requestError}
 	s := &accServer{mux: http.NewServeMux(), cfg: cfg}
+	s.handle("deleteCampaign", "/campaigns/{id}", http.HandlerFunc(wrapper.DeleteCampaign))
 	s.handle("createDonation", "/donations", accLimitBody(wrapper.CreateDonation))
 	s.handle("publish", "/publish", http.HandlerFunc(wrapper.Publish))
 	s.mux.HandleFunc("/", s.unmatched)
