@@ -45,10 +45,11 @@ EOF
 	grep -E '^github.com/(oapi-codegen/runtime v1.8.0|google/uuid v1.6.0|apapsch/go-jsonmerge/v2 v2.0.0)[ /]' "$ROOT/go.sum" >"$1/go.sum"
 }
 
-# The real OpenAPI files: a top-level openapi field (JSON or YAML).
+# The real OpenAPI files: a top-level openapi field (JSON or YAML; Stripe's
+# comes after megabytes of components, so the whole file is searched).
 mapfile -t FILES < <(find "$CORPUS" -type f \( -name '*.json' -o -name '*.yaml' -o -name '*.yml' \) -not -path '*/asyncapi/*' |
 	sort | while read -r f; do
-		if head -c 4096 "$f" | grep -qE '"openapi"[[:space:]]*:|^openapi[[:space:]]*:'; then echo "$f"; fi
+		if grep -qE '^[{[:space:]]*"openapi"[[:space:]]*:|^openapi[[:space:]]*:|^\{.*"openapi"[[:space:]]*:' "$f"; then echo "$f"; fi
 	done)
 
 one() { # tool file
