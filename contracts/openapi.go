@@ -53,11 +53,25 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 			mu.Lock()
 			files = append(files, &sourceFile{name: org.displayName(key), key: key, data: data})
 			mu.Unlock()
+			if !looksJSON(data) {
+				if j, err := yamlToJSON(data); err == nil {
+					return j, nil
+				}
+				// kin-openapi's own YAML path then reports the problem.
+			}
 			return data, nil
 		}
 		return loader
 	}
-	doc, err := newLoader().LoadFromDataWithPath(src.data, &url.URL{Path: src.key})
+	root := src.data
+	if !looksJSON(root) {
+		j, err := yamlToJSON(root)
+		if err != nil {
+			return nil, nil, yamlConversionError(src, err)
+		}
+		root = j
+	}
+	doc, err := newLoader().LoadFromDataWithPath(root, &url.URL{Path: src.key})
 	if err != nil {
 		return nil, nil, openAPILoadError(src, files, err)
 	}
@@ -65,6 +79,19 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 		return nil, nil, &Error{Class: ClassInvalid, Problems: ps}
 	}
 	return doc, files, nil
+}
+
+func yamlConversionError(src *sourceFile, err error) error {
+	if errors.Is(err, errExpansion) {
+		return fail(ClassInvalid, Position{File: src.name}, "too-large", err.Error(),
+			"replace the nested aliases (*name) with plain content or $refs", err)
+	}
+	var ye *yaml.TypeError
+	if strings.HasPrefix(err.Error(), "yaml:") || errors.As(err, &ye) {
+		return yamlSyntaxError(src, err)
+	}
+	return fail(ClassInvalid, Position{File: src.name}, "too-deep", err.Error(),
+		"flatten the structure; real contracts nest far less deeply", err)
 }
 
 var missingKey = regexp.MustCompile(`map key "([^"]+)" not found`)
