@@ -117,11 +117,11 @@ func load(ctx context.Context, src *sourceFile, org origin, opts LoadOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	doc.root = newLocator(src.name, src.data)
+	doc.root = src.locator()
 	doc.files = map[string]*locator{src.key: doc.root}
 	for _, f := range files {
 		if f.key != src.key {
-			doc.files[f.key] = newLocator(f.name, f.data)
+			doc.files[f.key] = f.locator()
 		}
 	}
 	return doc, nil
@@ -229,9 +229,9 @@ func jsonSyntaxError(src *sourceFile, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		pos = newLocator(src.name, src.data).offsetPosAt(max(0, int(se.Offset)-1))
+		pos = offsetPosition(src.name, src.data, nil, int(se.Offset)-1)
 	case errors.As(err, &te):
-		return fail(ClassUnsupported, newLocator(src.name, src.data).offsetPosAt(int(te.Offset)), "not-a-contract",
+		return fail(ClassUnsupported, offsetPosition(src.name, src.data, nil, int(te.Offset)), "not-a-contract",
 			"not an OpenAPI or AsyncAPI document: the top level must be an object",
 			"start the file with `openapi: 3.1.0` or `asyncapi: 3.0.0`", err)
 	}
@@ -299,22 +299,11 @@ func firstBadYAMLLine(data []byte) int {
 	return lo
 }
 
-// offsetPosAt is offsetPos for a locator that has not been built yet.
-func (l *locator) offsetPosAt(off int) Position {
-	l.once.Do(l.buildLines)
-	if off > len(l.data) {
-		off = len(l.data)
+// locator positions elements of the file, reusing a YAML conversion made
+// while loading.
+func (f *sourceFile) locator() *locator {
+	if f.text != nil {
+		return newConvertedLocator(f.name, f.data, f.text, f.marks)
 	}
-	return l.offsetPos(off)
-}
-
-// buildLines is the cheap half of build, enough for offset positions.
-func (l *locator) buildLines() {
-	l.lines = append(l.lines, 0)
-	for i, b := range l.data {
-		if b == '\n' {
-			l.lines = append(l.lines, int32(i+1))
-		}
-	}
-	l.index = map[string]int32{"": 0}
+	return newLocator(f.name, f.data)
 }

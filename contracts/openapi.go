@@ -50,14 +50,18 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 			if err != nil {
 				return nil, err
 			}
-			mu.Lock()
-			files = append(files, &sourceFile{name: org.displayName(key), key: key, data: data})
-			mu.Unlock()
+			f := &sourceFile{name: org.displayName(key), key: key, data: data}
 			if !looksJSON(data) {
-				if j, err := yamlToJSON(data); err == nil {
-					return j, nil
+				// On failure kin-openapi's own YAML path reports the problem.
+				if j, marks, err := yamlToJSONMarked(data); err == nil {
+					f.text, f.marks = j, marks
 				}
-				// kin-openapi's own YAML path then reports the problem.
+			}
+			mu.Lock()
+			files = append(files, f)
+			mu.Unlock()
+			if f.text != nil {
+				return f.text, nil
 			}
 			return data, nil
 		}
@@ -65,11 +69,11 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 	}
 	root := src.data
 	if !looksJSON(root) {
-		j, err := yamlToJSON(root)
+		j, marks, err := yamlToJSONMarked(root)
 		if err != nil {
 			return nil, nil, yamlConversionError(src, err)
 		}
-		root = j
+		root, src.text, src.marks = j, j, marks
 	}
 	doc, err := newLoader().LoadFromDataWithPath(root, &url.URL{Path: src.key})
 	if err != nil {
@@ -106,7 +110,7 @@ func refEnding(src *sourceFile, files []*sourceFile, key string) (string, Positi
 		for _, m := range refRE.FindAllSubmatchIndex(f.data, -1) {
 			ref := string(f.data[m[2]:m[3]])
 			if strings.HasSuffix(ref, "/"+escapePointerToken(key)) {
-				return ref, newLocator(f.name, f.data).offsetPosAt(m[2])
+				return ref, offsetPosition(f.name, f.data, nil, m[2])
 			}
 		}
 	}
@@ -203,7 +207,7 @@ func refPos(src *sourceFile, files []*sourceFile, ref string) Position {
 	}
 	for _, f := range append([]*sourceFile{src}, files...) {
 		if i := bytes.Index(f.data, []byte(ref)); i >= 0 {
-			return newLocator(f.name, f.data).offsetPosAt(i)
+			return offsetPosition(f.name, f.data, nil, i)
 		}
 	}
 	// The message may carry a resolved form; fall back to its fragment.

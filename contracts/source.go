@@ -48,6 +48,10 @@ type sourceFile struct {
 	// key is the resolved location used to match $refs to files.
 	key  string
 	data []byte
+	// text and marks hold a YAML file's JSON conversion when loading made
+	// one, so positions reuse it instead of parsing the YAML again.
+	text  []byte
+	marks []posMark
 }
 
 // readSource reads the root of a contract: a path, "-" or "REV:path".

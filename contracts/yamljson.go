@@ -22,24 +22,40 @@ var errExpansion = errors.New("YAML aliases expand to far more data than the fil
 // bomb fails instead of exhausting memory), mapping order is kept, and
 // numbers keep their exact text where JSON allows it.
 func yamlToJSON(data []byte) ([]byte, error) {
+	text, _, err := yamlToJSONMarked(data)
+	return text, err
+}
+
+// yamlToJSONMarked also returns, for the root, every key and every sequence
+// item, where it was in the YAML: the locator maps JSON offsets back to YAML
+// lines through these marks instead of parsing the YAML again.
+func yamlToJSONMarked(data []byte) ([]byte, []posMark, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(root.Content) == 0 {
-		return []byte("null"), nil
+		return []byte("null"), nil, nil
 	}
-	w := jsonWriter{budget: 16*countNodes(&root, 0) + 1<<20}
+	nodes := countNodes(&root, 0)
+	w := jsonWriter{budget: 16*nodes + 1<<20, marks: make([]posMark, 0, nodes/2+1)}
 	w.buf.Grow(len(data) + len(data)/4)
+	w.mark(root.Content[0])
 	if err := w.node(root.Content[0], 0); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return w.buf.Bytes(), nil
+	return w.buf.Bytes(), w.marks, nil
 }
 
 type jsonWriter struct {
 	buf    bytes.Buffer
 	budget int
+	marks  []posMark
+}
+
+// mark records that what is written next came from n.
+func (w *jsonWriter) mark(n *yaml.Node) {
+	w.marks = append(w.marks, posMark{off: int32(w.buf.Len()), line: int32(n.Line), col: int32(n.Column)})
 }
 
 func (w *jsonWriter) node(n *yaml.Node, depth int) error {
@@ -63,6 +79,7 @@ func (w *jsonWriter) node(n *yaml.Node, depth int) error {
 			if i > 0 {
 				w.buf.WriteByte(',')
 			}
+			w.mark(kv.k)
 			w.str(kv.k.Value)
 			w.buf.WriteByte(':')
 			if err := w.node(kv.v, depth+1); err != nil {
@@ -76,6 +93,7 @@ func (w *jsonWriter) node(n *yaml.Node, depth int) error {
 			if i > 0 {
 				w.buf.WriteByte(',')
 			}
+			w.mark(item)
 			if err := w.node(item, depth+1); err != nil {
 				return err
 			}
