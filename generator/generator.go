@@ -165,7 +165,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 	res.Notes = append(res.Notes, prepare(doc.OpenAPI, reserved)...)
 
-	out, err := runOapiCodegen(doc.OpenAPI, oapiConfig(opts.Package, parts))
+	out, err := runOapiCodegen(doc.OpenAPI, oapiConfig(opts.Package, parts, len(doc.OpenAPI.Webhooks) > 0))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", doc.Name, err)
 	}

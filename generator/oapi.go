@@ -29,7 +29,7 @@ type oapiOutput struct {
 }
 
 // oapiConfig is the one oapi-codegen configuration accord uses.
-func oapiConfig(pkg string, parts Parts) codegen.Configuration {
+func oapiConfig(pkg string, parts Parts, hasWebhooks bool) codegen.Configuration {
 	return codegen.Configuration{
 		PackageName: pkg,
 		Generate: codegen.GenerateOptions{
@@ -59,6 +59,10 @@ func oapiConfig(pkg string, parts Parts) codegen.Configuration {
 			// Renames types that collide across component sections (a schema
 			// and a response both called Error) instead of failing.
 			ResolveTypeNameCollisions: true,
+			// oapi-codegen prunes components that no path uses, webhooks
+			// notwithstanding: a schema only a webhook refers to would be
+			// referenced and never declared (the OpenAPI 3.1 webhook example).
+			SkipPrune: hasWebhooks,
 		},
 		// Loading is contracts' job; oapi-codegen must never fetch anything.
 		AllowRemoteRefsFrom: []string{},
