@@ -2,7 +2,11 @@
 GO      ?= go
 BIN     := bin/accord
 # Packages whose code is concurrent: they also run under the race detector.
-RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/... ./examples/...
+RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/...
+# The end-to-end loopback tests assert timings (a call returns by its budget);
+# they run on their own, after the rest, so that a parallel load of the
+# 70 real corpus contracts cannot starve their timers on a 2-core machine.
+E2E_PKGS  := ./examples/...
 
 .PHONY: build demo test bench bench-examples bench-compat fuzz lint gen corpus clean
 
@@ -20,8 +24,9 @@ demo: build
 
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test $$($(GO) list ./... | grep -v /examples/)
 	$(GO) test -race $(RACE_PKGS)
+	$(GO) test -race $(E2E_PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -36,8 +41,14 @@ bench-compat: build
 
 # Short, bounded fuzzing of every parser (FUZZTIME per target).
 FUZZTIME ?= 20s
+FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzCompare \
+	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
+	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify
 fuzz:
-	$(GO) test ./contracts -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t"; \
+		$(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/testdata/')); \
