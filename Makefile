@@ -56,7 +56,7 @@ lint:
 	$(GO) vet ./...
 
 gen: build
-	$(BIN) gen
+	$(BIN) gen --config examples/accord.yaml
 
 corpus: build
 	./scripts/corpus.sh

@@ -242,8 +242,9 @@ func buildModels(out oapiOutput, pkg string, reserved map[string]bool) ([]byte, 
 	if len(out.renames) > 0 {
 		renameIdents(f, out.renames)
 	}
+	notes := untypeYAMLResponses(f)
 	keepCommentsOfDecls(f)
-	notes := dedupeStructFields(f)
+	notes = append(notes, dedupeStructFields(f)...)
 	more, err := resolveCollisions(f, reserved)
 	notes = append(notes, more...)
 	if err != nil {
