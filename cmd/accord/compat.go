@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -213,6 +214,15 @@ type compatPair struct {
 func runCompat(ctx context.Context, e *env, o compatOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	// compat holds two large models at once, and decoding them makes several
+	// times their size in short-lived garbage: with Go's default GOGC=100 the
+	// heap grows to twice the live set and peak memory is mostly that
+	// headroom. A tighter target trades ~20% more CPU for ~30% less peak
+	// memory (Stripe 2023-04 -> 2023-09: 1.6 s / 214 MB -> 2.0 s / 144 MB).
+	// A GOGC the user set wins.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(35))
 	}
 	today := o.today
 	if today.IsZero() {
