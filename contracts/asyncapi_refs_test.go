@@ -5,9 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,34 +44,11 @@ func TestAsyncAPIRemoteRefsWhenAllowed(t *testing.T) {
 }
 
 func TestAsyncAPIRefsFromGitRevision(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	dir := t.TempDir()
-	gitRun := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	write := func(name, content string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo := newTestRepo(t)
+	dir, write := repo.dir, repo.write
 	write("events/asyncapi.yaml", "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  users:\n    address: users\n    messages:\n      created: {$ref: '../common/messages.yaml#/UserCreated'}\n")
 	write("common/messages.yaml", "UserCreated:\n  payload: {type: string}\n")
-	gitRun("init", "-q")
-	gitRun("add", ".")
-	gitRun("commit", "-qm", "v1")
+	repo.commit("v1")
 	write("common/messages.yaml", "UserCreated:\n  payload: {type: integer}\n")
 
 	doc, err := Load(context.Background(), "HEAD:events/asyncapi.yaml", LoadOptions{Dir: dir})
@@ -89,8 +63,7 @@ func TestAsyncAPIRefsFromGitRevision(t *testing.T) {
 		t.Errorf("message position = %v", m.Pos)
 	}
 	write("events/broken.yaml", "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels:\n  users:\n    address: users\n    messages:\n      created: {$ref: '../common/nope.yaml#/X'}\n")
-	gitRun("add", ".")
-	gitRun("commit", "-qm", "v2")
+	repo.commit("v2")
 	_, err = Load(context.Background(), "HEAD:events/broken.yaml", LoadOptions{Dir: dir})
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Problems[0].Code != "dangling-ref" || ce.Problems[0].Pos.Line != 7 {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,35 +25,12 @@ func TestLoadFromStdin(t *testing.T) {
 // A contract at a git revision resolves its relative $refs at the same
 // revision, not from the working tree.
 func TestLoadFromGitRevision(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	dir := t.TempDir()
-	gitRun := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	write := func(name, content string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo := newTestRepo(t)
+	dir, write := repo.dir, repo.write
 	root := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'parts/s.yaml#/A'}\n"
 	write("api/openapi.yaml", root)
 	write("api/parts/s.yaml", "A: {type: string}\n")
-	gitRun("init", "-q")
-	gitRun("add", ".")
-	gitRun("commit", "-qm", "v1")
+	repo.commit("v1")
 	// The working tree moves on; the revision must not see it.
 	write("api/parts/s.yaml", "A: {type: integer}\n")
 

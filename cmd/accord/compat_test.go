@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,17 +32,8 @@ var (
 func runCLIIn(t *testing.T, dir, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, dir: dir}
-	root := newRoot(e)
-	root.SetArgs(args)
-	err := root.Execute()
-	if err != nil {
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.err != nil {
-			fmt.Fprintln(&errb, "accord:", err)
-		}
-	}
-	return exitCode(err), out.String(), errb.String()
+	code := (&env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, dir: dir}).run(args)
+	return code, out.String(), errb.String()
 }
 
 // compatJSON is the part of the JSON report the tests read.

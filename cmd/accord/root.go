@@ -22,16 +22,21 @@ type env struct {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, color: wantsColor(stdout)}
+	return (&env{stdin: stdin, stdout: stdout, stderr: stderr, color: wantsColor(stdout)}).run(args)
+}
+
+// run executes one command line and reports its error, the single place
+// errors become text on stderr and an exit code.
+func (e *env) run(args []string) int {
 	root := newRoot(e)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
-			fmt.Fprintln(stderr, "accord:", err)
+			fmt.Fprintln(e.stderr, "accord:", err)
 			if exitCode(err) == exitUsage {
-				fmt.Fprintln(stderr, "Run 'accord --help' for usage.")
+				fmt.Fprintln(e.stderr, "Run 'accord --help' for usage.")
 			}
 		}
 	}
