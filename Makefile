@@ -51,7 +51,7 @@ fuzz:
 	done
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/testdata/')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v -e '^testdata/' -e '/testdata/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 

@@ -289,12 +289,18 @@ func printFile(fset *token.FileSet, f *ast.File) ([]byte, error) {
 	out.WriteString(Header())
 	out.WriteString("\n\n")
 	out.Write(pkgLine)
-	out.WriteString("\n\n")
-	if block := importBlock(imports); block != "" {
+	out.WriteString("\n")
+	rest = bytes.TrimLeft(rest, "\n")
+	block := importBlock(imports)
+	if block == "" && len(rest) == 0 {
+		return out.Bytes(), nil // a file with nothing after its package clause
+	}
+	out.WriteString("\n")
+	if block != "" {
 		out.WriteString(block)
 		out.WriteString("\n")
 	}
-	out.Write(bytes.TrimLeft(rest, "\n"))
+	out.Write(rest)
 	return out.Bytes(), nil
 }
 
