@@ -27,6 +27,12 @@ type OperationPolicy struct {
 // x-accord, then the operation's, then overrides in order. Problems cover
 // malformed x-accord values, contradictions, and signatures naming no scheme.
 func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Problem) {
+	return d.PoliciesWith(overrides, nil)
+}
+
+// PoliciesWith is Policies with one more layer per operation, by ID, applied
+// last (accord.yaml's per-operation settings).
+func (d *Document) PoliciesWith(overrides []PolicySpec, perOperation map[string]PolicySpec) ([]OperationPolicy, []Problem) {
 	var problems []Problem
 	layer := func(ext map[string]any, pointer string, fallback Position) (PolicySpec, bool) {
 		v, ok := ext[PolicyKey]
@@ -59,6 +65,9 @@ func (d *Document) Policies(overrides ...PolicySpec) ([]OperationPolicy, []Probl
 		pos := d.posOr(fallback)
 		opSpec, hasOp := layer(ext, pointer, fallback)
 		layers := append([]PolicySpec{docSpec, opSpec}, overrides...)
+		if own, ok := perOperation[op.ID]; ok {
+			layers = append(layers, own)
+		}
 		op.Policy = ResolvePolicy(op.Method, layers...)
 		op.Pos = pos(pointer)
 		if hasOp {

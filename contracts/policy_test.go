@@ -126,3 +126,23 @@ func TestPolicyCheckWarnsOnContradictions(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestPoliciesWithPerOperationLayer(t *testing.T) {
+	doc, err := Load(context.Background(), "../testdata/contracts/valid/openapi-3.1-x-accord-full.yaml", LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, ps := doc.PoliciesWith([]PolicySpec{{Retries: ptr(4)}}, map[string]PolicySpec{"createEntry": {Retries: ptr(1)}})
+	if HasErrors(ps) {
+		t.Fatal(ps)
+	}
+	got := map[string]int{}
+	for _, op := range ops {
+		got[op.ID] = op.Policy.Retries
+	}
+	// createEntry's own x-accord says 0, the global override 4, its
+	// per-operation layer 1 (last wins); listEntries only sees the global 4.
+	if got["createEntry"] != 1 || got["listEntries"] != 4 {
+		t.Fatalf("retries %v", got)
+	}
+}

@@ -16,31 +16,18 @@ import (
 // override. An override naming no operation, or a policy naming no signing
 // scheme, is an error carrying the problems.
 func resolvePolicies(doc *contracts.Document, opts Options) ([]contracts.OperationPolicy, error) {
-	ops, problems := doc.Policies(opts.Overrides...)
-	seen := map[contracts.Problem]bool{}
-	for _, p := range problems {
-		seen[p] = true
-	}
+	perOp := make(map[string]contracts.PolicySpec, len(opts.OperationOverrides))
 	for _, ov := range opts.OperationOverrides {
-		i := slices.IndexFunc(ops, func(o contracts.OperationPolicy) bool { return o.ID == ov.ID })
-		if i < 0 {
+		perOp[ov.ID] = ov.Spec
+	}
+	ops, problems := doc.PoliciesWith(opts.Overrides, perOp)
+	for _, ov := range opts.OperationOverrides {
+		if !slices.ContainsFunc(ops, func(o contracts.OperationPolicy) bool { return o.ID == ov.ID }) {
 			problems = append(problems, contracts.Problem{
 				Pos: ov.Pos, Severity: contracts.SeverityError, Code: "unknown-operation",
 				Message: fmt.Sprintf("operation %q is not in %s", ov.ID, doc.Name),
 				Hint:    "operations are named by operationId (or \"METHOD /path\" when the contract gives none)",
 			})
-			continue
-		}
-		// contracts resolves layers in one place; asking it again with one
-		// more layer keeps that true (a policy cannot be layered from outside).
-		layers := append(slices.Clone(opts.Overrides), ov.Spec)
-		again, ps := doc.Policies(layers...)
-		ops[i].Policy = again[i].Policy
-		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				problems = append(problems, p)
-			}
 		}
 	}
 	if contracts.HasErrors(problems) {
