@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -37,13 +36,7 @@ var corpusRejections = map[string]string{
 
 func TestRealOpenAPIContracts(t *testing.T) {
 	requireCorpus(t)
-	var files []string
-	filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.Contains(p, "asyncapi") && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".yaml")) {
-			files = append(files, p)
-		}
-		return nil
-	})
+	files := contractFiles(t, corpusDir, "asyncapi")
 	if len(files) < 70 {
 		t.Fatalf("found only %d OpenAPI files in the corpus", len(files))
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,14 +66,20 @@ func readExpectation(t *testing.T, file string) expectation {
 
 func caseFiles(t *testing.T, dir string) []string {
 	t.Helper()
+	return contractFiles(t, dir, "parts")
+}
+
+// contractFiles lists the JSON and YAML files under dir, skipping folders
+// with the given names (those that only hold fragments other files $ref).
+func contractFiles(t *testing.T, dir string, skip ...string) []string {
+	t.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			// Helper files that cases $ref live in a "parts" folder.
-			if d.Name() == "parts" {
+			if slices.Contains(skip, d.Name()) {
 				return filepath.SkipDir
 			}
 			return nil
