@@ -61,12 +61,7 @@ func decodeCompat(t *testing.T, out string) compatJSON {
 }
 
 func TestCompatArgv(t *testing.T) {
-	cases := []struct {
-		name     string
-		args     []string
-		code     int
-		inStderr string
-	}{
+	cases := []argvCase{
 		{"no args", []string{"compat"}, exitUsage, "compat needs BASE and HEAD"},
 		{"one arg", []string{"compat", v1}, exitUsage, "got 1 argument"},
 		{"three args", []string{"compat", v1, v1, v1}, exitUsage, "exactly BASE and HEAD"},
@@ -88,12 +83,7 @@ func TestCompatArgv(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, stderr := runCLI(t, "", c.args...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, stderr)
-			}
-			if !strings.Contains(stderr, c.inStderr) {
-				t.Errorf("stderr %q does not mention %q", stderr, c.inStderr)
-			}
+			checkExit(t, c, code, stderr)
 		})
 	}
 }

@@ -38,12 +38,7 @@ func absPath(t *testing.T, p string) string {
 
 func TestGenArgv(t *testing.T) {
 	contract := absPath(t, genContract)
-	cases := []struct {
-		name     string
-		args     []string
-		code     int
-		inStderr string
-	}{
+	cases := []argvCase{
 		{"two contracts", []string{"gen", contract, contract, "-o", "x"}, exitUsage, "one contract at a time"},
 		{"no output", []string{"gen", contract}, exitUsage, "missing -o DIR"},
 		{"bad part", []string{"gen", contract, "-o", "x", "--generate", "models,docs"}, exitUsage, `unknown part "docs"`},
@@ -60,12 +55,7 @@ func TestGenArgv(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			code, _, stderr := runGenIn(t, dir, c.args...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, stderr)
-			}
-			if !strings.Contains(stderr, c.inStderr) {
-				t.Errorf("stderr %q does not mention %q", stderr, c.inStderr)
-			}
+			checkExit(t, c, code, stderr)
 			if entries, _ := os.ReadDir(dir); c.code != exitOK && len(entries) > 0 {
 				t.Errorf("a failed gen wrote %d entries", len(entries))
 			}

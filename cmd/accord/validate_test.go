@@ -16,6 +16,26 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// argvCase is one command line with the exit code and a piece of stderr it
+// must produce ("" matches anything).
+type argvCase struct {
+	name     string
+	args     []string
+	code     int
+	inStderr string
+}
+
+// checkExit asserts a run's exit code and that stderr mentions what it must.
+func checkExit(t *testing.T, c argvCase, code int, stderr string) {
+	t.Helper()
+	if code != c.code {
+		t.Errorf("exit %d, want %d (stderr %q)", code, c.code, stderr)
+	}
+	if !strings.Contains(stderr, c.inStderr) {
+		t.Errorf("stderr %q does not mention %q", stderr, c.inStderr)
+	}
+}
+
 const (
 	validContract   = "../../testdata/contracts/valid/openapi-3.1-x-accord-full.yaml"
 	invalidContract = "../../testdata/contracts/invalid/x-accord-unknown-key.yaml"
@@ -23,12 +43,7 @@ const (
 )
 
 func TestValidateArgv(t *testing.T) {
-	cases := []struct {
-		name     string
-		args     []string
-		code     int
-		inStderr string
-	}{
+	cases := []argvCase{
 		{"no files", []string{"validate"}, exitUsage, "missing contract file"},
 		{"bad format", []string{"validate", "--format", "xml", validContract}, exitUsage, "--format must be text or json"},
 		{"unknown flag", []string{"validate", "--colour", validContract}, exitUsage, "unknown flag: --colour"},
@@ -44,12 +59,7 @@ func TestValidateArgv(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, stderr := runCLI(t, "", c.args...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, stderr)
-			}
-			if !strings.Contains(stderr, c.inStderr) {
-				t.Errorf("stderr %q does not mention %q", stderr, c.inStderr)
-			}
+			checkExit(t, c, code, stderr)
 		})
 	}
 }
