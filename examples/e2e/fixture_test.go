@@ -264,15 +264,3 @@ func asResponseError(t *testing.T, err error) *paymentsapi.ResponseError {
 	}
 	return re
 }
-
-// waitFor polls cond for up to 5s; used only where no event exists to wait on.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
