@@ -48,6 +48,10 @@ type rtServerRequest struct {
 	replayed atomic.Bool // set from the handler goroutine when a timeout is active
 	body     []byte      // request body, once a step had to read it
 	bodyRead bool
+	// keyID identifies the verification key a signature step accepted
+	// (empty when the operation is unsigned): the default idempotency
+	// scope when no principal is known.
+	keyID string
 }
 
 func rtRequestState(r *http.Request) *rtServerRequest {
