@@ -260,7 +260,7 @@ func runCompat(ctx context.Context, e *env, o compatOptions) error {
 		fmt.Fprintf(e.stderr, "accord: note: %s: accepted break %s matched no finding; delete the entry if the change is gone\n", orName(a.Source, acceptFile), a.Fingerprint)
 	}
 
-	rep := report.Report{Results: results, FailOn: o.failOn, ToolVersion: generator.Version, Profile: o.profile}
+	rep := report.Report{Results: results, FailOn: o.failOn, ToolVersion: generator.Version, Profile: o.profile, Today: today}
 	if err := report.Write(e.stdout, o.format, rep, report.Options{Color: e.color}); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}

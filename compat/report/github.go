@@ -38,7 +38,7 @@ func GitHub(w io.Writer, r Report) error {
 				}
 			}
 			props = append(props, "title="+ghProperty("accord "+f.Rule))
-			fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(githubMessage(res, f)))
+			fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(githubAnnotation(r, res, f)))
 		}
 		s := Summarize(res, r.FailOn)
 		fmt.Fprintf(bw, "accord compat %s: %s: %s\n", res.Head.Name, breakingLine(s), verdict(s.Failing))
@@ -66,6 +66,22 @@ func githubMessage(res *compat.Result, f compat.Finding) string {
 		lines = append(lines, fmt.Sprintf("acceptance expired on %s%s: %s", a.Expires, at(a.Source), a.Reason))
 	}
 	lines = append(lines, "fingerprint: "+f.Fingerprint)
+	return strings.Join(lines, "\n")
+}
+
+// githubAnnotation is githubMessage plus the next step, so a reviewer can act
+// from the annotation on the PR: the bump --allow-major accepts, or the
+// accepted-breaks entry, in YAML flow style to keep the annotation short.
+func githubAnnotation(r Report, res *compat.Result, f compat.Finding) string {
+	lines := []string{githubMessage(res, f)}
+	if s, ok := stepFor(r, res, f); ok {
+		if s.Bump != "" {
+			lines = append(lines, "next step: "+strings.ReplaceAll(s.Bump, "`", "")+", or accept it in "+AcceptFile+":")
+		} else {
+			lines = append(lines, "next step: accept it in "+AcceptFile+":")
+		}
+		lines = append(lines, "accepted:", "  "+s.entryFlow())
+	}
 	return strings.Join(lines, "\n")
 }
 

@@ -43,7 +43,7 @@ func Markdown(w io.Writer, r Report, o Options) error {
 		fmt.Fprintf(&b, "\n<details><summary><b>%s</b>: %s</summary>\n\n", mdHTML(res.Head.Name), mdHTML(breakingLine(s)))
 		for i, f := range fs {
 			var item strings.Builder
-			writeMarkdownFinding(&item, res, f, r.FailOn, o.MaxAffected)
+			writeMarkdownFinding(&item, r, res, f, o.MaxAffected)
 			if b.Len()+item.Len() > markdownBudget {
 				fmt.Fprintf(&b, "- … and %d more findings: run `accord compat` locally or use `--format json` for all of them.\n", len(fs)-i)
 				break
@@ -59,7 +59,8 @@ func Markdown(w io.Writer, r Report, o Options) error {
 	return err
 }
 
-func writeMarkdownFinding(b *strings.Builder, res *compat.Result, f compat.Finding, failOn compat.Severity, max int) {
+func writeMarkdownFinding(b *strings.Builder, r Report, res *compat.Result, f compat.Finding, max int) {
+	failOn := r.FailOn
 	icon := "ℹ️"
 	switch {
 	case compat.Fails(f, failOn) && f.Severity == compat.SeverityError:
@@ -93,6 +94,30 @@ func writeMarkdownFinding(b *strings.Builder, res *compat.Result, f compat.Findi
 		}
 		fmt.Fprintf(b, ": %s\n", mdText(a.Reason))
 	}
+	fmt.Fprintf(b, "  - fingerprint: %s\n", mdCode(f.Fingerprint))
+	if s, ok := stepFor(r, res, f); ok {
+		writeMarkdownStep(b, s)
+	}
+}
+
+// writeMarkdownStep tells the reviewer how to make the finding pass: the
+// version bump --allow-major accepts, or the exact accepted-breaks entry,
+// in a fenced block GitHub offers to copy.
+func writeMarkdownStep(b *strings.Builder, s nextStep) {
+	b.WriteString("  - next step: ")
+	if s.Bump != "" {
+		b.WriteString(s.Bump + ", or accept")
+	} else {
+		b.WriteString("accept")
+	}
+	fmt.Fprintf(b, " it under `accepted:` in `%s`:\n\n", AcceptFile)
+	b.WriteString("    ```yaml\n")
+	for _, line := range strings.SplitAfter(s.Entry, "\n") {
+		if line != "" {
+			b.WriteString("    " + line)
+		}
+	}
+	b.WriteString("    ```\n")
 }
 
 func mdVerdict(failing int) string {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/accord-dev/accord/compat"
 	"github.com/accord-dev/accord/contracts"
@@ -27,6 +28,10 @@ type Report struct {
 	// Profile is the comparison profile, so SARIF and JUnit list the rules
 	// that actually ran (empty = wire).
 	Profile compat.Profile
+	// Today dates the accepted-breaks entries that markdown and github
+	// suggest (they expire a month later); zero leaves a YYYY-MM-DD
+	// placeholder.
+	Today time.Time
 }
 
 // Options tune the human-readable formats.

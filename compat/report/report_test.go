@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/accord-dev/accord/compat"
 	"github.com/accord-dev/accord/contracts"
@@ -85,7 +86,8 @@ func fixture() Report {
 		Head:     compat.DocInfo{Name: "contracts/events.yaml", Version: "2.0.1"},
 		Findings: []compat.Finding{},
 	}
-	return Report{Results: []*compat.Result{payments, events}, FailOn: compat.SeverityError, ToolVersion: "0.0.0-test"}
+	return Report{Results: []*compat.Result{payments, events}, FailOn: compat.SeverityError, ToolVersion: "0.0.0-test",
+		Today: time.Date(2025, 3, 10, 15, 4, 5, 0, time.UTC)}
 }
 
 func render(t *testing.T, f Format, r Report) []byte {
