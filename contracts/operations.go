@@ -105,6 +105,7 @@ func (d *Document) PoliciesWith(overrides []PolicySpec, perOperation map[string]
 			add(OperationPolicy{ID: op.ID, Path: path}, op.Extensions, op.Pointer, op.Pos)
 		}
 	}
+	problems = append(problems, d.completePolicies(out)...)
 	return out, problems
 }
 

@@ -2,10 +2,13 @@ package contracts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // PolicyKey is the extension that carries the resilience policy.
@@ -18,6 +21,10 @@ const (
 	IdempotencyRequired IdempotencyMode = "required"
 	IdempotencyOptional IdempotencyMode = "optional"
 	IdempotencyOff      IdempotencyMode = "off"
+	// IdempotencyClient is for providers with no idempotency at all: the
+	// client records each logical call on its side, never repeats one whose
+	// outcome it does not know, and answers duplicates from the record.
+	IdempotencyClient IdempotencyMode = "client"
 )
 
 // Breaker is a circuit breaker setting. Failures 0 disables the breaker.
@@ -40,6 +47,41 @@ type Policy struct {
 	Concurrency    int // in-flight limit; 0 = unlimited
 	Breaker        Breaker
 	Signature      string // securityScheme name, "" = unsigned
+
+	// IdempotencyExplicit: some layer set idempotency (the default for the
+	// method does not count). KeyDeclared: the operation declares an
+	// Idempotency-Key header parameter. Either is the contract saying the
+	// provider honours a key; see RetriesUnsafe.
+	IdempotencyExplicit bool
+	KeyDeclared         bool
+	// Reconcile names the GET-like operation that settles a call whose
+	// outcome stayed unknown (idempotency client); ReconcilePos is where
+	// the winning layer wrote it.
+	Reconcile    string
+	ReconcilePos Position
+}
+
+// KeyHonoured reports whether the contract says the provider deduplicates
+// by Idempotency-Key, which is what makes repeating an unsafe request safe:
+// a declared header parameter, or idempotency required/optional set
+// explicitly. An implicit default is no such promise: against a provider
+// that ignores the header, a retried POST creates twice.
+func (p Policy) KeyHonoured() bool {
+	if p.Idempotency == IdempotencyOff || p.Idempotency == IdempotencyClient {
+		return false
+	}
+	return p.KeyDeclared || p.IdempotencyExplicit
+}
+
+// UnsafeMethod reports whether repeating a request with this method may
+// repeat its effect (RFC 9110 §9.2.2: everything but GET, HEAD, OPTIONS,
+// TRACE, PUT and DELETE). Empty (AsyncAPI) is not an HTTP request.
+func UnsafeMethod(method string) bool {
+	switch strings.ToUpper(method) {
+	case "", "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return false
+	}
+	return true
 }
 
 // BreakerSpec is one layer's circuitBreaker setting; unset fields inherit.
@@ -63,6 +105,8 @@ type PolicySpec struct {
 	Concurrency    *int
 	Breaker        BreakerSpec
 	Signature      *string
+	Reconcile      *string
+	ReconcilePos   Position
 }
 
 // Defaults chosen for partner APIs: an attempt may take a while, the whole
@@ -126,12 +170,18 @@ func (p Policy) with(s PolicySpec) Policy {
 		p.RetryOn = slices.Clone(s.RetryOn)
 	}
 	set(&p.Idempotency, s.Idempotency)
+	if s.Idempotency != nil {
+		p.IdempotencyExplicit = true
+	}
 	set(&p.IdempotencyTTL, s.IdempotencyTTL)
 	set(&p.Concurrency, s.Concurrency)
 	set(&p.Breaker.Failures, s.Breaker.Failures)
 	set(&p.Breaker.Window, s.Breaker.Window)
 	set(&p.Breaker.Cooldown, s.Breaker.Cooldown)
 	set(&p.Signature, s.Signature)
+	if s.Reconcile != nil {
+		p.Reconcile, p.ReconcilePos = *s.Reconcile, s.ReconcilePos
+	}
 	return p
 }
 
@@ -163,7 +213,7 @@ func (p Policy) Check(pos Position, where string) []Problem {
 
 // policyKeys are the keys x-accord accepts, in the order the reference lists them.
 var policyKeys = []string{"timeout", "budget", "retries", "backoff", "retryOn", "idempotency",
-	"idempotencyTTL", "concurrency", "circuitBreaker", "signature"}
+	"idempotencyTTL", "concurrency", "circuitBreaker", "signature", "reconcile"}
 
 // ParsePolicySpec reads one x-accord value. pointer is where the value sits
 // in its file; pos turns a pointer into a position for problems.
@@ -207,8 +257,8 @@ func ParsePolicySpec(v any, pointer string, pos func(string) Position) (PolicySp
 		case "idempotency":
 			str, ok := val.(string)
 			mode := IdempotencyMode(str)
-			if !ok || (mode != IdempotencyRequired && mode != IdempotencyOptional && mode != IdempotencyOff) {
-				pp.errorf(at, "policy-bad-value", "idempotency must be required, optional or off, not %s", describe(val))
+			if !ok || (mode != IdempotencyRequired && mode != IdempotencyOptional && mode != IdempotencyOff && mode != IdempotencyClient) {
+				pp.errorf(at, "policy-bad-value", "idempotency must be required, optional or off (or client: the client records each call), not %s", describe(val))
 				continue
 			}
 			s.Idempotency = &mode
@@ -225,6 +275,13 @@ func ParsePolicySpec(v any, pointer string, pos func(string) Position) (PolicySp
 				continue
 			}
 			s.Signature = &str
+		case "reconcile":
+			str, ok := val.(string)
+			if !ok || str == "" {
+				pp.errorf(at, "policy-bad-value", "reconcile must name the GET operation (operationId) that looks a call's effect up, not %s", describe(val))
+				continue
+			}
+			s.Reconcile, s.ReconcilePos = &str, pp.pos(at)
 		default:
 			pp.unknown(at, k, policyKeys)
 		}
@@ -392,4 +449,73 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// completePolicies adds what the x-accord layers cannot say about an
+// operation (whether it declares an Idempotency-Key header) and checks what
+// needs all operations at once (reconcile names one of them, a GET). It is
+// the last step of PoliciesWith.
+func (d *Document) completePolicies(ops []OperationPolicy) []Problem {
+	if d.Kind == KindOpenAPI && d.OpenAPI != nil {
+		declared := map[string]bool{}
+		walkOpenAPIOperations(d.OpenAPI, func(o openAPIOp) {
+			var item *openapi3.PathItem
+			if o.webhook {
+				item = d.OpenAPI.Webhooks[o.path]
+			} else if d.OpenAPI.Paths != nil {
+				item = d.OpenAPI.Paths.Value(o.path)
+			}
+			if declaresKeyHeader(o.op.Parameters) || (item != nil && declaresKeyHeader(item.Parameters)) {
+				declared[o.method+" "+o.path] = true
+			}
+		})
+		for i := range ops {
+			ops[i].Policy.KeyDeclared = declared[ops[i].Method+" "+ops[i].Path]
+		}
+	}
+	byID := make(map[string]*OperationPolicy, len(ops))
+	for i := range ops {
+		byID[ops[i].ID] = &ops[i]
+	}
+	var problems []Problem
+	seen := map[string]bool{}
+	for _, op := range ops {
+		name := op.Policy.Reconcile
+		if name == "" {
+			continue
+		}
+		pos := op.Policy.ReconcilePos
+		if pos == (Position{}) {
+			pos = op.Pos
+		}
+		var msg, hint, code string
+		switch target, ok := byID[name]; {
+		case !ok:
+			code, msg = "policy-unknown-reconcile", fmt.Sprintf("x-accord reconcile %q names no operation of this contract", name)
+			hint = "name the operationId of the GET that looks the effect up"
+			if near := closest(name, slices.Sorted(maps.Keys(byID))); near != "" {
+				hint = "did you mean " + near + "? " + hint
+			}
+		case target.Method != "GET" || target.Webhook:
+			code, msg = "policy-bad-reconcile", fmt.Sprintf("x-accord reconcile %q is a %s operation; settling an unknown outcome must not change anything", name, strings.TrimSpace(target.Method+" "+map[bool]string{true: "webhook"}[target.Webhook]))
+			hint = "name a GET operation that looks the effect up"
+		default:
+			continue
+		}
+		// A document-level reconcile is inherited by every operation: say it once.
+		if k := fmt.Sprint(pos) + msg; !seen[k] {
+			seen[k] = true
+			problems = append(problems, Problem{Pos: pos, Severity: SeverityError, Code: code, Message: op.ID + ": " + msg, Hint: hint})
+		}
+	}
+	return problems
+}
+
+func declaresKeyHeader(params openapi3.Parameters) bool {
+	for _, ref := range params {
+		if ref != nil && ref.Value != nil && ref.Value.In == openapi3.ParameterInHeader && strings.EqualFold(ref.Value.Name, "Idempotency-Key") {
+			return true
+		}
+	}
+	return false
 }

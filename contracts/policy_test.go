@@ -2,8 +2,12 @@ package contracts
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,7 +58,7 @@ func TestParsePolicySpecAcceptsEveryKey(t *testing.T) {
 		"backoff": map[string]any{"base": "50ms", "cap": "2s"},
 		"retryOn": []any{429.0, 503.0}, "idempotency": "required", "idempotencyTTL": "24h",
 		"concurrency": 64, "circuitBreaker": map[string]any{"failures": 5, "window": "10s", "cooldown": "30s"},
-		"signature": "partner-hmac",
+		"signature": "partner-hmac", "reconcile": "getThing",
 	}
 	s, ps := ParsePolicySpec(v, "/x-accord", func(string) Position { return Position{} })
 	if len(ps) != 0 {
@@ -66,6 +70,7 @@ func TestParsePolicySpecAcceptsEveryKey(t *testing.T) {
 		BackoffBase: 50 * time.Millisecond, BackoffCap: 2 * time.Second, RetryOn: []int{429, 503},
 		Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64,
 		Breaker: Breaker{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac",
+		IdempotencyExplicit: true, Reconcile: "getThing",
 	}
 	if !slices.Equal(p.RetryOn, want.RetryOn) {
 		t.Fatalf("RetryOn = %v", p.RetryOn)
@@ -144,5 +149,125 @@ func TestPoliciesWithPerOperationLayer(t *testing.T) {
 	// per-operation layer 1 (last wins); listEntries only sees the global 4.
 	if got["createEntry"] != 1 || got["listEntries"] != 4 {
 		t.Fatalf("retries %v", got)
+	}
+}
+
+func TestKeyHonouredOnlyWhenTheContractSaysSo(t *testing.T) {
+	mode := func(m IdempotencyMode) *IdempotencyMode { return &m }
+	for _, tc := range []struct {
+		name     string
+		layers   []PolicySpec
+		declared bool
+		want     bool
+	}{
+		{"default optional is no promise", nil, false, false},
+		{"declared header", nil, true, true},
+		{"explicit optional", []PolicySpec{{Idempotency: mode(IdempotencyOptional)}}, false, true},
+		{"explicit required", []PolicySpec{{}, {Idempotency: mode(IdempotencyRequired)}}, false, true},
+		{"explicit off wins over a declared header", []PolicySpec{{Idempotency: mode(IdempotencyOff)}}, true, false},
+		{"client keeps the record on our side", []PolicySpec{{Idempotency: mode(IdempotencyClient)}}, true, false},
+	} {
+		p := ResolvePolicy("POST", tc.layers...)
+		p.KeyDeclared = tc.declared
+		if got := p.KeyHonoured(); got != tc.want {
+			t.Errorf("%s: KeyHonoured = %v, want %v (%+v)", tc.name, got, tc.want, p)
+		}
+	}
+	for m, want := range map[string]bool{"POST": true, "patch": true, "QUERY": true, "GET": false, "PUT": false, "DELETE": false, "": false} {
+		if UnsafeMethod(m) != want {
+			t.Errorf("UnsafeMethod(%q) != %v", m, want)
+		}
+	}
+}
+
+func writeContract(t *testing.T, body string) *Document {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Load(context.Background(), file, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestPoliciesSeeDeclaredKeysAndClientMode(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    post:
+      operationId: keyed
+      parameters:
+        - {name: idempotency-key, in: header, schema: {type: string}}
+      responses: {"201": {description: ok}}
+  /b:
+    parameters:
+      - {name: Idempotency-Key, in: header, schema: {type: string}}
+    post:
+      operationId: keyedByPathItem
+      responses: {"201": {description: ok}}
+  /c:
+    post:
+      operationId: plain
+      responses: {"201": {description: ok}}
+    get:
+      operationId: getC
+      responses: {"200": {description: ok}}
+  /d:
+    post:
+      operationId: recorded
+      x-accord: {idempotency: client, reconcile: getC}
+      responses: {"201": {description: ok}}
+`)
+	ops, ps := doc.Policies()
+	if len(ps) != 0 {
+		t.Fatalf("problems: %v", ps)
+	}
+	got := map[string]Policy{}
+	for _, op := range ops {
+		got[op.ID] = op.Policy
+	}
+	if !got["keyed"].KeyHonoured() || !got["keyedByPathItem"].KeyHonoured() || got["plain"].KeyHonoured() {
+		t.Errorf("honoured: keyed %v, path item %v, plain %v", got["keyed"].KeyHonoured(), got["keyedByPathItem"].KeyHonoured(), got["plain"].KeyHonoured())
+	}
+	if r := got["recorded"]; r.Idempotency != IdempotencyClient || r.Reconcile != "getC" || r.ReconcilePos.Line != 26 {
+		t.Errorf("recorded: %+v", r)
+	}
+}
+
+func TestReconcileMustNameAGet(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.0.3
+info: {title: t, version: "1"}
+x-accord: {reconcile: getThng}
+paths:
+  /c:
+    post:
+      operationId: createThing
+      x-accord: {idempotency: client, reconcile: deleteThing}
+      responses: {"201": {description: ok}}
+    get:
+      operationId: getThing
+      responses: {"200": {description: ok}}
+    delete:
+      operationId: deleteThing
+      responses: {"204": {description: ok}}
+`)
+	_, ps := doc.Policies()
+	var codes []string
+	for _, p := range ps {
+		codes = append(codes, fmt.Sprintf("%s@%d:%d %s", p.Code, p.Pos.Line, p.Pos.Col, p.Hint))
+	}
+	slices.Sort(codes)
+	// The document's typo is reported once (not per inheriting operation),
+	// at its own position, with a suggestion; the operation's DELETE at its.
+	want := []string{
+		"policy-bad-reconcile@8:39 name a GET operation that looks the effect up",
+		"policy-unknown-reconcile@3:12 did you mean getThing? name the operationId of the GET that looks the effect up",
+	}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(codes, "\n"), strings.Join(want, "\n"))
 	}
 }
