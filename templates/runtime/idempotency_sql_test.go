@@ -70,7 +70,7 @@ func TestSQLStoreRacingReplicas(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			rec, err := s.Claim(ctx, "createPayment", "race-key", "fp", time.Minute, time.Hour)
+			rec, err := s.Claim(ctx, IdempotencyID{Operation: "createPayment", Key: "race-key"}, "fp", time.Minute, time.Hour)
 			switch {
 			case err != nil:
 				t.Error(err)
@@ -107,7 +107,7 @@ func TestSQLStoreRacingReplicas(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			rec, err := s.Claim(ctx, "createPayment", "race-key", "fp", time.Minute, time.Hour)
+			rec, err := s.Claim(ctx, IdempotencyID{Operation: "createPayment", Key: "race-key"}, "fp", time.Minute, time.Hour)
 			if err != nil {
 				t.Error(err)
 			} else if rec == nil {
@@ -133,16 +133,16 @@ func TestSQLStoreLifecycle(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate is not idempotent: %v", err)
 	}
-	if rec, err := s.Claim(ctx, "op", "k", "fp", time.Minute, time.Hour); rec != nil || err != nil {
+	if rec, err := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp", time.Minute, time.Hour); rec != nil || err != nil {
 		t.Fatalf("claim: %v %v", rec, err)
 	}
 	// Complete, then replay the stored response.
 	hdr := http.Header{"Content-Type": {"application/json"}, "Location": {"/v1/payments/p1"}}
 	body := []byte{0, 1, 2, 0xff, '{', '}'}
-	if err := s.Complete(ctx, "op", "k", IdempotencyRecord{Fingerprint: "fp", StatusCode: 201, Header: hdr, Body: body, ExpiresAt: clk.Now().Add(time.Hour)}); err != nil {
+	if err := s.Complete(ctx, IdempotencyID{Operation: "op", Key: "k"}, IdempotencyRecord{Fingerprint: "fp", StatusCode: 201, Header: hdr, Body: body, ExpiresAt: clk.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := s.Claim(ctx, "op", "k", "fp", time.Minute, time.Hour)
+	rec, err := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp", time.Minute, time.Hour)
 	if err != nil || rec == nil || !rec.Done || rec.StatusCode != 201 || string(rec.Body) != string(body) ||
 		rec.Header.Get("Location") != "/v1/payments/p1" || rec.Fingerprint != "fp" {
 		t.Fatalf("replayed record %+v err %v", rec, err)
@@ -151,40 +151,40 @@ func TestSQLStoreLifecycle(t *testing.T) {
 		t.Fatalf("expiry %v", rec.ExpiresAt)
 	}
 	// Release must not drop a done record.
-	_ = s.Release(ctx, "op", "k")
-	if rec, _ := s.Claim(ctx, "op", "k", "fp", time.Minute, time.Hour); rec == nil || !rec.Done {
+	_ = s.Release(ctx, IdempotencyID{Operation: "op", Key: "k"})
+	if rec, _ := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp", time.Minute, time.Hour); rec == nil || !rec.Done {
 		t.Fatal("release dropped a done record")
 	}
 	// TTL expiry: the key is free again, and a new claim replaces the row.
 	clk.Advance(time.Hour + time.Second)
-	if rec, err := s.Claim(ctx, "op", "k", "fp2", time.Minute, time.Hour); rec != nil || err != nil {
+	if rec, err := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp2", time.Minute, time.Hour); rec != nil || err != nil {
 		t.Fatalf("expired done record not replaced: %v %v", rec, err)
 	}
-	rec, _ = s.Claim(ctx, "op", "k", "other", time.Minute, time.Hour)
+	rec, _ = s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "other", time.Minute, time.Hour)
 	if rec == nil || rec.Done || rec.Fingerprint != "fp2" || rec.Body != nil {
 		t.Fatalf("replaced row %+v", rec)
 	}
 	// Lease expiry: an abandoned claim (crashed replica) is re-claimable.
 	clk.Advance(2 * time.Minute)
-	if rec, err := s.Claim(ctx, "op", "k", "fp3", time.Minute, time.Hour); rec != nil || err != nil {
+	if rec, err := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp3", time.Minute, time.Hour); rec != nil || err != nil {
 		t.Fatalf("abandoned claim not re-claimable: %v %v", rec, err)
 	}
 	// The crashed owner's late Complete does not clobber the new owner.
-	_ = s.Complete(ctx, "op", "k", IdempotencyRecord{Fingerprint: "fp2", StatusCode: 200, ExpiresAt: clk.Now().Add(time.Hour)})
-	if rec, _ := s.Claim(ctx, "op", "k", "x", time.Minute, time.Hour); rec == nil || rec.Done || rec.Fingerprint != "fp3" {
+	_ = s.Complete(ctx, IdempotencyID{Operation: "op", Key: "k"}, IdempotencyRecord{Fingerprint: "fp2", StatusCode: 200, ExpiresAt: clk.Now().Add(time.Hour)})
+	if rec, _ := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "x", time.Minute, time.Hour); rec == nil || rec.Done || rec.Fingerprint != "fp3" {
 		t.Fatalf("stale complete took over: %+v", rec)
 	}
 	// Release frees an in-flight claim.
-	_ = s.Release(ctx, "op", "k")
-	if rec, _ := s.Claim(ctx, "op", "k", "fp4", time.Minute, time.Hour); rec != nil {
+	_ = s.Release(ctx, IdempotencyID{Operation: "op", Key: "k"})
+	if rec, _ := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp4", time.Minute, time.Hour); rec != nil {
 		t.Fatal("release did not free the key")
 	}
 	// Complete after the claim vanished still stores the answer.
-	_ = s.Release(ctx, "op", "k")
-	if err := s.Complete(ctx, "op", "k", IdempotencyRecord{Fingerprint: "fp4", StatusCode: 202, ExpiresAt: clk.Now().Add(time.Hour)}); err != nil {
+	_ = s.Release(ctx, IdempotencyID{Operation: "op", Key: "k"})
+	if err := s.Complete(ctx, IdempotencyID{Operation: "op", Key: "k"}, IdempotencyRecord{Fingerprint: "fp4", StatusCode: 202, ExpiresAt: clk.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := s.Claim(ctx, "op", "k", "fp4", time.Minute, time.Hour); rec == nil || rec.StatusCode != 202 {
+	if rec, _ := s.Claim(ctx, IdempotencyID{Operation: "op", Key: "k"}, "fp4", time.Minute, time.Hour); rec == nil || rec.StatusCode != 202 {
 		t.Fatalf("orphan complete lost: %+v", rec)
 	}
 	clk.Advance(2 * time.Hour)
@@ -226,11 +226,11 @@ func TestSQLStoreOptionsValidated(t *testing.T) {
 		if err := s.Migrate(ctx); err == nil {
 			t.Errorf("table %q accepted", table)
 		}
-		if _, err := s.Claim(ctx, "o", "k", "f", time.Second, time.Second); err == nil {
+		if _, err := s.Claim(ctx, IdempotencyID{Operation: "o", Key: "k"}, "f", time.Second, time.Second); err == nil {
 			t.Errorf("table %q: claim accepted", table)
 		}
 	}
-	if err := NewSQLIdempotencyStore(nil, SQLStoreOptions{}).Release(ctx, "o", "k"); err == nil {
+	if err := NewSQLIdempotencyStore(nil, SQLStoreOptions{}).Release(ctx, IdempotencyID{Operation: "o", Key: "k"}); err == nil {
 		t.Error("nil db accepted")
 	}
 	if err := NewSQLIdempotencyStore(db, SQLStoreOptions{Dialect: "oracle"}).Migrate(ctx); err == nil {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,12 +18,53 @@ type ServerSettings struct {
 	Verifiers   map[string]Verifier // by SignatureScheme name (Policy.Signature)
 	Hooks       ServerHooks
 	Now         func() time.Time // idempotency expiry clock
+	// Scope names the caller an idempotency record belongs to, so that
+	// one tenant's key never replays or blocks another's. The default is
+	// the principal in the request context (ContextWithPrincipal), else the
+	// verified signing key's identity, else "": unauthenticated, unsigned
+	// callers share one scope, so a multi-tenant server whose tenants are
+	// not told apart that way must supply Scope.
+	Scope func(*http.Request) string
 }
 
 // ServerHooks observe served requests for RED metrics. They run
-// synchronously after the response and must be fast.
+// synchronously and must be fast.
 type ServerHooks struct {
-	OnRequest func(ServerRequestInfo)
+	OnRequest func(ServerRequestInfo) // after the response
+	// OnStoreError reports an idempotency store or replay cache that
+	// failed or was full; the request was answered 503 with Retry-After.
+	OnStoreError func(StoreErrorInfo)
+}
+
+// StoreErrorInfo describes a store failure seen while serving a request.
+type StoreErrorInfo struct {
+	Operation string
+	Store     string // "idempotency" or "replay"
+	Full      bool   // errors.Is(Err, ErrStoreFull): capacity, not an outage
+	Err       error
+	TraceID   string
+}
+
+// Principal is the authenticated caller of a request. Authentication (the
+// chain's own step, or the user's middleware in front of the server) puts it
+// in the request context; the idempotency step scopes records by it.
+type Principal struct {
+	Scheme  string // the security scheme that authenticated the caller
+	Subject string // a stable identifier of the caller (tenant, account, client id)
+}
+
+type rtPrincipalKey struct{}
+
+// ContextWithPrincipal returns ctx carrying p.
+func ContextWithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, rtPrincipalKey{}, p)
+}
+
+// PrincipalFromContext returns the principal of the request, if one was
+// authenticated (a non-empty Subject).
+func PrincipalFromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(rtPrincipalKey{}).(Principal)
+	return p, ok && p.Subject != ""
 }
 
 // ServerRequestInfo describes one served request.
@@ -52,6 +94,22 @@ type rtServerRequest struct {
 	// (empty when the operation is unsigned): the default idempotency
 	// scope when no principal is known.
 	keyID string
+}
+
+// rtReplayHook reports replay cache failures (a full cache included) to
+// OnStoreError; the signature step answers them 503.
+type rtReplayHook struct {
+	ReplayCache
+	op   string
+	hook func(StoreErrorInfo)
+}
+
+func (h *rtReplayHook) Seen(ctx context.Context, id string, until time.Time) (bool, error) {
+	seen, err := h.ReplayCache.Seen(ctx, id, until)
+	if err != nil {
+		h.hook(StoreErrorInfo{Operation: h.op, Store: "replay", Full: errors.Is(err, ErrStoreFull), Err: err, TraceID: TraceIDFromContext(ctx)})
+	}
+	return seen, err
 }
 
 func rtRequestState(r *http.Request) *rtServerRequest {
@@ -91,7 +149,8 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 		if store == nil {
 			store = NewMemoryIdempotencyStore(0)
 		}
-		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout, now: now, log: log}
+		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout,
+			now: now, log: log, scope: s.Scope, hooks: s.Hooks}
 	}
 	if p.Signature != "" {
 		v, ok := s.Verifiers[p.Signature]
@@ -99,6 +158,9 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 			// Fail closed: an unsigned request must never reach a handler
 			// whose contract requires a signature.
 			log.Error("signature verifier not configured; requests will be refused", "op", op.ID, "scheme", p.Signature)
+		}
+		if v.Replay != nil && s.Hooks.OnStoreError != nil {
+			v.Replay = &rtReplayHook{ReplayCache: v.Replay, op: op.ID, hook: s.Hooks.OnStoreError}
 		}
 		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
 	}
