@@ -18,6 +18,7 @@ func Validate(ctx context.Context, d *Document) []Problem {
 	switch d.Kind {
 	case KindOpenAPI:
 		ps = append(ps, validateOpenAPI(ctx, d)...)
+		ps = append(ps, d.SchemaCycles()...)
 	case KindAsyncAPI:
 		ps = append(ps, validateAsyncAPI(d)...)
 	}

@@ -247,7 +247,53 @@ func isEmptySchema(r *openapi3.SchemaRef) bool {
 	s := *r.Value
 	s.Extensions, s.Description, s.Title, s.Example = nil, "", "", nil
 	s.Nullable, s.ReadOnly, s.WriteOnly, s.Deprecated = false, false, false, false
-	return s.IsEmpty()
+	return emptySchema(&s, map[*openapi3.Schema]bool{r.Value: false})
+}
+
+// emptySchema is kin-openapi's Schema.IsEmpty made safe on recursive
+// schemas: IsEmpty descends into subschemas without remembering where it
+// has been, and a schema that contains itself (Root: {properties: {child:
+// {$ref: Root}}}) overflowed the stack. Only the keywords are asked of
+// IsEmpty, on a copy without subschemas; the subschemas are walked here,
+// each once (known holds results), and one met again on the way down counts
+// as not empty (it is a named, recursive type, not {}).
+func emptySchema(s *openapi3.Schema, known map[*openapi3.Schema]bool) bool {
+	flat := *s
+	flat.Not, flat.Items, flat.Contains, flat.PropertyNames = nil, nil, nil, nil
+	flat.If, flat.Then, flat.Else = nil, nil, nil
+	flat.AdditionalProperties.Schema = nil
+	flat.UnevaluatedItems.Schema, flat.UnevaluatedProperties.Schema = nil, nil
+	flat.PrefixItems, flat.OneOf, flat.AnyOf, flat.AllOf = nil, nil, nil, nil
+	flat.Properties, flat.PatternProperties, flat.DependentSchemas = nil, nil, nil
+	if !flat.IsEmpty() {
+		return false
+	}
+	subs := []*openapi3.SchemaRef{s.Not, s.Items, s.Contains, s.PropertyNames, s.If, s.Then, s.Else,
+		s.AdditionalProperties.Schema, s.UnevaluatedItems.Schema, s.UnevaluatedProperties.Schema}
+	subs = append(subs, s.PrefixItems...)
+	subs = append(subs, s.OneOf...)
+	subs = append(subs, s.AnyOf...)
+	subs = append(subs, s.AllOf...)
+	for _, m := range []openapi3.Schemas{s.Properties, s.PatternProperties, s.DependentSchemas} {
+		for _, r := range m {
+			subs = append(subs, r)
+		}
+	}
+	for _, r := range subs {
+		if r == nil || r.Value == nil {
+			continue
+		}
+		empty, ok := known[r.Value]
+		if !ok {
+			known[r.Value] = false // in progress: a cycle back here is not {}
+			empty = emptySchema(r.Value, known)
+			known[r.Value] = empty
+		}
+		if !empty {
+			return false
+		}
+	}
+	return true
 }
 
 // dropMistypedEnums removes the enum of a number, integer or boolean schema

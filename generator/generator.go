@@ -147,6 +147,11 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 	parts = parts.normal()
 
+	// A schema with no finite value has no Go type either; the walks below
+	// and oapi-codegen's would not end on some of them.
+	if ps := doc.SchemaCycles(); len(ps) > 0 {
+		return nil, &contracts.Error{Class: contracts.ClassInvalid, Problems: ps}
+	}
 	// Everything read from the document happens before oapi-codegen prunes it.
 	pols, err := resolvePolicies(doc, opts)
 	if err != nil {
@@ -219,6 +224,7 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if n := inlineDeepRefs(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d $refs into other schemas' insides were inlined (oapi-codegen only names components)", n))
 	}
+	notes = append(notes, breakInlineCycles(t)...)
 	notes = append(notes, nameUnionArrayItems(t)...)
 	notes = append(notes, renameDuplicateFields(t)...)
 	notes = append(notes, renameDuplicateParams(t)...)
@@ -250,6 +256,7 @@ func buildModels(out oapiOutput, pkg string, reserved map[string]bool) ([]byte, 
 	if err != nil {
 		return nil, nil, notes, err
 	}
+	notes = append(notes, defineRecursiveAliases(f)...)
 	pruneImports(f)
 	f.Name.Name = pkg
 	src, err := printFile(fset, f)
