@@ -23,6 +23,9 @@ const (
 type Options struct {
 	// Profile is wire (the default when empty) or sdk.
 	Profile Profile
+	// Changes also reports what breaks nobody (additions, deprecations) as
+	// info findings of the rules in rules.Changes: the change log's view.
+	Changes bool
 }
 
 // Compare reports what changed from base to head that matters to clients:
@@ -53,18 +56,20 @@ func Compare(base, head *contracts.Document, opts Options) (*Result, error) {
 	default:
 		return nil, fmt.Errorf("compat: unknown profile %q (want wire or sdk)", profile)
 	}
-	e := newEngine(base, head, profile)
+	e := newEngine(base, head, profile, opts.Changes)
 	switch base.Kind {
 	case contracts.KindOpenAPI:
 		if base.OpenAPI == nil || head.OpenAPI == nil {
 			return nil, errors.New("compat: an OpenAPI document has no model")
 		}
 		e.openAPI()
+		e.openAPIAdded()
 	case contracts.KindAsyncAPI:
 		if base.AsyncAPI == nil || head.AsyncAPI == nil {
 			return nil, errors.New("compat: an AsyncAPI document has no model")
 		}
 		e.asyncAPI()
+		e.asyncAPIAdded()
 	default:
 		return nil, fmt.Errorf("compat: unsupported contract kind %q", base.Kind)
 	}
@@ -92,6 +97,7 @@ func docInfo(d *contracts.Document) DocInfo {
 type engine struct {
 	base, head *contracts.Document
 	profile    Profile
+	changes    bool // Options.Changes
 	rules      []rules.Rule
 	checks     checkLists
 
@@ -116,13 +122,13 @@ type checkLists struct {
 	responses, header, schema, ref, channel, message []int
 }
 
-func newEngine(base, head *contracts.Document, profile Profile) *engine {
+func newEngine(base, head *contracts.Document, profile Profile, changes bool) *engine {
 	e := &engine{
-		base: base, head: head, profile: profile,
+		base: base, head: head, profile: profile, changes: changes,
 		nodeIdx:   map[nodeKey]int32{},
 		schemeUse: map[string][]int32{},
 	}
-	for _, r := range rules.All() {
+	for _, r := range engineRules(changes) {
 		if r.Profile == rules.SDK && profile != ProfileSDK {
 			continue
 		}

@@ -55,6 +55,7 @@ source of truth for partner integrations:
                    within a budget, safe retries, circuit breaking, concurrency
                    limits, signed requests and webhooks, trace ids and RFC 9457 errors
   accord compat    compares two versions of a contract and fails on breaking changes
+  accord changelog writes a partner-facing change log between two versions
 
 Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be read.`,
 		Version:       generator.Version,
@@ -74,7 +75,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e))
+	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e))
 	return root
 }
 

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/compat"
+	"github.com/accord-dev/accord/compat/report"
+	"github.com/accord-dev/accord/contracts"
+	"github.com/accord-dev/accord/generator"
+)
+
+type changelogOptions struct {
+	base, head      string
+	format          string // markdown, html or json
+	profile         compat.Profile
+	allowRemoteRefs bool
+}
+
+const changelogLong = `changelog writes a partner-facing change log of every change from BASE to
+HEAD: breaking changes (with what the partner must do), deprecations (with
+their x-sunset dates) and additions (operations, webhooks, channels,
+messages, parameters, properties, enum values, response statuses, media
+types), grouped by operation, webhook and channel. A change to a shared
+component is listed once with the operations it reaches.
+
+It runs the same engine as accord compat, with the change rules on; it is a
+report, not a check: it exits 0 whatever changed.
+
+Inputs are like compat's: a path, - for standard input, or REV:path.
+
+Formats: markdown (default; release notes, a PR), html (one self-contained
+page: inline CSS, no scripts or external assets), json (see
+compat/report/changelog_json.go for the fields).
+
+Exit codes: 0 written, 2 usage error (including an OpenAPI document against an
+AsyncAPI one), 3 a side could not be read or parsed.`
+
+func newChangelogCmd(e *env) *cobra.Command {
+	var o changelogOptions
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "changelog BASE HEAD",
+		Short: "Write a partner-facing change log between two versions of a contract",
+		Long:  changelogLong,
+		Example: `  accord changelog v1/payments.yaml v2/payments.yaml
+  accord changelog v1.4.0:api/payments.yaml api/payments.yaml > CHANGES.md
+  accord changelog --format html origin/main:api.yaml api.yaml > changes.html`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch o.format {
+			case "markdown", "html", "json":
+			default:
+				return usageError("--format must be markdown, html or json, not %q", o.format)
+			}
+			switch compat.Profile(profile) {
+			case compat.ProfileWire, compat.ProfileSDK:
+				o.profile = compat.Profile(profile)
+			default:
+				return usageError("--profile must be wire or sdk, not %q", profile)
+			}
+			switch {
+			case len(args) != 2:
+				return usageError("changelog needs BASE and HEAD, got %d argument(s)", len(args))
+			case args[0] == "-" && args[1] == "-":
+				return usageError("standard input can be only one side: pass a file or REV:path for the other")
+			}
+			o.base, o.head = args[0], args[1]
+			return runChangelog(cmd.Context(), e, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "markdown", "output format: markdown, html or json")
+	f.StringVar(&profile, "profile", "wire", "what counts as breaking: wire or sdk (as in compat)")
+	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	return cmd
+}
+
+func runChangelog(ctx context.Context, e *env, o changelogOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// The same trade as compat's: two large models at once.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(35))
+	}
+	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs}
+	var base, head *contracts.Document
+	var baseErr, headErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); base, baseErr = contracts.Load(ctx, o.base, lo) }()
+	go func() { defer wg.Done(); head, headErr = contracts.Load(ctx, o.head, lo) }()
+	wg.Wait()
+	if baseErr != nil || headErr != nil {
+		if baseErr != nil {
+			reportLoadError(e, "base", o.base, baseErr)
+		}
+		if headErr != nil {
+			reportLoadError(e, "head", o.head, headErr)
+		}
+		return silentExit(exitInput)
+	}
+	if err := sameKind(base, head); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	res, err := compat.Compare(base, head, compat.Options{Profile: o.profile, Changes: true})
+	if err != nil {
+		return &exitError{code: exitInput, err: fmt.Errorf("comparing %s with %s: %w", o.base, o.head, err)}
+	}
+	res.Base = compat.DocInfo{Name: base.Name, Version: orName(res.Base.Version, infoVersion(base))}
+	res.Head = compat.DocInfo{Name: head.Name, Version: orName(res.Head.Version, infoVersion(head))}
+	logs := []report.Changelog{report.BuildChangelog(res)}
+	switch o.format {
+	case "html":
+		err = report.ChangelogHTML(e.stdout, logs, generator.Version)
+	case "json":
+		err = report.ChangelogJSON(e.stdout, logs, generator.Version)
+	default:
+		err = report.ChangelogMarkdown(e.stdout, logs)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the change log: %w", err)
+	}
+	return nil
+}
