@@ -71,6 +71,8 @@ func Asymmetries() []Asymmetry {
 		{Rule: "parameter-style-changed", Fires: Request, Reason: element},
 		{Rule: "parameter-type-widened", Fires: Request, Reason: element + "; a narrowing is a wire break reported by type-changed"},
 		{Rule: "request-body-became-required", Fires: Request, Reason: element},
+		{Rule: "sent-parameter-removed", Fires: Response, Reason: "webhook and callback requests are written by the API and read by the receiver; for the API's own operations see parameter-removed"},
+		{Rule: "sent-parameter-became-optional", Fires: Response, Reason: "webhook and callback requests are written by the API and read by the receiver; for the API's own operations see parameter-became-required"},
 		{Rule: "request-media-type-removed", Fires: Request, Reason: "clients send bodies in the removed type; for responses see response-media-type-removed"},
 		{Rule: "response-media-type-removed", Fires: Response, Reason: "clients ask for and parse the removed type; for requests see request-media-type-removed"},
 		{Rule: "response-success-status-removed", Fires: Response, Reason: reader},

@@ -24,6 +24,8 @@ func All() []Rule {
 		parameterStyleChanged(),
 		requestBodyBecameRequired(),
 		requestMediaTypeRemoved(),
+		sentParameterRemoved(),
+		sentParameterBecameOptional(),
 		// Responses.
 		responseSuccessStatusRemoved(),
 		responseSuccessStatusAdded(),
@@ -61,9 +63,9 @@ func All() []Rule {
 	}
 }
 
-// Get returns the rule with the given ID, breaking or change rule.
+// Get returns the rule with the given ID.
 func Get(id string) (Rule, bool) {
-	for _, r := range append(All(), Changes()...) {
+	for _, r := range All() {
 		if r.ID == id {
 			return r, true
 		}

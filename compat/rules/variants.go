@@ -67,6 +67,10 @@ func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 		}
 	}
 	m.similar(len(base) == 1 && base[0].Index < 0 || len(head) == 1 && head[0].Index < 0)
+	// An alternative structurally identical to another of its side adds or
+	// removes no value: a duplicate is neither new nor gone.
+	dropDuplicates(base, m.bUsed)
+	dropDuplicates(head, m.hUsed)
 	for i := range base {
 		if !m.bUsed[i] {
 			m.pairs = append(m.pairs, VariantPair{Base: &base[i]})
@@ -78,6 +82,30 @@ func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 		}
 	}
 	return m.pairs
+}
+
+// dropDuplicates marks as used every unused alternative whose validation
+// keywords equal those of another alternative of the same list that is
+// used or comes first.
+func dropDuplicates(list []Variant, used []bool) {
+	var canon []string
+	for i := range list {
+		if used[i] {
+			continue
+		}
+		if canon == nil {
+			canon = make([]string, len(list))
+			for k := range list {
+				canon[k] = Canon(list[k].Ref)
+			}
+		}
+		for k := range list {
+			if k != i && canon[k] != "" && canon[k] == canon[i] && (k < i || used[k]) {
+				used[i] = true
+				break
+			}
+		}
+	}
 }
 
 type matcher struct {

@@ -76,6 +76,9 @@ type View struct {
 	VariantKind string
 	// Members are the allOf members compared as their own components.
 	Members []Member
+	// Unknown lists `type` names that are not JSON types (`int`): they
+	// restrict nothing the comparison can read, and a rule reports them.
+	Unknown []string
 	// parts are the allOf members folded into this view: inline ones, and
 	// $ref'd ones the other side does not share.
 	parts []part
@@ -192,23 +195,54 @@ func (v *View) each(fn func(s *openapi3.Schema) bool) {
 	}
 }
 
+// types reads the non-null types a value may have. allOf is an
+// intersection: every member (folded or shared) that declares a type
+// narrows the set, so dropping a member never widens it to "any" while the
+// remaining members still say object. Names that are not JSON types
+// (`type: int`) are kept in Unknown and do not narrow the set: what can be
+// compared still is, and a rule reports them.
 func (v *View) types() (TypeSet, bool) {
 	var t TypeSet
 	explicit := false
-	v.each(func(s *openapi3.Schema) bool {
-		if s.Type != nil && len(*s.Type) > 0 {
-			for _, name := range *s.Type {
-				for i, n := range typeNames {
-					if n == name {
-						t |= 1 << i
-					}
+	narrow := func(u TypeSet) {
+		if !explicit {
+			t, explicit = u, true
+			return
+		}
+		if x := intersectTypes(t, u); x != 0 {
+			t = x
+		}
+	}
+	read := func(s *openapi3.Schema) {
+		if s.Type == nil || len(*s.Type) == 0 {
+			return
+		}
+		var u TypeSet
+		for _, name := range *s.Type {
+			if name == openapi3.TypeNull {
+				continue
+			}
+			found := false
+			for i, n := range typeNames {
+				if n == name {
+					u |= 1 << i
+					found = true
 				}
 			}
-			explicit = true
-			return true
+			if !found {
+				v.Unknown = append(v.Unknown, name)
+			}
 		}
-		return false
-	})
+		if u != 0 {
+			narrow(u)
+		}
+	}
+	v.each(func(s *openapi3.Schema) bool { read(s); return false })
+	for _, m := range v.Members {
+		if mv := NewView(m.Ref, nil); mv.ExplicitTypes && mv.Types != 0 {
+			narrow(mv.Types)
+		}
+	}
 	if explicit {
 		return t, true
 	}
@@ -218,19 +252,41 @@ func (v *View) types() (TypeSet, bool) {
 	// No `type`: infer it from the keywords, so that adding `type: object`
 	// to a schema that only listed properties is not a type change.
 	v.each(func(s *openapi3.Schema) bool {
-		switch {
-		case len(s.Properties) > 0 || s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil || len(s.Required) > 0:
-			t |= TObject
-		case s.Items != nil:
-			t |= TArray
-		case len(s.Enum) > 0:
-			for _, e := range s.Enum {
-				t |= typeOfValue(e)
-			}
-		}
+		t |= inferType(s)
 		return t != 0
 	})
+	if t == 0 {
+		for _, m := range v.Members {
+			if t |= NewView(m.Ref, nil).Types; t != 0 {
+				break
+			}
+		}
+	}
 	return t, false
+}
+
+func inferType(s *openapi3.Schema) TypeSet {
+	var t TypeSet
+	switch {
+	case len(s.Properties) > 0 || s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil || len(s.Required) > 0:
+		t |= TObject
+	case s.Items != nil:
+		t |= TArray
+	case len(s.Enum) > 0:
+		for _, e := range s.Enum {
+			t |= typeOfValue(e)
+		}
+	}
+	return t
+}
+
+// intersectTypes is the set of values of both sets: an integer is a number.
+func intersectTypes(a, b TypeSet) TypeSet {
+	x := a & b
+	if a&TNumber != 0 && b&TInteger != 0 || b&TNumber != 0 && a&TInteger != 0 {
+		x |= TInteger
+	}
+	return x
 }
 
 func typeOfValue(x any) TypeSet {
