@@ -114,7 +114,7 @@ func (c *rtCall) sign(ctx context.Context, req *http.Request) error {
 		}
 		req.Header[rtWebhookIDHeader] = c.webhookID
 	}
-	if err := c.signer.Sign(ctx, req.Header, body); err != nil {
+	if err := c.signer.Sign(ctx, req, body); err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}
 	c.signedAt = time.Now().Unix()

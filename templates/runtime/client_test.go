@@ -174,13 +174,13 @@ func TestEngineTraceparent(t *testing.T) {
 func TestEngineSigningFreshPerAttempt(t *testing.T) {
 	clk := newTestClock()
 	scheme := SignatureScheme{Name: "partner-hmac"}
-	secrets := StaticSecrets{[]byte("secret")}
+	secrets := StaticSecrets{[]byte("secret-of-16-bytes")}
 	verifier := Verifier{Scheme: scheme, Secrets: secrets, Now: clk.Now, Replay: replayAt(clk.Now)}
 	var mu sync.Mutex
 	var stamps []string
 	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if err := verifier.Verify(r.Context(), r.Header, b); err != nil {
+		if _, err := verifier.Verify(r.Context(), r, b); err != nil {
 			t.Errorf("verify: %v", err)
 		}
 		mu.Lock()
@@ -338,14 +338,14 @@ func TestEngineQuickSignedRetryIsNotAReplay(t *testing.T) {
 	for _, format := range []SignatureFormat{FormatAccord, FormatStandardWebhooks} {
 		t.Run(string(format), func(t *testing.T) {
 			scheme := SignatureScheme{Name: "s", Format: format}
-			secrets := StaticSecrets{[]byte("secret")}
+			secrets := StaticSecrets{[]byte("secret-of-16-bytes")}
 			verifier := Verifier{Scheme: scheme, Secrets: secrets, Replay: NewMemoryReplayCache(100)}
 			var mu sync.Mutex
 			var verdicts []error
 			var stamps []string
 			srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
-				err := verifier.Verify(r.Context(), r.Header, b)
+				_, err := verifier.Verify(r.Context(), r, b)
 				mu.Lock()
 				verdicts = append(verdicts, err)
 				stamps = append(stamps, r.Header.Get(scheme.rtResolved().TimestampHeader))

@@ -236,7 +236,7 @@ func TestChainTimeout(t *testing.T) {
 func TestChainSignature(t *testing.T) {
 	clk := newTestClock()
 	scheme := SignatureScheme{Name: "partner-hmac"}
-	secrets := StaticSecrets{[]byte("k1")}
+	secrets := StaticSecrets{[]byte("k1-of-16-bytes-or-more")}
 	s, _ := testSettings()
 	s.Verifiers = map[string]Verifier{"partner-hmac": {Scheme: scheme, Secrets: secrets, Now: clk.Now, Replay: replayAt(clk.Now)}}
 	op := Operation{ID: "webhook", Method: "POST", Pattern: "/hook", Policy: Policy{Signature: "partner-hmac", Idempotency: IdempotencyOff}}
@@ -249,7 +249,7 @@ func TestChainSignature(t *testing.T) {
 	signer := Signer{Scheme: scheme, Secrets: secrets, Now: clk.Now}
 	signed := func(body string) *http.Request {
 		req := mustReq("POST", srv.URL+"/hook", body)
-		if err := signer.Sign(context.Background(), req.Header, []byte(body)); err != nil {
+		if err := signer.Sign(context.Background(), req, []byte(body)); err != nil {
 			t.Fatal(err)
 		}
 		return req
