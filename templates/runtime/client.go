@@ -22,6 +22,9 @@ type ClientSettings struct {
 	UserAgent       string
 	Now             func() time.Time // breaker clock; deadlines always use the wall clock, as contexts do
 	Rand            func() float64   // backoff jitter in [0, 1)
+	// SensitiveHeaders never follow a redirect to another origin (see
+	// WithSensitiveHeaders and client_redirect.go).
+	SensitiveHeaders []string
 }
 
 func WithHTTPClient(c *http.Client) ClientOption {
@@ -141,6 +144,7 @@ func NewEngine(opts ...ClientOption) *Engine {
 	if e.s.HTTPClient == nil {
 		e.s.HTTPClient = &http.Client{Transport: rtDefaultTransport()}
 	}
+	e.s.HTTPClient = rtWithRedirectPolicy(e.s.HTTPClient, e.s.Signers, e.s.SensitiveHeaders)
 	if e.s.NewKey == nil {
 		e.s.NewKey = rtNewUUID
 	}
