@@ -127,7 +127,7 @@ func TestEnginePostWithKeyRetriedWithSameKey(t *testing.T) {
 		w.WriteHeader(201)
 	})
 	e := NewEngine(func(s *ClientSettings) { s.Rand = noJitter })
-	op := Operation{ID: "createThing", Method: "POST", Policy: Policy{Retries: 2, RetryOn: []int{502}, BackoffBase: time.Millisecond, Idempotency: IdempotencyOptional}}
+	op := Operation{ID: "createThing", Method: "POST", Policy: Policy{Retries: 2, RetryOn: []int{502}, BackoffBase: time.Millisecond, Idempotency: IdempotencyOptional, KeyHonoured: true}}
 	resp, err := e.Do(context.Background(), op, postReq(srv.URL, `{"a":1}`))
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("err %v", err)

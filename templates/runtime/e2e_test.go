@@ -27,7 +27,7 @@ func TestEngineAndChainTimeoutRetryGetsStoredResult(t *testing.T) {
 	var reasons []string
 	e := NewEngine(WithHooks(Hooks{OnAttempt: func(a AttemptInfo) { reasons = append(reasons, a.RetryReason) }}))
 	clientOp := op
-	clientOp.Policy = Policy{Timeout: 100 * time.Millisecond, Budget: 4 * time.Second, Retries: 3, RetryOn: []int{503}, Idempotency: IdempotencyOptional}
+	clientOp.Policy = Policy{Timeout: 100 * time.Millisecond, Budget: 4 * time.Second, Retries: 3, RetryOn: []int{503}, Idempotency: IdempotencyOptional, KeyHonoured: true}
 	resp, err := e.Do(context.Background(), clientOp, postReq(srv.URL+"/v1/payments", `{"amount":1}`))
 	if err != nil {
 		t.Fatalf("Do: %v (reasons %q)", err, reasons)

@@ -79,16 +79,20 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestSafeToRetry(t *testing.T) {
 	for _, m := range []string{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"} {
-		if !rtSafeToRetry(m, http.Header{}) {
+		if !rtSafeToRetry(m, http.Header{}, false) {
 			t.Errorf("%s should be retryable", m)
 		}
 	}
-	for _, m := range []string{"POST", "PATCH"} {
-		if rtSafeToRetry(m, http.Header{}) {
+	keyed := http.Header{"Idempotency-Key": {"k"}}
+	for _, m := range []string{"POST", "PATCH", "QUERY", "LOCK"} {
+		if rtSafeToRetry(m, http.Header{}, true) {
 			t.Errorf("%s without key must not be retryable", m)
 		}
-		if !rtSafeToRetry(m, http.Header{"Idempotency-Key": {"k"}}) {
-			t.Errorf("%s with key should be retryable", m)
+		if rtSafeToRetry(m, keyed, false) {
+			t.Errorf("%s with a key the provider may ignore must not be retryable", m)
+		}
+		if !rtSafeToRetry(m, keyed, true) {
+			t.Errorf("%s with a key the provider honours should be retryable", m)
 		}
 	}
 }
@@ -123,11 +127,20 @@ func TestRetryDecisionRespectsBudget(t *testing.T) {
 	if ok, d := mk(5*time.Second, p).retryDecision(resp, time.Millisecond); !ok || d != 2*time.Second {
 		t.Fatalf("Retry-After within budget: %v %v", ok, d)
 	}
-	// No deadline at all: a Retry-After longer than the backoff cap is the caller's call.
-	capped := p
-	capped.BackoffCap = time.Second
-	if ok, _ := mk(0, capped).retryDecision(resp, time.Millisecond); ok {
-		t.Fatal("unbounded wait accepted")
+	// A Retry-After longer than MaxWait is handed back whatever the
+	// budget; a backoff longer than it is shortened to it.
+	short := NewEngine(func(s *ClientSettings) { s.Rand = func() float64 { return 1 }; s.MaxWait = time.Second })
+	c0 := mk(time.Hour, p)
+	c0.e = short
+	if ok, _ := c0.retryDecision(resp, time.Millisecond); ok {
+		t.Fatal("Retry-After past MaxWait honoured")
+	}
+	slow := p
+	slow.BackoffBase = time.Hour
+	c0 = mk(time.Hour, slow)
+	c0.e = short
+	if ok, d := c0.retryDecision(nil, time.Millisecond); !ok || d != time.Second {
+		t.Fatalf("backoff past MaxWait: %v %v, want a retry after 1s", ok, d)
 	}
 	// Retry limit and method safety.
 	c := mk(time.Second, p)
