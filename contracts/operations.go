@@ -162,7 +162,7 @@ const SignatureKey = "x-accord-signature"
 type SignatureScheme struct {
 	Name            string
 	Algorithm       string // hmac-sha256
-	Format          string // accord | standard-webhooks
+	Format          string // accord | standard-webhooks | http-message-signatures
 	SignatureHeader string
 	TimestampHeader string
 	// NonceHeader carries the accord format's per-request nonce, signed
@@ -174,8 +174,9 @@ type SignatureScheme struct {
 
 // Signature formats.
 const (
-	FormatAccord           = "accord"
-	FormatStandardWebhooks = "standard-webhooks"
+	FormatAccord                = "accord"
+	FormatStandardWebhooks      = "standard-webhooks"
+	FormatHTTPMessageSignatures = "http-message-signatures" // RFC 9421, hmac-sha256
 )
 
 // DefaultTolerance is how old (or how far in the future) a signed timestamp may be.
@@ -239,8 +240,8 @@ func parseSignature(name string, v any, at string, pos func(string) Position) (S
 			}
 		case "format":
 			if f, ok := str(k); ok {
-				if f != FormatAccord && f != FormatStandardWebhooks {
-					pp.errorf(at+"/"+k, "signature-bad-value", "x-accord-signature format must be accord or standard-webhooks, not %q", f)
+				if f != FormatAccord && f != FormatStandardWebhooks && f != FormatHTTPMessageSignatures {
+					pp.errorf(at+"/"+k, "signature-bad-value", "x-accord-signature format must be accord, standard-webhooks or http-message-signatures, not %q", f)
 				}
 				s.Format = f
 			}
@@ -257,6 +258,16 @@ func parseSignature(name string, v any, at string, pos func(string) Position) (S
 		default:
 			pp.unknown(at+"/"+k, k, []string{"algorithm", "format", "signatureHeader", "timestampHeader", "nonceHeader", "tolerance"})
 		}
+	}
+	if s.Format == FormatHTTPMessageSignatures {
+		// RFC 9421 fixes the field names (Signature, Signature-Input);
+		// created and nonce travel inside Signature-Input.
+		for _, k := range []string{"signatureHeader", "timestampHeader", "nonceHeader"} {
+			if _, ok := m[k]; ok {
+				pp.errorf(at+"/"+k, "signature-bad-value", "x-accord-signature %s does not apply to http-message-signatures: RFC 9421 uses the Signature and Signature-Input headers", k)
+			}
+		}
+		s.SignatureHeader, s.TimestampHeader, s.NonceHeader = "Signature", "", ""
 	}
 	if s.SignatureHeader == "" {
 		s.SignatureHeader = map[string]string{FormatAccord: "X-Signature", FormatStandardWebhooks: "webhook-signature"}[s.Format]

@@ -107,6 +107,8 @@ func signatureLiteral(s contracts.SignatureScheme) string {
 		format = "FormatAccord"
 	case contracts.FormatStandardWebhooks:
 		format = "FormatStandardWebhooks"
+	case contracts.FormatHTTPMessageSignatures:
+		format = "FormatHTTPMessageSignatures"
 	}
 	f := []string{"Name: " + strconv.Quote(s.Name), "Format: " + format}
 	if s.SignatureHeader != "" {
