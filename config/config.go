@@ -39,7 +39,8 @@ type Integration struct {
 	Contract string
 	Output   string
 	Package  string
-	// Generate lists the parts (models, client, server); empty means all.
+	// Generate lists the parts (models, client, server) and the runtime
+	// adapters (redis); empty means models, client and server.
 	Generate []string
 	// Enabled is false when the integration is switched off (default true).
 	Enabled bool
@@ -67,7 +68,9 @@ func integrationKeys() []string {
 	return []string{"name", "contract", "output", "package", "generate", "enabled", "policy", "operations"}
 }
 
-func partNames() []string { return []string{"models", "client", "server"} }
+// partNames are the parts and the runtime adapters (templates.Adapters)
+// an integration may list.
+func partNames() []string { return []string{"models", "client", "server", "redis"} }
 
 // Load reads and parses a config file. The error is a *contracts.Error:
 // ClassRead when the file cannot be read, ClassSyntax when it is not YAML,

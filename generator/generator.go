@@ -19,9 +19,20 @@ import (
 )
 
 // Parts says which kinds of code to generate. Client and Server need the
-// models, so asking for either implies Models.
+// models, so asking for either implies Models. Redis (and each adapter to
+// come) adds the runtime's optional files of that adapter (templates.Adapters).
 type Parts struct {
 	Models, Client, Server bool
+	Redis                  bool
+}
+
+// adapters lists the runtime adapters (templates.Adapters) p asks for.
+func (p Parts) adapters() []string {
+	var out []string
+	if p.Redis {
+		out = append(out, "redis")
+	}
+	return out
 }
 
 // allParts is what is generated unless told otherwise.
@@ -38,12 +49,17 @@ func ParseParts(list []string) (Parts, error) {
 			p.Client = true
 		case "server":
 			p.Server = true
+		case "redis":
+			p.Redis = true
 		default:
-			return p, fmt.Errorf("unknown part %q: use models, client or server", s)
+			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis for the Redis runtime adapter", s)
 		}
 	}
-	if p == (Parts{}) {
+	if !p.Models && !p.Client && !p.Server {
 		return p, errors.New("nothing to generate: list models, client and/or server")
+	}
+	if p.Redis && !p.Client && !p.Server {
+		return p, errors.New("redis adds runtime files, which come with a client or a server: list client and/or server too")
 	}
 	return p.normal(), nil
 }
@@ -67,6 +83,7 @@ func (p Parts) String() string {
 	if p.Server {
 		s = append(s, "server")
 	}
+	s = append(s, p.adapters()...)
 	return strings.Join(s, ",")
 }
 
@@ -189,7 +206,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Files = append(res.Files, files...)
-		rt, err := runtimeFiles(opts.Package)
+		rt, err := runtimeFiles(opts.Package, parts)
 		if err != nil {
 			return nil, err
 		}

@@ -117,7 +117,9 @@ func offendingLine(src []byte, err error) string {
 // belongs in methods), and this is what makes that checkable.
 func reservedNames(fsys fs.FS, pkg string) (map[string]bool, error) {
 	reserved := map[string]bool{}
-	files, err := templates.RuntimeFiles()
+	// Every adapter's names are reserved, whether or not this package gets
+	// its files: adding one later must not rename the models.
+	files, err := templates.RuntimeFiles(templates.Adapters()...)
 	if err != nil {
 		return nil, fmt.Errorf("accord's runtime: %w", err)
 	}
@@ -155,11 +157,12 @@ func reservedNames(fsys fs.FS, pkg string) (map[string]bool, error) {
 	return reserved, nil
 }
 
-// runtimeFiles copies the runtime's sources into the package: the package
-// clause names pkg, the runtime's package doc is dropped (it would become the
-// generated package's), the header goes on top; nothing else changes.
-func runtimeFiles(pkg string) ([]File, error) {
-	names, err := templates.RuntimeFiles()
+// runtimeFiles copies the runtime's sources into the package, the optional
+// files of the adapters parts asks for included: the package clause names
+// pkg, the runtime's package doc is dropped (it would become the generated
+// package's), the header goes on top; nothing else changes.
+func runtimeFiles(pkg string, parts Parts) ([]File, error) {
+	names, err := templates.RuntimeFiles(parts.adapters()...)
 	if err != nil {
 		return nil, fmt.Errorf("accord's runtime: %w", err)
 	}

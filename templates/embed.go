@@ -8,8 +8,10 @@ package templates
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,9 +26,36 @@ var FS embed.FS
 // RuntimeDir is the runtime package's directory inside FS.
 const RuntimeDir = "runtime"
 
-// RuntimeFiles returns the runtime's non-test Go files as paths inside FS,
-// sorted so that every caller copies them in the same order.
-func RuntimeFiles() ([]string, error) {
+// Adapters are the optional parts of the runtime, each tying it to one
+// third-party client (Redis today; Kafka, NATS, OTel to come). A runtime
+// file named <name>_<adapter>.go belongs to that adapter and is copied into
+// a generated package only when the integration asks for the adapter, so
+// generated code imports a client only when its configuration says so.
+func Adapters() []string { return []string{"redis"} }
+
+// RuntimeAdapter returns the adapter a runtime file belongs to, "" for the
+// files every generated package gets.
+func RuntimeAdapter(file string) string {
+	base := strings.TrimSuffix(path.Base(file), ".go")
+	for _, a := range Adapters() {
+		if strings.HasSuffix(base, "_"+a) {
+			return a
+		}
+	}
+	return ""
+}
+
+// RuntimeFiles returns the runtime's non-test Go files as paths inside FS:
+// the core files and those of the adapters named, sorted so that every
+// caller copies them in the same order.
+func RuntimeFiles(adapters ...string) ([]string, error) {
+	want := map[string]bool{"": true}
+	for _, a := range adapters {
+		if !slices.Contains(Adapters(), a) {
+			return nil, fmt.Errorf("unknown runtime adapter %q (known: %s)", a, strings.Join(Adapters(), ", "))
+		}
+		want[a] = true
+	}
 	entries, err := fs.ReadDir(FS, RuntimeDir)
 	if err != nil {
 		return nil, err
@@ -34,7 +63,7 @@ func RuntimeFiles() ([]string, error) {
 	var out []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || !want[RuntimeAdapter(name)] {
 			continue
 		}
 		out = append(out, path.Join(RuntimeDir, name))

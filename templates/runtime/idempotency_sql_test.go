@@ -45,7 +45,12 @@ func openPostgres(t *testing.T) (*sql.DB, string) {
 
 func newPGStore(t *testing.T, db *sql.DB, table string) *SQLIdempotencyStore {
 	t.Helper()
-	s := NewSQLIdempotencyStore(db, SQLStoreOptions{Table: table, Dialect: DialectPostgres})
+	return newSQLStore(t, db, table, DialectPostgres)
+}
+
+func newSQLStore(t *testing.T, db *sql.DB, table string, d SQLDialect) *SQLIdempotencyStore {
+	t.Helper()
+	s := NewSQLIdempotencyStore(db, SQLStoreOptions{Table: table, Dialect: d})
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +58,15 @@ func newPGStore(t *testing.T, db *sql.DB, table string) *SQLIdempotencyStore {
 }
 
 func TestSQLStoreRacingReplicas(t *testing.T) {
-	db1, table := openPostgres(t)
-	db2, _ := openPostgres(t) // a second pool: a second replica
-	s1, s2 := newPGStore(t, db1, table), newPGStore(t, db2, table)
+	for _, be := range sqlBackends() {
+		t.Run(string(be.dialect), func(t *testing.T) { testSQLStoreRacingReplicas(t, be) })
+	}
+}
+
+func testSQLStoreRacingReplicas(t *testing.T, be sqlBackend) {
+	db1, table := be.open(t)
+	db2, _ := be.open(t) // a second pool: a second replica
+	s1, s2 := newSQLStore(t, db1, table, be.dialect), newSQLStore(t, db2, table, be.dialect)
 	ctx := context.Background()
 	const goroutines = 40
 	var owners, sawRecord atomic.Int32
@@ -125,8 +136,14 @@ func TestSQLStoreRacingReplicas(t *testing.T) {
 }
 
 func TestSQLStoreLifecycle(t *testing.T) {
-	db, table := openPostgres(t)
-	s := newPGStore(t, db, table)
+	for _, be := range sqlBackends() {
+		t.Run(string(be.dialect), func(t *testing.T) { testSQLStoreLifecycle(t, be) })
+	}
+}
+
+func testSQLStoreLifecycle(t *testing.T, be sqlBackend) {
+	db, table := be.open(t)
+	s := newSQLStore(t, db, table, be.dialect)
 	clk := newTestClock()
 	s.now = clk.Now
 	ctx := context.Background()
@@ -240,5 +257,32 @@ func TestSQLStoreOptionsValidated(t *testing.T) {
 		if !rtValidTableName(ok) {
 			t.Errorf("%q rejected", ok)
 		}
+	}
+}
+
+func TestSQLStoreScopesAreSeparate(t *testing.T) {
+	for _, be := range sqlBackends() {
+		t.Run(string(be.dialect), func(t *testing.T) {
+			db, table := be.open(t)
+			s := newSQLStore(t, db, table, be.dialect)
+			ctx := context.Background()
+			a := IdempotencyID{Scope: "principal:bearer:tenant-a", Operation: "op", Key: "k"}
+			b := IdempotencyID{Scope: "principal:bearer:tenant-b", Operation: "op", Key: "k"}
+			upper := IdempotencyID{Scope: a.Scope, Operation: "op", Key: "K"}
+			if rec, err := s.Claim(ctx, a, "fp", time.Minute, time.Hour); rec != nil || err != nil {
+				t.Fatalf("claim a: %v %v", rec, err)
+			}
+			if err := s.Complete(ctx, a, IdempotencyRecord{Fingerprint: "fp", StatusCode: 201, Body: []byte("a's data")}); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []IdempotencyID{b, upper} {
+				if rec, err := s.Claim(ctx, id, "fp", time.Minute, time.Hour); rec != nil || err != nil {
+					t.Fatalf("%v sees a's record: %+v %v", id, rec, err)
+				}
+			}
+			if rec, _ := s.Claim(ctx, a, "fp", time.Minute, time.Hour); rec == nil || string(rec.Body) != "a's data" {
+				t.Fatalf("a's record: %+v", rec)
+			}
+		})
 	}
 }
