@@ -159,3 +159,23 @@ func fillOperation(op *Operation, d *codegen.OperationDefinition, parts Parts, r
 		op.ResponseParser = "Parse" + codegen.UppercaseFirstCharacter(rt)
 	}
 }
+
+// unretriedNotes names every unsafe operation the client will send exactly
+// once because the contract does not say the provider honours an
+// Idempotency-Key, and how to opt in. An explicit "off" is a decision, not
+// an oversight, and gets no note.
+func unretriedNotes(pols []contracts.OperationPolicy) []string {
+	var notes []string
+	for _, p := range pols {
+		pol := p.Policy
+		if p.Webhook || !contracts.UnsafeMethod(p.Method) || pol.Retries == 0 || pol.KeyHonoured() ||
+			pol.Idempotency == contracts.IdempotencyClient || (pol.IdempotencyExplicit && pol.Idempotency == contracts.IdempotencyOff) {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("%s (%s %s) will not be retried: the contract does not say the provider honours an Idempotency-Key, "+
+			"and repeating it could repeat its effect. If the provider honours keys, declare the Idempotency-Key header parameter "+
+			"or set x-accord: {idempotency: optional}; if it has no idempotency, x-accord: {idempotency: client} records calls on the client side",
+			p.ID, p.Method, p.Path))
+	}
+	return notes
+}

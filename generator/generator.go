@@ -186,6 +186,9 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Notes = append(res.Notes, prepare(doc.OpenAPI, reserved)...)
+	if parts.Client {
+		res.Notes = append(res.Notes, unretriedNotes(pols)...)
+	}
 
 	out, err := runOapiCodegen(doc.OpenAPI, oapiConfig(opts.Package, parts, len(doc.OpenAPI.Webhooks) > 0))
 	if err != nil {

@@ -63,6 +63,12 @@ func policyLiteral(p contracts.Policy) string {
 	if p.Signature != "" {
 		add("Signature", strconv.Quote(p.Signature))
 	}
+	if p.KeyHonoured() {
+		add("KeyHonoured", "true")
+	}
+	if p.Reconcile != "" {
+		add("Reconcile", strconv.Quote(p.Reconcile))
+	}
 	return "Policy{" + strings.Join(f, ", ") + "}"
 }
 
@@ -74,6 +80,8 @@ func idempotencyConst(m contracts.IdempotencyMode) string {
 		return "IdempotencyOptional"
 	case contracts.IdempotencyOff:
 		return "IdempotencyOff"
+	case contracts.IdempotencyClient:
+		return "IdempotencyClient"
 	}
 	// contracts validates the mode; a new one shows up as a typed string.
 	return "IdempotencyMode(" + strconv.Quote(string(m)) + ")"

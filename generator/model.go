@@ -169,9 +169,14 @@ func (o Operation) PolicySummary() string {
 	if p.Budget > 0 {
 		parts = append(parts, "budget "+p.Budget.String())
 	}
+	unsafe := contracts.UnsafeMethod(o.Method)
 	switch {
 	case p.Retries <= 0:
 		parts = append(parts, "no retries")
+	case unsafe && p.Idempotency == contracts.IdempotencyClient:
+		parts = append(parts, fmt.Sprintf("up to %d retries, only of attempts the provider declined (429, 503) or that never left", p.Retries))
+	case unsafe && !p.KeyHonoured():
+		parts = append(parts, "one attempt (the contract does not say the provider honours an Idempotency-Key)")
 	case len(p.RetryOn) > 0:
 		codes := make([]string, len(p.RetryOn))
 		for i, c := range p.RetryOn {

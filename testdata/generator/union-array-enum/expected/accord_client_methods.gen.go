@@ -19,7 +19,7 @@ func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts 
 }
 
 // PostConfigurations calls POST /configurations.
-// Policy "postConfigurations": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "postConfigurations": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) PostConfigurations(ctx context.Context, contentType string, body []byte, opts ...CallOption) (*PostConfigurationsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["postConfigurations"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewPostConfigurationsRequestWithBody(c.server, contentType, bytes.NewReader(body))

@@ -11,7 +11,7 @@ import (
 )
 
 // ApplyTemplate calls POST /templates/apply.
-// Policy "applyTemplate": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "applyTemplate": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONRequestBody, opts ...CallOption) (*ApplyTemplateResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {

@@ -21,7 +21,7 @@ func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOpti
 }
 
 // CreateDonation calls POST /donations.
-// Policy "createDonation": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "createDonation": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequestBody, opts ...CallOption) (*CreateDonationResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -35,7 +35,7 @@ func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequ
 }
 
 // Publish calls POST /publish.
-// Policy "publish": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "publish": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) Publish(ctx context.Context, opts ...CallOption) (*PublishResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["publish"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewPublishRequest(c.server)
