@@ -286,7 +286,14 @@ func (e *engine) headers(c *opCtx, at *path, b, h openapi3.Headers) {
 		}
 		e.run(e.checks.header, opScope(c.idx), hp, c.resp, func(r *rules.Rule, rep rules.Reporter) { r.Header(d, rep) })
 		if d.Head != nil {
-			e.schema(opScope(c.idx), c.resp, schemaOf(&d.Base.Parameter), schemaOf(&d.Head.Parameter), hp.child("schema"), 0)
+			// A header with a schema is text (style simple); one with
+			// content carries that media type.
+			if d.Base.Schema != nil && d.Head.Schema != nil {
+				w := rules.ParamWire{In: "header", Style: "simple"}
+				e.textSchema(opScope(c.idx), c.resp, w, w, d.Base.Schema, d.Head.Schema, hp.child("schema"))
+			} else {
+				e.schema(opScope(c.idx), c.resp, schemaOf(&d.Base.Parameter), schemaOf(&d.Head.Parameter), hp.child("schema"), 0)
+			}
 		}
 	}
 }

@@ -112,7 +112,13 @@ func (e *engine) params(c *opCtx) {
 		d := &rules.ParameterDiff{Base: bp.p, Head: hp.p, BaseSchema: valueOf(schemaOf(bp.p)), HeadSchema: valueOf(schemaOf(hp.p))}
 		e.run(e.checks.parameter, opScope(c.idx), at, c.req, func(r *rules.Rule, rep rules.Reporter) { r.Parameter(d, rep) })
 		if bp.p != nil && hp.p != nil {
-			e.schema(opScope(c.idx), c.req, schemaOf(bp.p), schemaOf(hp.p), at.child("schema"), 0)
+			bw, bText := rules.WireOf(bp.p)
+			hw, hText := rules.WireOf(hp.p)
+			if bText && hText {
+				e.textSchema(opScope(c.idx), c.req, bw, hw, schemaOf(bp.p), schemaOf(hp.p), at.child("schema"))
+			} else {
+				e.schema(opScope(c.idx), c.req, schemaOf(bp.p), schemaOf(hp.p), at.child("schema"), 0)
+			}
 		}
 	}
 }

@@ -11,13 +11,26 @@ import (
 // shares its *Schema, so the key is the component pair itself.
 type nodeKey struct {
 	b, h *openapi3.Schema
-	dir  rules.Direction
+	f    flow
 }
+
+// flow is how the values of a pair travel: the direction, whether as text
+// (parameters and headers: types compare by the strings they accept), and
+// at the top of a parameter, each side's serialisation.
+type flow struct {
+	dir          rules.Direction
+	text         bool
+	bWire, hWire rules.ParamWire
+}
+
+// below is the flow of the values inside a pair's values: the same
+// direction and medium, no parameter serialisation of their own.
+func (f flow) below() flow { return flow{dir: f.dir, text: f.text} }
 
 // node is a pair of $ref'd schemas, compared once.
 type node struct {
 	b, h    *openapi3.SchemaRef
-	dir     rules.Direction
+	f       flow
 	root    *path
 	edges   []int32 // nodes reached from this one
 	hasHits bool
@@ -28,14 +41,24 @@ type node struct {
 // $refs the pair becomes a node (compared later, once); otherwise it is
 // compared here, in the current scope.
 func (e *engine) schema(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef, at *path, depth int) {
+	e.schemaIn(sc, flow{dir: dir}, b, h, at, depth)
+}
+
+// textSchema compares the schemas of values that travel as text: a
+// parameter (with each side's serialisation) or a header.
+func (e *engine) textSchema(sc scope, dir rules.Direction, bWire, hWire rules.ParamWire, b, h *openapi3.SchemaRef, at *path) {
+	e.schemaIn(sc, flow{dir: dir, text: true, bWire: bWire, hWire: hWire}, b, h, at, 0)
+}
+
+func (e *engine) schemaIn(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, depth int) {
 	if b == nil || h == nil || b.Value == nil || h.Value == nil {
 		return
 	}
 	if b.Ref != "" && h.Ref != "" {
-		e.edge(sc, e.nodeFor(sc, dir, b, h))
+		e.edge(sc, e.nodeFor(sc, f, b, h))
 		return
 	}
-	e.inline(sc, dir, b, h, at, depth)
+	e.inline(sc, f, b, h, at, depth)
 }
 
 // edge records that scope reaches node n.
@@ -59,8 +82,9 @@ func (e *engine) edge(sc scope, n int32) {
 
 // nodeFor returns the node of a pair of $refs, creating it (to be walked by
 // walkNodes) on first sight.
-func (e *engine) nodeFor(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef) int32 {
-	key := nodeKey{b.Value, h.Value, dir}
+func (e *engine) nodeFor(sc scope, f flow, b, h *openapi3.SchemaRef) int32 {
+	dir := f.dir
+	key := nodeKey{b.Value, h.Value, f}
 	if n, ok := e.nodeIdx[key]; ok {
 		return n
 	}
@@ -72,7 +96,7 @@ func (e *engine) nodeFor(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef
 	if rules.RefName(b.Ref) != rules.RefName(h.Ref) {
 		label += " (replacing " + rules.RefName(b.Ref) + ")"
 	}
-	e.nodes = append(e.nodes, &node{b: b, h: h, dir: dir, root: rootPath(label, ".", h.Ref, b.Ref)})
+	e.nodes = append(e.nodes, &node{b: b, h: h, f: f, root: rootPath(label, ".", h.Ref, b.Ref)})
 	if len(e.checks.ref) > 0 && rules.RefName(b.Ref) != rules.RefName(h.Ref) {
 		d := &rules.RefDiff{
 			BaseRef: b.Ref, HeadRef: h.Ref,
@@ -102,22 +126,24 @@ func hasSchema(d *contracts.Document, name string) bool {
 func (e *engine) walkNodes() {
 	for i := 0; i < len(e.nodes); i++ {
 		n := e.nodes[i]
-		e.inline(scope{node: int32(i)}, n.dir, n.b, n.h, n.root, 0)
+		e.inline(scope{node: int32(i)}, n.f, n.b, n.h, n.root, 0)
 	}
 }
 
 // inline compares two schemas in place: runs the schema checks on the pair,
 // then descends into properties, items, additionalProperties, variants and
 // shared allOf members.
-func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef, at *path, depth int) {
+func (e *engine) inline(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, depth int) {
 	if depth > maxDepth {
 		return
 	}
+	dir, sub := f.dir, f.below()
 	var shared func(string) bool
 	if len(b.Value.AllOf) > 0 && len(h.Value.AllOf) > 0 {
 		shared = sharedMembers(b.Value.AllOf, h.Value.AllOf)
 	}
-	d := &rules.SchemaDiff{Dir: dir, Base: rules.NewView(b, shared), Head: rules.NewView(h, shared)}
+	d := &rules.SchemaDiff{Dir: dir, Base: rules.NewView(b, shared), Head: rules.NewView(h, shared),
+		Text: f.text, BaseWire: f.bWire, HeadWire: f.hWire}
 	bv, hv := d.Base, d.Head
 	switch {
 	case len(bv.Variants) > 0 && len(hv.Variants) > 0:
@@ -143,7 +169,7 @@ func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef,
 		if p.Base == nil || p.Head == nil {
 			continue
 		}
-		e.schema(sc, dir, p.Base.Ref, p.Head.Ref, variantPath(at, d, p), depth+1)
+		e.schemaIn(sc, sub, p.Base.Ref, p.Head.Ref, variantPath(at, d, p), depth+1)
 	}
 	if d.Partial {
 		return
@@ -159,11 +185,11 @@ func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef,
 		if !ok || !hp.In(dir) || (hp.Member != "" && hp.Member == bp.Member) {
 			return
 		}
-		e.schema(sc, dir, bp.Ref, hp.Ref, propPath(at, d, bp.Name, false), depth+1)
+		e.schemaIn(sc, sub, bp.Ref, hp.Ref, propPath(at, d, bp.Name, false), depth+1)
 	})
 	hv.OwnProps(func(hp rules.Prop) {
 		if bp, ok := bv.Prop(hp.Name); ok && bp.Member != "" && bp.In(dir) && hp.In(dir) {
-			e.schema(sc, dir, bp.Ref, hp.Ref, propPath(at, d, hp.Name, false), depth+1)
+			e.schemaIn(sc, sub, bp.Ref, hp.Ref, propPath(at, d, hp.Name, false), depth+1)
 		}
 	})
 
@@ -172,7 +198,7 @@ func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef,
 	// request) is judged like any other loosening or narrowing.
 	if bi, hi := bv.Items(), hv.Items(); bi != nil || hi != nil {
 		if bv.Allows(rules.TArray) && hv.Allows(rules.TArray) {
-			e.schema(sc, dir, orAny(bi), orAny(hi), at.child("items"), depth+1)
+			e.schemaIn(sc, sub, orAny(bi), orAny(hi), at.child("items"), depth+1)
 		}
 	}
 	bk, bap := bv.AdditionalProperties()
@@ -188,19 +214,19 @@ func (e *engine) inline(sc scope, dir rules.Direction, b, h *openapi3.SchemaRef,
 	if (bk == rules.APSchema && hk == rules.APSchema) ||
 		(bk == rules.APSchema && hk == rules.APOpen && noProps(hv)) ||
 		(hk == rules.APSchema && bk == rules.APOpen && noProps(bv)) {
-		e.schema(sc, dir, orAny(bap), orAny(hap), at.child("additionalProperties"), depth+1)
+		e.schemaIn(sc, sub, orAny(bap), orAny(hap), at.child("additionalProperties"), depth+1)
 	}
 	for _, bm := range bv.Members {
 		for _, hm := range hv.Members {
 			if bm.Name == hm.Name {
-				e.schema(sc, dir, bm.Ref, hm.Ref, at, depth+1)
+				e.schemaIn(sc, sub, bm.Ref, hm.Ref, at, depth+1)
 				break
 			}
 		}
 	}
 	bs, hs := b.Value.PrefixItems, h.Value.PrefixItems
 	for i := 0; i < len(bs) && i < len(hs); i++ {
-		e.schema(sc, dir, bs[i], hs[i], at.child("prefixItems").child(itoa(i)), depth+1)
+		e.schemaIn(sc, sub, bs[i], hs[i], at.child("prefixItems").child(itoa(i)), depth+1)
 	}
 }
 

@@ -120,6 +120,12 @@ type SchemaDiff struct {
 	// Variants pairs the oneOf/anyOf variants of both sides (or the plain
 	// side as its own variant when Partial).
 	Variants []VariantPair
+	// Text is set for values that travel as text (parameters, headers and
+	// everything inside them): types compare by the strings they accept.
+	Text bool
+	// BaseWire and HeadWire are the parameter's serialisation, at the top
+	// of a parameter's schema only (zero elsewhere).
+	BaseWire, HeadWire ParamWire
 }
 
 // RefDiff pairs two $refs found at the same place: the engine passes it when

@@ -10,7 +10,7 @@ func parameterTypeWidened() Rule {
 		Profile:   SDK,
 		Direction: Request,
 		Summary:   "A parameter's type or format changed in a way the wire accepts but generated signatures do not (sdk profile).",
-		Impact: "`limit` went from integer/int32 to integer/int64 (or from integer to number): every old request is " +
+		Impact: "`limit` went from integer/int32 to integer/int64 (or from integer to string): every old request is " +
 			"still valid, but a regenerated Go client's ListOrders(ctx, limit int32) became int64 and calling code " +
 			"no longer compiles.",
 		Mitigation: "Keep parameter types stable in SDK-facing contracts; widen them in a major SDK release.",
@@ -25,7 +25,15 @@ func parameterTypeWidened() Rule {
 				return
 			}
 			// Only widenings: a narrowing is already a wire break (type-changed, format-changed).
-			if !h.Types.Covers(b.Types) || !FormatAccepts(hf, bf) {
+			// Parameters sent as text widen by the strings they accept
+			// (integer to string, a scalar to an exploded array).
+			wide := h.Types.Covers(b.Types)
+			if bw, ok := WireOf(d.Base); ok {
+				if hw, ok := WireOf(d.Head); ok {
+					wide = TextCovers(h, b, hw, bw)
+				}
+			}
+			if !wide || !FormatAccepts(hf, bf) {
 				return
 			}
 			before, after := typeAndFormat(b.Types, bf), typeAndFormat(h.Types, hf)

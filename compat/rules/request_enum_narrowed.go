@@ -24,7 +24,7 @@ func requestEnumNarrowed() Rule {
 					Message: "the value is now restricted to " + ValueList(keys(hv))})
 				return
 			}
-			if gone := Missing(bv, hv); len(gone) > 0 {
+			if gone := d.Missing(bv, hv); len(gone) > 0 {
 				r.Report(Hit{At: []string{"enum"}, Before: ValueList(gone), After: "",
 					Message: "enum values " + ValueList(gone) + " are no longer accepted"})
 			}

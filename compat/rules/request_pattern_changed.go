@@ -20,6 +20,9 @@ func requestPatternChanged() Rule {
 			if hp == "" || hp == bp {
 				return
 			}
+			if bp == "" && textPatternCovers(hp, d.Base) {
+				return // every old value provably matches (an enum, or digits for an integer parameter)
+			}
 			r.Report(Hit{At: []string{"pattern"}, Before: quoteOrNone(bp), After: hp,
 				Message: "pattern changed from " + quoteOrNone(bp) + " to " + hp})
 		},

@@ -27,7 +27,7 @@ func responseEnumWidened() Rule {
 					Message: "the value is no longer restricted to " + ValueList(keys(bv))})
 				return
 			}
-			if added := Missing(hv, bv); len(added) > 0 {
+			if added := d.Missing(hv, bv); len(added) > 0 {
 				r.Report(Hit{At: []string{"enum"}, Before: "", After: ValueList(added),
 					Message: "new enum values " + ValueList(added) + " may be returned"})
 			}

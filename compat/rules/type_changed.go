@@ -13,16 +13,12 @@ func typeChanged() Rule {
 			"narrowing (number to integer) is fine.",
 		Mitigation: "Add a new property with the new type next to the old one, fill both for a while, then deprecate the old one.",
 		Schema: func(d *SchemaDiff, r Reporter) {
-			b, h := d.Base, d.Head
-			if d.Partial || len(b.Variants) > 0 || len(h.Variants) > 0 || b.Types == h.Types {
-				return
-			}
 			// Requests: everything clients sent must still be accepted.
 			// Responses: everything the server sends must be something clients read.
-			breaks := (d.Dir == Request && !h.Types.Covers(b.Types)) || (d.Dir == Response && !b.Types.Covers(h.Types))
-			if !breaks {
+			if !d.TypeBreaks() {
 				return
 			}
+			b, h := d.Base, d.Head
 			r.Report(Hit{
 				At:      []string{"type"},
 				Before:  b.Types.String(),
