@@ -167,7 +167,7 @@ func (e *engine) asyncOperation(p asyncPair) {
 		hPtr = ptrOf(p.h.Pointer)
 	}
 	root := rootPath(p.key, " ", hPtr, ptrOf(p.b.Pointer))
-	d := &rules.OperationDiff{Key: p.key, Base: info(p.b), Head: info(p.h)}
+	d := &rules.OperationDiff{Key: p.key, Base: info(p.b), Head: info(p.h), Life: e.life}
 	e.run(e.checks.operation, opScope(p.idx), root, rules.None, func(r *rules.Rule, rep rules.Reporter) { r.Operation(d, rep) })
 	if p.h == nil {
 		return

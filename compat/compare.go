@@ -3,6 +3,7 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/accord-dev/accord/compat/rules"
 	"github.com/accord-dev/accord/contracts"
@@ -26,6 +27,12 @@ type Options struct {
 	// Changes also reports what breaks nobody (additions, deprecations) as
 	// info findings of the rules in rules.Changes: the change log's view.
 	Changes bool
+	// Today is the comparison date for the deprecation rules (a removal
+	// before its x-sunset, a sunset too soon); zero means now.
+	Today time.Time
+	// DeprecationDays is the minimum grace period between a deprecation and
+	// its x-sunset (--deprecation-days); 0 turns that check off.
+	DeprecationDays int
 }
 
 // Compare reports what changed from base to head that matters to clients:
@@ -57,6 +64,7 @@ func Compare(base, head *contracts.Document, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("compat: unknown profile %q (want wire or sdk)", profile)
 	}
 	e := newEngine(base, head, profile, opts.Changes)
+	e.life = lifecycle(opts)
 	switch base.Kind {
 	case contracts.KindOpenAPI:
 		if base.OpenAPI == nil || head.OpenAPI == nil {
@@ -74,6 +82,7 @@ func Compare(base, head *contracts.Document, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("compat: unsupported contract kind %q", base.Kind)
 	}
 	e.walkNodes()
+	e.versionCheck()
 	return &Result{
 		Base:     docInfo(base),
 		Head:     docInfo(head),
@@ -98,6 +107,8 @@ type engine struct {
 	base, head *contracts.Document
 	profile    Profile
 	changes    bool // Options.Changes
+	life       rules.Lifecycle
+	reached    bool // reach has run
 	rules      []rules.Rule
 	checks     checkLists
 
@@ -119,7 +130,7 @@ type engine struct {
 // element, for the profile in use.
 type checkLists struct {
 	path, operation, security, scheme, servers, parameter, body, content,
-	responses, header, schema, ref, channel, message []int
+	responses, header, schema, ref, channel, message, version []int
 }
 
 func newEngine(base, head *contracts.Document, profile Profile, changes bool) *engine {
@@ -164,6 +175,8 @@ func newEngine(base, head *contracts.Document, profile Profile, changes bool) *e
 			c.channel = append(c.channel, i)
 		case r.Message != nil:
 			c.message = append(c.message, i)
+		case r.Version != nil:
+			c.version = append(c.version, i)
 		}
 	}
 	e.rep.e = e

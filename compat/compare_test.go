@@ -26,8 +26,10 @@ const casesDir = "../testdata/compat"
 // expectation is expected.json.
 type expectation struct {
 	// Profile is the comparison profile, wire when empty.
-	Profile  string            `json:"profile,omitempty"`
-	Findings []expectedFinding `json:"findings"`
+	Profile string `json:"profile,omitempty"`
+	// DeprecationDays is Options.DeprecationDays (--deprecation-days).
+	DeprecationDays int               `json:"deprecationDays,omitempty"`
+	Findings        []expectedFinding `json:"findings"`
 }
 
 // expectedFinding is what a case asserts about a finding. Position is
@@ -123,7 +125,7 @@ func TestCases(t *testing.T) {
 			dir := filepath.Join(casesDir, name)
 			exp := readExpectation(t, dir)
 			base, head := loadSide(t, dir, "base"), loadSide(t, dir, "head")
-			res, err := Compare(base, head, Options{Profile: Profile(exp.Profile)})
+			res, err := Compare(base, head, Options{Profile: Profile(exp.Profile), DeprecationDays: exp.DeprecationDays})
 			if err != nil {
 				t.Fatalf("Compare: %v", err)
 			}
@@ -185,7 +187,7 @@ func TestFindingFields(t *testing.T) {
 	for _, name := range caseNames(t) {
 		dir := filepath.Join(casesDir, name)
 		exp := readExpectation(t, dir)
-		res, err := Compare(loadSide(t, dir, "base"), loadSide(t, dir, "head"), Options{Profile: Profile(exp.Profile)})
+		res, err := Compare(loadSide(t, dir, "base"), loadSide(t, dir, "head"), Options{Profile: Profile(exp.Profile), DeprecationDays: exp.DeprecationDays})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -15,9 +15,10 @@ import (
 // breadth-first walk per operation over the node graph, with a stamp per
 // node instead of a fresh visited set.
 func (e *engine) reach() {
-	if len(e.nodes) == 0 {
+	if len(e.nodes) == 0 || e.reached {
 		return
 	}
+	e.reached = true
 	stamp := make([]int32, len(e.nodes))
 	for i := range stamp {
 		stamp[i] = -1

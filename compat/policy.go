@@ -47,6 +47,10 @@ type Policy struct {
 	Accepted []Acceptance
 	// Today is the injected clock: only its calendar date matters.
 	Today time.Time
+	// Stability is base's x-stability-level per operation (StabilityLevels):
+	// findings that only affect draft or alpha operations are reported but
+	// do not fail.
+	Stability map[string]string
 }
 
 // dateLayout is how the accepted-breaks file and x-sunset write dates.
@@ -57,7 +61,8 @@ const dateLayout = "2006-01-02"
 // OriginalSeverity keeping the rule's severity. Entries are tried in this
 // order and the first that applies wins: an unexpired accepted-breaks entry
 // (the team's own words are the most useful reason), a passed x-sunset date,
-// a major version bump, a move behind a new /vN prefix.
+// a major version bump, a move behind a new /vN prefix, operations that are
+// only draft or alpha.
 func ApplyPolicy(res *Result, p Policy) *Result {
 	out := *res
 	out.Findings = make([]Finding, len(res.Findings))
@@ -105,6 +110,9 @@ func ApplyPolicy(res *Result, p Policy) *Result {
 		}
 		if reason == "" && moves != nil {
 			reason = moves.explain(f.Affected)
+		}
+		if reason == "" {
+			reason = unstableReason(p.Stability, f.Affected)
 		}
 		if reason != "" {
 			f.Severity, f.Accepted = SeverityInfo, reason

@@ -36,6 +36,9 @@ type compatOptions struct {
 	allowRemoteRefs bool
 	// today is the policy's clock (x-sunset, expiry dates); zero means now.
 	today time.Time
+	// deprecationDays is --deprecation-days: the minimum grace period
+	// between a deprecation and its x-sunset (0: not checked).
+	deprecationDays int
 }
 
 const compatLong = `compat compares two versions of a contract and fails when the newer one
@@ -152,6 +155,9 @@ func newCompatCmd(e *env) *cobra.Command {
 			default:
 				return usageError("--profile must be wire or sdk, not %q", profile)
 			}
+			if o.deprecationDays < 0 {
+				return usageError("--deprecation-days must be 0 or more, not %d", o.deprecationDays)
+			}
 			if err := checkCompatArgs(cmd, o.base, args); err != nil {
 				return err
 			}
@@ -168,6 +174,7 @@ func newCompatCmd(e *env) *cobra.Command {
 	f.StringVar(&o.accept, "accept", "", "accepted-breaks file (default: "+defaultAcceptFile+" in the working directory, if present)")
 	f.BoolVar(&o.explode, "explode", false, "list one finding per affected operation instead of one per root cause")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	f.IntVar(&o.deprecationDays, "deprecation-days", 0, "minimum days between a deprecation (x-deprecated-at, else today) and its x-sunset; 0 = not checked")
 	return cmd
 }
 
@@ -358,7 +365,7 @@ func comparePair(ctx context.Context, e *env, o compatOptions, p compatPair, acc
 		return nil, exitUsage
 	}
 
-	res, err := compat.Compare(base, head, compat.Options{Profile: o.profile})
+	res, err := compat.Compare(base, head, compat.Options{Profile: o.profile, Today: today, DeprecationDays: o.deprecationDays})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "accord: comparing %s with %s: %v\n", p.base, p.head, err)
 		return nil, exitInput
@@ -369,7 +376,7 @@ func comparePair(ctx context.Context, e *env, o compatOptions, p compatPair, acc
 	res.Base = compat.DocInfo{Name: base.Name, Version: orName(res.Base.Version, infoVersion(base))}
 	res.Head = compat.DocInfo{Name: head.Name, Version: orName(res.Head.Version, infoVersion(head))}
 	anchorInHead(res, head)
-	pol := compat.Policy{AllowMajor: o.allowMajor, Accepted: accepted, Today: today}
+	pol := compat.Policy{AllowMajor: o.allowMajor, Accepted: accepted, Today: today, Stability: compat.StabilityLevels(base)}
 	if o.allowMajor {
 		pol.BaseOperations, pol.HeadOperations = compat.OperationKeys(base), compat.OperationKeys(head)
 	}

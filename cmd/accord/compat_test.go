@@ -76,8 +76,9 @@ func TestCompatArgv(t *testing.T) {
 		{"unknown flag", []string{"compat", "--fail-at", "error", v1, v1}, exitUsage, "unknown flag: --fail-at"},
 		{"allow-major takes no value", []string{"compat", "--allow-major=maybe", v1, v1}, exitUsage, "invalid argument"},
 		{"missing accept file", []string{"compat", "--accept", compatDir + "nope.yaml", v1, v1}, exitInput, "nope.yaml"},
+		{"negative deprecation days", []string{"compat", "--deprecation-days", "-1", v1, v1}, exitUsage, "--deprecation-days must be 0 or more"},
 		{"every flag", []string{"compat", "--format", "json", "--fail-on", "info", "--profile", "sdk", "--allow-major",
-			"--explode", "--allow-remote-refs", v1, v1}, exitOK, ""},
+			"--explode", "--allow-remote-refs", "--deprecation-days", "90", v1, v1}, exitOK, ""},
 		{"equals form", []string{"compat", "--format=sarif", "--fail-on=warning", "--profile=wire", v1, v1Compat}, exitOK, ""},
 	}
 	for _, c := range cases {

@@ -18,6 +18,9 @@ func operationRemoved() Rule {
 			if d.Base == nil || d.Head != nil {
 				return
 			}
+			if _, early := sunsetAhead(d); early {
+				return // removed-before-sunset says it, with the date
+			}
 			r.Report(Hit{
 				Side:    Base,
 				Before:  d.Key,

@@ -14,6 +14,15 @@ func All() []Rule {
 		messageRemoved(),
 		messageContentTypeChanged(),
 		serverURLChanged(),
+		// Lifecycle: deprecation, sunset, stability, version.
+		sunsetInvalid(),
+		sunsetMovedEarlier(),
+		sunsetRemoved(),
+		removedBeforeSunset(),
+		sunsetTooSoon(),
+		stabilityLowered(),
+		versionBumpMissing(),
+		versionMinorBumpMissing(),
 		// Security.
 		securityRequirementAdded(),
 		securitySchemeChanged(),

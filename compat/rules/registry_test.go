@@ -21,7 +21,7 @@ func TestRegistry(t *testing.T) {
 	categories := map[string]bool{
 		rules.CatRemoval: true, rules.CatRequirement: true, rules.CatType: true, rules.CatConstraint: true,
 		rules.CatEnum: true, rules.CatComposition: true, rules.CatMedia: true, rules.CatSecurity: true,
-		rules.CatServer: true, rules.CatSDK: true,
+		rules.CatServer: true, rules.CatSDK: true, rules.CatLifecycle: true,
 	}
 	seen := map[string]bool{}
 	for _, r := range rules.All() {

@@ -112,6 +112,8 @@ type Rule struct {
 	Ref       func(*RefDiff, Reporter)
 	Channel   func(*ChannelDiff, Reporter)
 	Message   func(*MessageDiff, Reporter)
+	// Version judges info.version against the other findings; see VersionDiff.
+	Version func(*VersionDiff, Reporter)
 }
 
 // Checks counts the checks a rule carries; a valid rule has exactly one.
@@ -121,7 +123,7 @@ func (r Rule) Checks() int {
 		r.Path != nil, r.Operation != nil, r.Security != nil, r.Scheme != nil,
 		r.Servers != nil, r.Parameter != nil, r.Body != nil, r.Content != nil,
 		r.Responses != nil, r.Header != nil, r.Schema != nil, r.Ref != nil,
-		r.Channel != nil, r.Message != nil,
+		r.Channel != nil, r.Message != nil, r.Version != nil,
 	} {
 		if set {
 			n++
