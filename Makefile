@@ -43,7 +43,7 @@ bench-compat: build
 FUZZTIME ?= 20s
 FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzCompare \
 	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
-	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify
+	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./generator:FuzzGenerate
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t"; \

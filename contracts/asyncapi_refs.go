@@ -227,8 +227,10 @@ func (p *asyncParser) refFile(base *afile, fileRef, ref string, at cursor) (*afi
 					msg:  fmt.Sprintf("$ref %q leaves the repository", ref),
 					hint: "keep referenced files inside the repository"}
 			}
-		} else if filepath.IsAbs(rel) {
-			key = filepath.Clean(rel)
+		} else if filepath.IsAbs(rel) || strings.HasPrefix(strings.ToLower(fileRef), "file:") {
+			return nil, &refError{class: ClassInvalid, code: "absolute-ref", pos: at.pos(),
+				msg:  fmt.Sprintf("$ref %q is an absolute path; accord reads $refs relative to the file that holds them", ref),
+				hint: "write the path relative to this file (e.g. ./schemas/common.yaml) and keep the file inside the contract's directory"}
 		} else {
 			key = filepath.Join(filepath.Dir(base.src.key), filepath.FromSlash(rel))
 		}
@@ -242,6 +244,12 @@ func (p *asyncParser) refFile(base *afile, fileRef, ref string, at cursor) (*afi
 			hint: "merge small referenced files"}
 	}
 	data, name, err := p.readRefFile(key, remote || base.url != "")
+	var outside *refOutside
+	if errors.As(err, &outside) {
+		return nil, &refError{class: ClassInvalid, code: "ref-outside", pos: at.pos(),
+			msg:  fmt.Sprintf("$ref %q reads a file outside the contract's directory tree; it was not read", ref),
+			hint: "move the file into the contract's directory (or below it) and $ref it from there; to read it where it is, pass --allow-refs-in with its directory"}
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "does not exist") || strings.Contains(err.Error(), "exists on disk, but not in") {
 			return nil, &refError{class: ClassInvalid, code: "dangling-ref", pos: at.pos(), missing: true,

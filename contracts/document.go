@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -97,11 +98,15 @@ func LoadBytes(ctx context.Context, name string, data []byte, opts LoadOptions) 
 	if dir == "" {
 		dir = "."
 	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	src := &sourceFile{name: name, key: path.Join(dir, name), data: data}
 	return load(ctx, src, origin{dir: dir, root: dir}, opts)
 }
 
 func load(ctx context.Context, src *sourceFile, org origin, opts LoadOptions) (*Document, error) {
+	org.allow = opts.AllowRefsIn
 	kind, version, err := detect(src)
 	if err != nil {
 		return nil, err

@@ -167,7 +167,11 @@ func isFragment(file string) bool {
 // loadAndValidate returns every problem and the failure class ("" when the
 // document loaded and has no errors, "invalid" when validation found errors).
 func loadAndValidate(ctx context.Context, file string) ([]Problem, string) {
-	doc, err := Load(ctx, file, LoadOptions{})
+	return loadAndValidateWith(ctx, file, LoadOptions{})
+}
+
+func loadAndValidateWith(ctx context.Context, file string, opts LoadOptions) ([]Problem, string) {
+	doc, err := Load(ctx, file, opts)
 	if err != nil {
 		var ce *Error
 		if errors.As(err, &ce) {

@@ -25,6 +25,8 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 		mu    sync.Mutex
 		files []*sourceFile
 	)
+	_, version, _ := detect(src)
+	is31 := strings.HasPrefix(version, "3.1")
 	newLoader := func() *openapi3.Loader {
 		loader := openapi3.NewLoader()
 		loader.Context = ctx
@@ -39,7 +41,14 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 				}
 				return openapi3.DefaultReadFromURI(l, loc)
 			}
-			if loc.Scheme != "" && loc.Scheme != "file" {
+			if loc.Scheme == "file" {
+				mu.Lock()
+				defer mu.Unlock()
+				return nil, refusedRef(src, files, "file:", "absolute-ref",
+					"is an absolute file: URL; accord reads $refs relative to the file that holds them",
+					"write the path relative to the contract (e.g. ./schemas/common.yaml)")
+			}
+			if loc.Scheme != "" {
 				return nil, fmt.Errorf("unsupported $ref scheme %q in %s", loc.Scheme, loc.String())
 			}
 			key := loc.Path
@@ -48,6 +57,12 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 			}
 			data, err := org.readRef(ctx, key)
 			if err != nil {
+				var out *refOutside
+				if errors.As(err, &out) {
+					mu.Lock()
+					defer mu.Unlock()
+					return nil, outsideRefError(src, files, org, out)
+				}
 				return nil, err
 			}
 			f := &sourceFile{name: org.displayName(key), key: key, data: data}
@@ -57,13 +72,20 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 					f.text, f.marks = j, marks
 				}
 			}
+			if err := absoluteRefs(f); err != nil {
+				return nil, err
+			}
 			mu.Lock()
 			files = append(files, f)
 			mu.Unlock()
+			text := data
 			if f.text != nil {
-				return f.text, nil
+				text = f.text
 			}
-			return data, nil
+			if is31 {
+				text = refSiblingsAsAllOf(text)
+			}
+			return text, nil
 		}
 		return loader
 	}
@@ -74,6 +96,12 @@ func loadOpenAPI(ctx context.Context, src *sourceFile, org origin, opts LoadOpti
 			return nil, nil, yamlConversionError(src, err)
 		}
 		root, src.text, src.marks = j, j, marks
+	}
+	if err := absoluteRefs(src); err != nil {
+		return nil, nil, err
+	}
+	if is31 {
+		root = refSiblingsAsAllOf(root)
 	}
 	doc, err := newLoader().LoadFromDataWithPath(root, &url.URL{Path: src.key})
 	if err != nil {
@@ -122,6 +150,7 @@ var quotedRef = regexp.MustCompile(`"([^"]*#[^"]*|[^"]+\.(?:ya?ml|json))"`)
 // openAPILoadError turns a kin-openapi load failure into a positioned Error.
 func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 	msg := err.Error()
+	var refused *Error
 	switch {
 	case strings.Contains(msg, "failed to unmarshal data"):
 		// kin-openapi tried JSON then YAML; reparse to report the real
@@ -134,6 +163,8 @@ func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 			return yamlSyntaxError(src, yerr)
 		}
 		return shapeError(src, msg, err)
+	case errors.As(err, &refused):
+		return refused
 	case errors.Is(err, errRemoteRef):
 		ref := strings.TrimSpace(msg[strings.LastIndex(msg, errRemoteRef.Error()+":")+len(errRemoteRef.Error())+1:])
 		return fail(ClassInvalid, refPos(src, files, ref), "remote-ref",

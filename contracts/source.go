@@ -28,6 +28,12 @@ type LoadOptions struct {
 	// AllowRemoteRefs lets $refs fetch http(s) documents. Off by default: a
 	// contract must not make the generator or CI reach out to the network.
 	AllowRemoteRefs bool
+	// AllowRefsIn names directories, besides the root contract's own
+	// directory tree, whose files $refs may read (relative to Dir). A
+	// contract must not otherwise make accord read ../../secret.yaml or a
+	// symlink out of the tree and copy its text into generated code or a
+	// report. It does not apply to REV:path, whose $refs stay in the revision.
+	AllowRefsIn []string
 }
 
 // origin says where a source's bytes live, so that relative $refs in it are
@@ -38,6 +44,8 @@ type origin struct {
 	// root is the directory relative $refs resolve against: an absolute
 	// directory for files and stdin, a repository-relative one for git.
 	root string
+	// allow are further directories file $refs may read (LoadOptions.AllowRefsIn).
+	allow []string
 }
 
 // sourceFile is one file read for a document: the root or a $ref'd one.
@@ -228,10 +236,70 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 // readRef reads a file a $ref points at, from the same place the root came from.
 // key is the resolved location (absolute path, or repository-relative for git).
 func (o origin) readRef(ctx context.Context, key string) ([]byte, error) {
+	if err := o.confine(key); err != nil {
+		return nil, err
+	}
 	if o.rev != "" {
 		return gitShow(ctx, o.dir, o.rev, key)
 	}
 	return readFile(key)
+}
+
+// errRefOutside marks a $ref'd file outside the directories a contract may
+// read; refOutside carries which.
+var errRefOutside = errors.New("$ref reads a file outside the contract's directory tree")
+
+type refOutside struct {
+	key, root string
+}
+
+func (e *refOutside) Error() string { return errRefOutside.Error() + ": " + e.key }
+func (e *refOutside) Unwrap() error { return errRefOutside }
+
+// confine refuses a $ref'd file that is not inside the root contract's
+// directory tree (or the revision's tree, for git) or a directory the
+// caller allowed. Symlinks count where they lead: a link inside the tree to
+// /etc is outside.
+func (o origin) confine(key string) error {
+	if o.rev != "" {
+		if path.IsAbs(key) || key == ".." || strings.HasPrefix(key, "../") {
+			return &refOutside{key: key, root: "the repository at " + o.rev}
+		}
+		return nil
+	}
+	roots := []string{o.root}
+	for _, d := range o.allow {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(o.dir, d)
+		}
+		roots = append(roots, d)
+	}
+	lexical := false
+	for _, r := range roots {
+		if within(r, key) {
+			lexical = true
+			break
+		}
+	}
+	if !lexical {
+		return &refOutside{key: key, root: o.root}
+	}
+	real, err := filepath.EvalSymlinks(key)
+	if err != nil {
+		return nil // nothing there to read: the read reports it
+	}
+	for _, r := range roots {
+		if rr, err := filepath.EvalSymlinks(r); err == nil && within(rr, real) {
+			return nil
+		}
+	}
+	return &refOutside{key: key, root: o.root}
+}
+
+// within reports whether p is dir or below it, lexically.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // displayName turns a resolved key back into something short to print.

@@ -20,6 +20,7 @@ type changelogOptions struct {
 	format          string // markdown, html or json
 	profile         compat.Profile
 	allowRemoteRefs bool
+	allowRefsIn     []string
 }
 
 const changelogLong = `changelog writes a partner-facing change log of every change from BASE to
@@ -77,6 +78,7 @@ func newChangelogCmd(e *env) *cobra.Command {
 	f.StringVar(&o.format, "format", "markdown", "output format: markdown, html or json")
 	f.StringVar(&profile, "profile", "wire", "what counts as breaking: wire or sdk (as in compat)")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	f.StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
 	return cmd
 }
 
@@ -88,7 +90,7 @@ func runChangelog(ctx context.Context, e *env, o changelogOptions) error {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(35))
 	}
-	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs}
+	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)}
 	var base, head *contracts.Document
 	var baseErr, headErr error
 	var wg sync.WaitGroup

@@ -34,6 +34,7 @@ type compatOptions struct {
 	accept          string // --accept FILE; "" = .accord-compat.yaml if present
 	explode         bool
 	allowRemoteRefs bool
+	allowRefsIn     []string
 	// today is the policy's clock (x-sunset, expiry dates); zero means now.
 	today time.Time
 	// deprecationDays is --deprecation-days: the minimum grace period
@@ -174,6 +175,7 @@ func newCompatCmd(e *env) *cobra.Command {
 	f.StringVar(&o.accept, "accept", "", "accepted-breaks file (default: "+defaultAcceptFile+" in the working directory, if present)")
 	f.BoolVar(&o.explode, "explode", false, "list one finding per affected operation instead of one per root cause")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	f.StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
 	f.IntVar(&o.deprecationDays, "deprecation-days", 0, "minimum days between a deprecation (x-deprecated-at, else today) and its x-sunset; 0 = not checked")
 	return cmd
 }
@@ -329,7 +331,7 @@ func compatPairs(ctx context.Context, dir string, o compatOptions) ([]compatPair
 // large contracts loading dominates), compares them and applies the policy.
 // It reports problems on stderr and returns the exit code they call for.
 func comparePair(ctx context.Context, e *env, o compatOptions, p compatPair, accepted []compat.Acceptance, today time.Time) (*compat.Result, int) {
-	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs}
+	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)}
 	var base, head *contracts.Document
 	var baseErr, headErr error
 	var wg sync.WaitGroup

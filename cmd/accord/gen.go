@@ -20,6 +20,7 @@ import (
 type genOptions struct {
 	output, pkg, generate, config string
 	check, allowRemoteRefs        bool
+	allowRefsIn                   []string
 }
 
 func newGenCmd(e *env) *cobra.Command {
@@ -63,10 +64,11 @@ Exit codes: 0 ok, 1 an invalid contract or stale output (--check),
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "", "output directory (with CONTRACT)")
 	f.StringVarP(&o.pkg, "package", "p", "", "Go package name (with CONTRACT; default: the output directory's name)")
-	f.StringVar(&o.generate, "generate", "models,client,server", "parts to generate (with CONTRACT)")
+	f.StringVar(&o.generate, "generate", "models,client,server", "parts to generate (with CONTRACT); add redis for the runtime's Redis adapter (replay cache)")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 1 when the output is not up to date")
 	f.StringVar(&o.config, "config", "", "config file (without CONTRACT; default ./"+config.DefaultFile+")")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	f.StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
 	return cmd
 }
 
@@ -182,7 +184,7 @@ func runGen(ctx context.Context, e *env, o genOptions, jobs []genJob) error {
 }
 
 func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.File, error) {
-	doc, err := contracts.Load(ctx, j.contract, contracts.LoadOptions{Stdin: e.stdin, Dir: j.loadDir, AllowRemoteRefs: o.allowRemoteRefs})
+	doc, err := contracts.Load(ctx, j.contract, contracts.LoadOptions{Stdin: e.stdin, Dir: j.loadDir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)})
 	if err != nil {
 		err = reportProblems(e, err)
 		fmt.Fprintf(e.stderr, "accord: %s could not be loaded; nothing was generated\n", j.contract)
@@ -259,6 +261,22 @@ func printProblems(e *env, ps []contracts.Problem) {
 			fmt.Fprintf(e.stderr, "    hint: %s\n", pr.Hint)
 		}
 	}
+}
+
+// inDirs resolves the --allow-refs-in directories against the working
+// directory, so that they mean the same under gen's accord.yaml (whose
+// contracts load relative to the config's directory).
+func inDirs(dir string, ps []string) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if dir == "" {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+		}
+		out = append(out, inDir(dir, p))
+	}
+	return out
 }
 
 func inDir(dir, p string) string {

@@ -19,6 +19,7 @@ type validateOptions struct {
 	format          string
 	strict          bool
 	allowRemoteRefs bool
+	allowRefsIn     []string
 }
 
 func newValidateCmd(e *env) *cobra.Command {
@@ -51,6 +52,7 @@ Exit codes: 0 every contract is valid (warnings allowed unless --strict),
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on warnings too")
 	cmd.Flags().BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	cmd.Flags().StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
 	return cmd
 }
 
@@ -110,7 +112,7 @@ func validateOne(ctx context.Context, e *env, file string, o validateOptions) fi
 	if file == "-" {
 		r.File = "<stdin>"
 	}
-	doc, err := contracts.Load(ctx, file, contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs})
+	doc, err := contracts.Load(ctx, file, contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)})
 	if err != nil {
 		var ce *contracts.Error
 		if errors.As(err, &ce) {
