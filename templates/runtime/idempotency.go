@@ -260,7 +260,7 @@ func (s *rtIdemStep) runOwned(w http.ResponseWriter, r *http.Request, id Idempot
 	settled := false
 	defer func() {
 		if !settled { // the handler panicked
-			s.release(r, id)
+			s.release(r, id, true)
 		}
 	}()
 	s.next.ServeHTTP(cw, r)
@@ -270,7 +270,7 @@ func (s *rtIdemStep) runOwned(w http.ResponseWriter, r *http.Request, id Idempot
 		code = http.StatusOK
 	}
 	if code >= 500 {
-		s.release(r, id)
+		s.release(r, id, true)
 		return
 	}
 	if cw.header == nil {
@@ -285,16 +285,31 @@ func (s *rtIdemStep) runOwned(w http.ResponseWriter, r *http.Request, id Idempot
 		// instead of leaving it "in flight" until the lease ends.
 		s.log.LogAttrs(r.Context(), slog.LevelError, "idempotency store complete failed",
 			slog.String("op", s.op), slog.String("trace_id", TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
-		s.release(r, id)
+		s.release(r, id, false)
 	}
 }
 
-func (s *rtIdemStep) release(r *http.Request, id IdempotencyID) {
+// release frees the claim. With failed, the attempt also stops counting as
+// a delivered signed message: a sender's retry of a failed attempt may carry
+// the very same signature (a Standard Webhooks retry within the second),
+// and it must run the handler as the released claim allows, not be refused
+// as a replay. A replay of a request that succeeded is still refused.
+func (s *rtIdemStep) release(r *http.Request, id IdempotencyID, failed bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), rtStoreTimeout)
 	defer cancel()
 	if err := s.store.Release(ctx, id); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "idempotency store release failed",
 			slog.String("op", s.op), slog.String("trace_id", TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
+	}
+	st := rtRequestState(r)
+	if !failed || st == nil || st.replayID == "" {
+		return
+	}
+	if f, ok := st.replay.(ReplayForgetter); ok {
+		if err := f.Forget(ctx, st.replayID); err != nil {
+			s.log.LogAttrs(r.Context(), slog.LevelError, "replay cache forget failed",
+				slog.String("op", s.op), slog.String("trace_id", TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
+		}
 	}
 }
 

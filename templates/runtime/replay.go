@@ -19,6 +19,14 @@ type ReplayCache interface {
 	Seen(ctx context.Context, id string, until time.Time) (bool, error)
 }
 
+// ReplayForgetter is implemented by replay caches that can drop an entry.
+// The server forgets a signed request whose idempotent handling failed (5xx
+// or panic, the claim released), so the sender's identical retry is served;
+// caches without it refuse such a retry as a replay until the entry expires.
+type ReplayForgetter interface {
+	Forget(ctx context.Context, id string) error
+}
+
 // rtMaxReplayIDLen keeps ids within the shared caches' key column; a longer
 // id (a long nonce) is replaced by its SHA-256.
 const rtMaxReplayIDLen = 200
@@ -106,6 +114,15 @@ func (c *MemoryReplayCache) Seen(_ context.Context, id string, until time.Time) 
 	c.bytes += size
 	heap.Push(&c.byExp, e)
 	return false, nil
+}
+
+func (c *MemoryReplayCache) Forget(_ context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[rtReplayKey(id)]; ok {
+		c.remove(e)
+	}
+	return nil
 }
 
 func (c *MemoryReplayCache) fits(size int64) bool {

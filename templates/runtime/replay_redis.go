@@ -60,3 +60,14 @@ func (c *RedisReplayCache) Seen(ctx context.Context, id string, until time.Time)
 		return false, fmt.Errorf("redis replay cache: %w", err)
 	}
 }
+
+// Forget drops id (see ReplayForgetter).
+func (c *RedisReplayCache) Forget(ctx context.Context, id string) error {
+	if c.client == nil {
+		return errors.New("redis replay cache: nil client")
+	}
+	if err := c.client.Del(ctx, c.prefix+rtReplayKey(id)).Err(); err != nil {
+		return fmt.Errorf("redis replay cache: forget: %w", err)
+	}
+	return nil
+}

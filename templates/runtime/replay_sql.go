@@ -26,7 +26,7 @@ type SQLReplayCache struct {
 	err     error
 	now     func() time.Time
 
-	qCreate, qIndex, qSeen, qDeleteExpired, qPurge string
+	qCreate, qIndex, qSeen, qDeleteExpired, qPurge, qForget string
 }
 
 func NewSQLReplayCache(db *sql.DB, opt SQLReplayOptions) *SQLReplayCache {
@@ -65,6 +65,7 @@ func (c *SQLReplayCache) buildQueries() {
 		// the driver's found-rows setting, so 0 rows means "seen".
 		c.qSeen = "INSERT IGNORE INTO " + t + " (id, expires_at) VALUES (?, ?)"
 		c.qPurge = "DELETE FROM " + t + " WHERE expires_at <= ?"
+		c.qForget = "DELETE FROM " + t + " WHERE id = ?"
 		return
 	}
 	c.qCreate = "CREATE TABLE IF NOT EXISTS " + t + ` (
@@ -77,6 +78,7 @@ func (c *SQLReplayCache) buildQueries() {
 	c.qSeen = "INSERT INTO " + t + ` AS cur (id, expires_at) VALUES ($1, $2)
 ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE cur.expires_at <= $3`
 	c.qPurge = "DELETE FROM " + t + " WHERE expires_at <= $1"
+	c.qForget = "DELETE FROM " + t + " WHERE id = $1"
 }
 
 // Migrate creates the table (and, on PostgreSQL, the expiry index) if missing.
@@ -119,6 +121,17 @@ func (c *SQLReplayCache) Seen(ctx context.Context, id string, until time.Time) (
 		return false, fmt.Errorf("replay cache %s: rows affected: %w", c.table, err)
 	}
 	return n == 0, nil
+}
+
+// Forget drops id (see ReplayForgetter).
+func (c *SQLReplayCache) Forget(ctx context.Context, id string) error {
+	if c.err != nil {
+		return c.err
+	}
+	if _, err := c.db.ExecContext(ctx, c.qForget, rtReplayKey(id)); err != nil {
+		return fmt.Errorf("replay cache %s: forget: %w", c.table, err)
+	}
+	return nil
 }
 
 // Purge deletes expired ids; run it periodically (ids are never reused, so

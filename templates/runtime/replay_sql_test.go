@@ -115,6 +115,15 @@ func testSharedReplayCache(t *testing.T, newCache func() ReplayCache, now func()
 	if accepted.Load() != 1 {
 		t.Fatalf("%d replicas accepted one message", accepted.Load())
 	}
+	// Forget (a failed attempt) lets the same id through once more.
+	if f, ok := a.(ReplayForgetter); !ok {
+		t.Fatal("no Forget")
+	} else if err := f.Forget(ctx, "partner|a|race"); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := b.Seen(ctx, "partner|a|race", until); seen || err != nil {
+		t.Fatalf("forgotten id: %v %v", seen, err)
+	}
 	// Past until, the message would fail the freshness check anyway: the
 	// entry may go, and the id is accepted once more, then refused again.
 	expire(until)

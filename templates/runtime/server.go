@@ -94,10 +94,16 @@ type rtServerRequest struct {
 	// (empty when the operation is unsigned): the default idempotency
 	// scope when no principal is known.
 	keyID string
+	// replayID is the entry the signature step recorded in replay; the
+	// idempotency step forgets it when it releases the claim, so that the
+	// sender's retry of a failed attempt is not taken for a replay.
+	replay   ReplayCache
+	replayID string
 }
 
 // rtReplayHook reports replay cache failures (a full cache included) to
-// OnStoreError; the signature step answers them 503.
+// OnStoreError, the signature step answering them 503, and notes what it
+// recorded in the request state.
 type rtReplayHook struct {
 	ReplayCache
 	op   string
@@ -106,8 +112,15 @@ type rtReplayHook struct {
 
 func (h *rtReplayHook) Seen(ctx context.Context, id string, until time.Time) (bool, error) {
 	seen, err := h.ReplayCache.Seen(ctx, id, until)
-	if err != nil {
-		h.hook(StoreErrorInfo{Operation: h.op, Store: "replay", Full: errors.Is(err, ErrStoreFull), Err: err, TraceID: TraceIDFromContext(ctx)})
+	switch {
+	case err != nil:
+		if h.hook != nil {
+			h.hook(StoreErrorInfo{Operation: h.op, Store: "replay", Full: errors.Is(err, ErrStoreFull), Err: err, TraceID: TraceIDFromContext(ctx)})
+		}
+	case !seen:
+		if st, ok := ctx.Value(rtTraceKey{}).(*rtServerRequest); ok {
+			st.replay, st.replayID = h.ReplayCache, id
+		}
 	}
 	return seen, err
 }
@@ -159,7 +172,7 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 			// whose contract requires a signature.
 			log.Error("signature verifier not configured; requests will be refused", "op", op.ID, "scheme", p.Signature)
 		}
-		if v.Replay != nil && s.Hooks.OnStoreError != nil {
+		if v.Replay != nil {
 			v.Replay = &rtReplayHook{ReplayCache: v.Replay, op: op.ID, hook: s.Hooks.OnStoreError}
 		}
 		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
