@@ -56,6 +56,8 @@ source of truth for partner integrations:
                    limits, signed requests and webhooks, trace ids and RFC 9457 errors
   accord compat    compares two versions of a contract and fails on breaking changes
   accord changelog writes a partner-facing change log between two versions
+  accord preflight checks the launch list: idempotency, retries, security,
+                   contracts in CI, observability and rollback
 
 Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be read.`,
 		Version:       generator.Version,
@@ -75,7 +77,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e))
+	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e), newPreflightCmd(e))
 	return root
 }
 
