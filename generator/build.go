@@ -89,6 +89,15 @@ func buildModel(pkg, title string, parts Parts, out oapiOutput, responses map[st
 		}
 		m.Operations = append(m.Operations, op)
 	}
+	goNames := map[string]string{}
+	for _, op := range m.Operations {
+		goNames[op.ID] = op.GoName
+	}
+	for i := range m.Operations {
+		op := &m.Operations[i]
+		op.ClientRecorded = op.Policy.Idempotency == contracts.IdempotencyClient && contracts.UnsafeMethod(op.Method)
+		op.ReconcileGoName = goNames[op.Policy.Reconcile]
+	}
 	return m
 }
 

@@ -87,6 +87,11 @@ type Operation struct {
 	PolicyLiteral string
 	// Signature is the scheme named by Policy.Signature, or nil.
 	Signature *Signature
+	// ClientRecorded: the client records this operation's calls
+	// (idempotency client on an unsafe method); ReconcileGoName is the
+	// client method of Policy.Reconcile, "" when none.
+	ClientRecorded  bool
+	ReconcileGoName string
 }
 
 // PathParam is one path parameter of a request builder.

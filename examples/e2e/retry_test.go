@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,26 +64,37 @@ func TestRetryAfter503IsRetriedToSuccess(t *testing.T) {
 	}
 }
 
-// A POST is retried only when it carries an idempotency key: createCustomer
-// takes an optional one, so the client's default generates a key and
-// retries; a client that turns keys off sends the POST exactly once.
+// An unsafe call is repeated only when repeating cannot repeat its effect.
+// createCustomer is idempotency client (the CRM ignores keys): a 503 means
+// the CRM declined the request, so it is retried, without any key; with
+// idempotency off the POST is sent exactly once.
 func TestPostWithoutKeyIsNeverRetried(t *testing.T) {
 	t.Parallel()
 	cat := &catalog{failCreates: problemAnswer{status: http.StatusServiceUnavailable, retryAfter: "0"}}
-	srv := startCRM(t, cat)
+	var sawKey atomic.Bool
+	srv := serve(t, keySpy(&sawKey, crmapi.NewServer(cat, crmapi.WithLogger(quietLogger()))))
 
 	noKeys := newCRMClient(t, srv.URL, crmapi.WithPolicy(func(id string, p *crmapi.Policy) { p.Idempotency = crmapi.IdempotencyOff }))
 	_, err := noKeys.CreateCustomer(context.Background(), customerInput("ada"))
 	var re *crmapi.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusServiceUnavailable || re.Attempts != 1 || cat.creates.Load() != 1 {
-		t.Fatalf("without a key: %v, server saw %d", err, cat.creates.Load())
+		t.Fatalf("idempotency off: %v, server saw %d", err, cat.creates.Load())
 	}
 
-	keyed := newCRMClient(t, srv.URL)
-	_, err = keyed.CreateCustomer(context.Background(), customerInput("ada"))
-	if !errors.As(err, &re) || re.Attempts != 3 || cat.creates.Load() != 4 {
-		t.Fatalf("with a key: %v, server saw %d in all", err, cat.creates.Load())
+	recorded := newCRMClient(t, srv.URL)
+	_, err = recorded.CreateCustomer(context.Background(), customerInput("ada"))
+	if !errors.As(err, &re) || re.Attempts != 3 || cat.creates.Load() != 4 || sawKey.Load() {
+		t.Fatalf("idempotency client: %v, server saw %d in all (a key: %v)", err, cat.creates.Load(), sawKey.Load())
 	}
+}
+
+func keySpy(saw *atomic.Bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Idempotency-Key") != "" {
+			saw.Store(true)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // A server that never answers: the call returns by its budget.

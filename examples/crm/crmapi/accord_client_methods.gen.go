@@ -21,7 +21,7 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 }
 
 // CreateCustomer calls POST /customers: Create a customer.
-// Policy "createCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "createCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries, only of attempts the provider declined (429, 503) or that never left; idempotency client; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*CreateCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -32,6 +32,15 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	return accResult("createCustomer", resp, err, ParseCreateCustomerResponse)
+}
+
+// SettleCreateCustomer settles a CreateCustomer call whose outcome stayed unknown
+// (errors.As(err, &u) with u an *OutcomeUnknownError), once you have looked
+// the effect up with ListCustomers, the contract's reconcile operation:
+// happened == false lets the same call be made again (it will be sent);
+// happened == true makes a duplicate return ErrAlreadySettled unsent.
+func (c *Client) SettleCreateCustomer(ctx context.Context, u *OutcomeUnknownError, happened bool) error {
+	return c.engine.Settle(ctx, accOperations["createCustomer"], u, happened)
 }
 
 // GetCustomer calls GET /customers/{customer_id}.
@@ -59,7 +68,7 @@ func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body Re
 }
 
 // UpdateCustomer calls PATCH /customers/{customer_id}.
-// Policy "updateCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "updateCustomer": timeout 800ms per attempt; budget 3s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) UpdateCustomer(ctx context.Context, customerId string, contentType string, body []byte, opts ...CallOption) (*UpdateCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["updateCustomer"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewUpdateCustomerRequestWithBody(c.server, customerId, contentType, bytes.NewReader(body))

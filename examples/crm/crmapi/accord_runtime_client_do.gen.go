@@ -31,7 +31,9 @@ type rtCall struct {
 	signedAt    int64    // unix second of the last signed attempt
 	body        []byte   // request body, read once when signing
 	bodyRead    bool
-	safe        bool // the request may be repeated
+	safe        bool          // the request may be repeated
+	maxBody     int64         // response body cap; < 0: none
+	rec         *rtClientCall // IdempotencyClient: the call's record, while this call owns it
 	deadline    time.Time
 	hasDeadline bool
 	budgetBound bool // the deadline comes from Budget, not from the caller
@@ -48,7 +50,7 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 	start := time.Now()
 	// Overrides and options receive pointers; working on heap copies only
 	// when they exist keeps the common call free of those allocations.
-	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy}
+	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy, maxBody: e.s.MaxResponseBody}
 	if len(e.s.PolicyOverrides) > 0 {
 		pp := new(Policy)
 		*pp = c.p
@@ -71,13 +73,20 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 		if cs.Retries != nil {
 			c.p.Retries = *cs.Retries
 		}
+		if cs.MaxResponseBody != 0 {
+			c.maxBody = cs.MaxResponseBody
+		}
 		c.cs = cs
 	}
 	resp, err := c.run(ctx, start, build)
+	var recordErr error
+	if c.rec != nil {
+		resp, err, recordErr = c.clientEnd(ctx, resp, err)
+	}
 	if e.s.Hooks.OnCall != nil {
 		e.s.Hooks.OnCall(CallInfo{
 			Operation: op.ID, Method: op.Method, Attempts: c.attempts, StatusCode: c.status,
-			Duration: time.Since(start), Err: err, TraceID: c.traceID,
+			Duration: time.Since(start), Err: err, TraceID: c.traceID, RecordErr: recordErr,
 		})
 	}
 	return resp, err
@@ -106,6 +115,11 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 			c.deadline, c.hasDeadline, c.budgetBound = b, true, true
 		}
 	}
+	if !c.hasDeadline {
+		// Every call ends: without a budget or the caller's deadline, the
+		// client's CallDeadline acts as the budget.
+		c.deadline, c.hasDeadline, c.budgetBound = start.Add(e.s.CallDeadline), true, true
+	}
 	if p.Concurrency > 0 || p.Breaker.Failures > 0 {
 		c.st = e.ops.get(c.id)
 	}
@@ -132,9 +146,22 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 			c.record(probe, rtOutcomeNeutral)
 			return nil, c.fail(err)
 		}
+		if c.clientMode() {
+			if c.attempts == 1 {
+				if resp, err, answered := c.clientBegin(ctx, req); answered {
+					rtCancel(cancel)
+					c.record(probe, rtOutcomeNeutral)
+					return resp, err
+				}
+			}
+			req = c.rec.trace(req)
+		}
 		t0 := time.Now()
 		resp, err := e.s.HTTPClient.Do(req)
 		dur := time.Since(t0)
+		if c.rec != nil {
+			c.rec.attempted(resp)
+		}
 
 		outcome, reason, finalErr := c.classify(ctx, actx, resp, err)
 		c.record(probe, outcome)
@@ -264,17 +291,17 @@ func (c *rtCall) classify(ctx, actx context.Context, resp *http.Response, err er
 // retryable attempt and returns the delay before the next one.
 func (c *rtCall) retryDecision(resp *http.Response, prev time.Duration) (bool, time.Duration) {
 	p := &c.p
-	if c.attempts > p.Retries || !c.safe {
+	if c.attempts > p.Retries || !(c.safe || c.rec.declined(resp)) {
 		return false, 0
 	}
-	delay := rtBackoff(c.attempts, p.BackoffBase, p.BackoffCap, c.e.s.Rand())
+	maxWait := c.e.s.MaxWait
+	delay := min(rtBackoff(c.attempts, p.BackoffBase, p.BackoffCap, c.e.s.Rand()), maxWait)
 	if resp != nil {
 		if ra, ok := rtParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			delay = ra
-			// With no deadline at all, a server asking for a longer pause than
-			// we would ever back off gets its answer handed to the caller
-			// rather than blocking it indefinitely.
-			if !c.hasDeadline && p.BackoffCap > 0 && delay > p.BackoffCap {
+			// A server asking for a longer pause than any we would take gets
+			// its answer handed to the caller rather than blocking it.
+			if delay > maxWait {
 				return false, 0
 			}
 		}
@@ -319,7 +346,7 @@ func (c *rtCall) noTimeFor(delay, prev time.Duration) bool {
 // budgetStop reports whether a retryable transport failure ended the call
 // because of the time left rather than the retry limit.
 func (c *rtCall) budgetStop(resp *http.Response, prev time.Duration) bool {
-	return c.safe && c.attempts <= c.p.Retries && resp == nil && c.noTimeFor(0, prev)
+	return (c.safe || c.rec.declined(resp)) && c.attempts <= c.p.Retries && resp == nil && c.noTimeFor(0, prev)
 }
 
 // finish turns the last attempt into Do's result.
@@ -332,14 +359,24 @@ func (c *rtCall) finish(resp *http.Response, err error, cancel context.CancelFun
 		return nil, c.fail(err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if cancel != nil {
-			// The attempt's context must outlive Do: the caller still reads
-			// the body under it. Closing the body releases it.
-			resp.Body = &rtCancelBody{ReadCloser: resp.Body, cancel: cancel}
+		// The attempt's context must outlive Do: the caller still reads the
+		// body under it. Closing the body releases it. The cap makes reading
+		// past it fail instead of buffering a body without end.
+		if cancel != nil || c.maxBody >= 0 {
+			b := &rtResponseBody{rc: resp.Body, cancel: cancel, left: c.maxBody, limit: c.maxBody, op: c.id}
+			if c.maxBody >= 0 && resp.ContentLength > c.maxBody {
+				// Announced too large: fail the first read, buffer nothing.
+				b.err = &ResponseTooLargeError{Operation: c.id, Limit: c.maxBody}
+			}
+			resp.Body = b
 		}
 		return resp, nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, rtMaxErrorBody))
+	limit := int64(rtMaxErrorBody)
+	if c.maxBody >= 0 && c.maxBody < limit {
+		limit = c.maxBody
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
 	rtDrainClose(resp.Body)
 	rtCancel(cancel)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -358,13 +395,48 @@ func (c *rtCall) finish(resp *http.Response, err error, cancel context.CancelFun
 	}
 }
 
-type rtCancelBody struct {
-	io.ReadCloser
+// rtResponseBody is a 2xx body handed to the caller: it fails a read that
+// would go past the cap (left < 0 at the start: no cap) and releases the
+// attempt's context on Close.
+type rtResponseBody struct {
+	rc     io.ReadCloser
 	cancel context.CancelFunc
+	left   int64 // bytes still allowed
+	limit  int64
+	op     string
+	err    error
 }
 
-func (b *rtCancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
+func (b *rtResponseBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.left < 0 {
+		return b.rc.Read(p)
+	}
+	if b.left == 0 {
+		// Exactly at the cap: one more byte means the body is too large,
+		// none means it simply ended there.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			b.err = &ResponseTooLargeError{Operation: b.op, Limit: b.limit}
+			return 0, b.err
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *rtResponseBody) Close() error {
+	err := b.rc.Close()
+	if b.cancel != nil {
+		b.cancel()
+	}
 	return err
 }

@@ -50,7 +50,14 @@ func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http
 		}
 	}
 	if c.attempts == 1 {
-		c.safe = rtSafeToRetry(req.Method, req.Header)
+		c.safe = rtSafeToRetry(req.Method, req.Header, c.keyHonoured())
+		if c.clientMode() {
+			// The record key hashes the body: read it once here (signing
+			// then finds it read; later attempts build a fresh body).
+			if err := c.bufferBody(req); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if c.signer != nil {
 		if err := c.sign(ctx, req); err != nil {
@@ -60,27 +67,59 @@ func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http
 	return req, nil
 }
 
+// keyHonoured: the provider deduplicates by Idempotency-Key, so a keyed
+// unsafe request may be repeated. A provider that requires a key honours it.
+func (c *rtCall) keyHonoured() bool {
+	switch c.p.Idempotency {
+	case IdempotencyOff, IdempotencyClient:
+		return false
+	case IdempotencyRequired:
+		return true
+	}
+	return c.p.KeyHonoured
+}
+
 // pickKey decides the call's idempotency key once: caller's option, then a
-// key the request already carries, then a generated one when the policy
-// asks for it.
+// key the request already carries, then a generated one when the provider
+// honours keys. No key is invented for a provider that may ignore it: the
+// header would promise a safety the retry does not have. Under
+// IdempotencyClient the caller's key names the client's record instead.
 func (c *rtCall) pickKey(req *http.Request) {
 	key := ""
-	if c.cs != nil {
+	if c.cs != nil && c.p.Idempotency != IdempotencyClient {
 		key = c.cs.IdempotencyKey
 	}
 	if key == "" {
 		key = req.Header.Get("Idempotency-Key")
 	}
-	if key == "" {
-		mode := c.p.Idempotency
-		unsafe := req.Method == http.MethodPost || req.Method == http.MethodPatch
-		if mode == IdempotencyRequired || (unsafe && mode != IdempotencyOff) {
-			key = c.e.s.NewKey()
-		}
+	if key == "" && c.keyHonoured() && (c.p.Idempotency == IdempotencyRequired || rtUnsafeMethod(req.Method)) {
+		key = c.e.s.NewKey()
 	}
 	if key != "" {
 		c.key = []string{key}
 	}
+}
+
+// bufferBody reads the first attempt's request body into c.body and puts
+// the same bytes back.
+func (c *rtCall) bufferBody(req *http.Request) error {
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return fmt.Errorf("read request body: %w", err)
+		}
+		c.body = b
+	}
+	c.bodyRead = true
+	body := c.body
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.ContentLength = int64(len(body))
+	req.Body = http.NoBody
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return nil
 }
 
 // sign reads the body once and re-supplies it to every attempt, with a
@@ -116,7 +155,7 @@ func (c *rtCall) sign(ctx context.Context, req *http.Request) error {
 		}
 		req.Header[rtWebhookIDHeader] = c.webhookID
 	}
-	if err := c.signer.Sign(ctx, req.Header, body); err != nil {
+	if err := c.signer.Sign(ctx, req, body); err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}
 	c.signedAt = time.Now().Unix()

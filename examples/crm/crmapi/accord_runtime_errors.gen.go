@@ -16,7 +16,26 @@ var (
 	ErrCircuitOpen = errors.New("accord: circuit breaker open")
 	// ErrBudgetExhausted: the call's time budget ran out before an attempt succeeded.
 	ErrBudgetExhausted = errors.New("accord: call budget exhausted")
+	// ErrResponseTooLarge: a response body is longer than the call's cap
+	// (WithMaxResponseBody, WithMaxResponseBodyCall). Reading it fails
+	// before more than the cap is buffered; errors.As finds the
+	// *ResponseTooLargeError with the limit.
+	ErrResponseTooLarge = errors.New("accord: response body too large")
 )
+
+// ResponseTooLargeError is what reading a capped response body past its
+// limit returns. errors.Is(err, ErrResponseTooLarge) holds.
+type ResponseTooLargeError struct {
+	Operation string
+	Limit     int64 // bytes
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return e.Operation + ": response body larger than " + strconv.FormatInt(e.Limit, 10) +
+		" bytes (raise the cap with WithMaxResponseBody or WithMaxResponseBodyCall)"
+}
+
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
 // CallError is a call that produced no HTTP response to hand back: the
 // transport failed, the budget ran out, the breaker or bulkhead refused, or

@@ -45,7 +45,7 @@ func (c *Client) GetInvoice(ctx context.Context, invoiceId string, opts ...CallO
 }
 
 // UpdateInvoice calls PATCH /invoices/{invoice_id}.
-// Policy "updateInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "updateInvoice": timeout 1s per attempt; budget 4s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body UpdateInvoiceJSONRequestBody, opts ...CallOption) (*UpdateInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {

@@ -24,6 +24,62 @@ type ClientSettings struct {
 	UserAgent       string
 	Now             func() time.Time // breaker clock; deadlines always use the wall clock, as contexts do
 	Rand            func() float64   // backoff jitter in [0, 1)
+	// SensitiveHeaders never follow a redirect to another origin (see
+	// WithSensitiveHeaders and client_redirect.go).
+	SensitiveHeaders []string
+
+	// CallDeadline bounds a call that has neither a budget nor a caller
+	// deadline; MaxWait bounds any single pause between attempts (backoff
+	// or Retry-After); MaxResponseBody caps every response body read. Zero
+	// means the rtDefault… value.
+	CallDeadline    time.Duration
+	MaxWait         time.Duration
+	MaxResponseBody int64
+	// CallStore keeps the records of operations with IdempotencyClient;
+	// default: a MemoryCallStore per Engine.
+	CallStore ClientCallStore
+}
+
+// Limits that hold when neither the contract nor the caller sets one, so
+// that no call waits forever and no body exhausts memory.
+const (
+	// rtDefaultCallDeadline: longer than any sane API call (slow report
+	// endpoints included), short enough that a stuck call surfaces within
+	// an incident's first minutes. Applies only without budget or ctx deadline.
+	rtDefaultCallDeadline = 2 * time.Minute
+	// rtDefaultMaxWait: a provider asking for a longer pause (Retry-After)
+	// is down for longer than a caller should block; its answer is handed
+	// back at once instead.
+	rtDefaultMaxWait = 30 * time.Second
+	// rtDefaultMaxResponseBody: the largest real JSON API answers (bulk
+	// exports, 1000-item pages) are a few MiB; 32 MiB leaves an order of
+	// magnitude of room while bounding one call's decode to ~100 MB of heap.
+	rtDefaultMaxResponseBody = 32 << 20
+)
+
+// WithCallDeadline bounds calls that have no budget and no ctx deadline
+// (default 2 minutes): every call ends.
+func WithCallDeadline(d time.Duration) ClientOption {
+	return func(s *ClientSettings) { s.CallDeadline = d }
+}
+
+// WithMaxWait bounds each pause between attempts (default 30s). A
+// Retry-After above it ends the call with the response that asked for it.
+func WithMaxWait(d time.Duration) ClientOption {
+	return func(s *ClientSettings) { s.MaxWait = d }
+}
+
+// WithMaxResponseBody caps the response bodies this client reads (default
+// 32 MiB). Reading past the cap fails with ErrResponseTooLarge.
+func WithMaxResponseBody(n int64) ClientOption {
+	return func(s *ClientSettings) { s.MaxResponseBody = n }
+}
+
+// WithCallStore sets where calls of IdempotencyClient operations are
+// recorded: share one (e.g. a SQLCallStore) between replicas so that a
+// duplicate on another replica is answered from the record too.
+func WithCallStore(st ClientCallStore) ClientOption {
+	return func(s *ClientSettings) { s.CallStore = st }
 }
 
 func WithHTTPClient(c *http.Client) ClientOption {
@@ -86,6 +142,10 @@ type CallInfo struct {
 	Duration   time.Duration
 	Err        error
 	TraceID    string
+	// RecordErr: an IdempotencyClient call's outcome could not be stored
+	// (the call's own result is in Err and the response). A duplicate will
+	// find the call in flight, and unknown once its lease ends.
+	RecordErr error
 }
 
 // CallOption adjusts one call.
@@ -98,6 +158,16 @@ type CallSettings struct {
 	Budget         time.Duration
 	Retries        *int
 	Header         http.Header
+	// MaxResponseBody overrides the client's cap for this call; negative
+	// means no cap (a download the caller streams and bounds itself).
+	MaxResponseBody int64
+}
+
+// WithMaxResponseBodyCall caps this call's response body at n bytes
+// instead of the client's limit; n < 0 lifts the cap for a body the caller
+// streams and bounds itself.
+func WithMaxResponseBodyCall(n int64) CallOption {
+	return func(c *CallSettings) { c.MaxResponseBody = n }
 }
 
 func WithIdempotencyKey(key string) CallOption {
@@ -143,6 +213,7 @@ func NewEngine(opts ...ClientOption) *Engine {
 	if e.s.HTTPClient == nil {
 		e.s.HTTPClient = &http.Client{Transport: rtDefaultTransport()}
 	}
+	e.s.HTTPClient = rtWithRedirectPolicy(e.s.HTTPClient, e.s.Signers, e.s.SensitiveHeaders)
 	if e.s.NewKey == nil {
 		e.s.NewKey = rtNewUUID
 	}
@@ -151,6 +222,18 @@ func NewEngine(opts ...ClientOption) *Engine {
 	}
 	if e.s.Rand == nil {
 		e.s.Rand = rand.Float64
+	}
+	if e.s.CallDeadline <= 0 {
+		e.s.CallDeadline = rtDefaultCallDeadline
+	}
+	if e.s.MaxWait <= 0 {
+		e.s.MaxWait = rtDefaultMaxWait
+	}
+	if e.s.MaxResponseBody <= 0 {
+		e.s.MaxResponseBody = rtDefaultMaxResponseBody
+	}
+	if e.s.CallStore == nil {
+		e.s.CallStore = NewMemoryCallStore(MemoryCallStoreOptions{})
 	}
 	return e
 }

@@ -11,6 +11,11 @@ const (
 	IdempotencyOff      IdempotencyMode = "off"
 	IdempotencyOptional IdempotencyMode = "optional"
 	IdempotencyRequired IdempotencyMode = "required"
+	// IdempotencyClient: the provider offers no idempotency, so the client
+	// records each logical call in a ClientCallStore, answers a duplicate
+	// from the record and never repeats an attempt whose outcome it does not
+	// know (ErrOutcomeUnknown).
+	IdempotencyClient IdempotencyMode = "client"
 )
 
 // BreakerPolicy configures the per-operation circuit breaker.
@@ -35,6 +40,14 @@ type Policy struct {
 	Concurrency    int // 0 = unlimited
 	Breaker        BreakerPolicy
 	Signature      string // name of a SignatureScheme, "" = unsigned
+	// KeyHonoured: the contract says the provider deduplicates by
+	// Idempotency-Key (it declares the header, or sets idempotency
+	// explicitly). Only then is an unsafe method (POST, PATCH, ...) sent
+	// with a key and retried; otherwise it gets exactly one attempt.
+	KeyHonoured bool
+	// Reconcile is the operation ID of the GET that can settle a call whose
+	// outcome stayed unknown (IdempotencyClient).
+	Reconcile string
 }
 
 // Operation describes one API operation to the runtime.

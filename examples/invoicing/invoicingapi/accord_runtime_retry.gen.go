@@ -68,14 +68,26 @@ func rtParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return d, true
 }
 
-// rtSafeToRetry: methods whose repetition has no extra effect, or any
-// request the server can deduplicate by its Idempotency-Key.
-func rtSafeToRetry(method string, h http.Header) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+// rtSafeToRetry: methods whose repetition has no extra effect, or a keyed
+// request to a provider that deduplicates by Idempotency-Key (honoured: the
+// contract says so). A key alone proves nothing: a provider that ignores
+// the header creates twice.
+func rtSafeToRetry(method string, h http.Header, honoured bool) bool {
+	if !rtUnsafeMethod(method) {
 		return true
 	}
-	return len(h["Idempotency-Key"]) > 0 && h["Idempotency-Key"][0] != ""
+	return honoured && len(h["Idempotency-Key"]) > 0 && h["Idempotency-Key"][0] != ""
+}
+
+// rtUnsafeMethod: repeating the request may repeat its effect (RFC 9110
+// §9.2.2 lists the idempotent methods; every other one, custom ones
+// included, is unsafe).
+func rtUnsafeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return false
+	}
+	return true
 }
 
 // rtDrainClose lets an unused response's connection be reused.

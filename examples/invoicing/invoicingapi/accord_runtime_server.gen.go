@@ -4,6 +4,7 @@ package invoicingapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,12 +20,53 @@ type ServerSettings struct {
 	Verifiers   map[string]Verifier // by SignatureScheme name (Policy.Signature)
 	Hooks       ServerHooks
 	Now         func() time.Time // idempotency expiry clock
+	// Scope names the caller an idempotency record belongs to, so that
+	// one tenant's key never replays or blocks another's. The default is
+	// the principal in the request context (ContextWithPrincipal), else the
+	// verified signing key's identity, else "": unauthenticated, unsigned
+	// callers share one scope, so a multi-tenant server whose tenants are
+	// not told apart that way must supply Scope.
+	Scope func(*http.Request) string
 }
 
 // ServerHooks observe served requests for RED metrics. They run
-// synchronously after the response and must be fast.
+// synchronously and must be fast.
 type ServerHooks struct {
-	OnRequest func(ServerRequestInfo)
+	OnRequest func(ServerRequestInfo) // after the response
+	// OnStoreError reports an idempotency store or replay cache that
+	// failed or was full; the request was answered 503 with Retry-After.
+	OnStoreError func(StoreErrorInfo)
+}
+
+// StoreErrorInfo describes a store failure seen while serving a request.
+type StoreErrorInfo struct {
+	Operation string
+	Store     string // "idempotency" or "replay"
+	Full      bool   // errors.Is(Err, ErrStoreFull): capacity, not an outage
+	Err       error
+	TraceID   string
+}
+
+// Principal is the authenticated caller of a request. Authentication (the
+// chain's own step, or the user's middleware in front of the server) puts it
+// in the request context; the idempotency step scopes records by it.
+type Principal struct {
+	Scheme  string // the security scheme that authenticated the caller
+	Subject string // a stable identifier of the caller (tenant, account, client id)
+}
+
+type rtPrincipalKey struct{}
+
+// ContextWithPrincipal returns ctx carrying p.
+func ContextWithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, rtPrincipalKey{}, p)
+}
+
+// PrincipalFromContext returns the principal of the request, if one was
+// authenticated (a non-empty Subject).
+func PrincipalFromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(rtPrincipalKey{}).(Principal)
+	return p, ok && p.Subject != ""
 }
 
 // ServerRequestInfo describes one served request.
@@ -50,6 +92,39 @@ type rtServerRequest struct {
 	replayed atomic.Bool // set from the handler goroutine when a timeout is active
 	body     []byte      // request body, once a step had to read it
 	bodyRead bool
+	// keyID identifies the verification key a signature step accepted
+	// (empty when the operation is unsigned): the default idempotency
+	// scope when no principal is known.
+	keyID string
+	// replayID is the entry the signature step recorded in replay; the
+	// idempotency step forgets it when it releases the claim, so that the
+	// sender's retry of a failed attempt is not taken for a replay.
+	replay   ReplayCache
+	replayID string
+}
+
+// rtReplayHook reports replay cache failures (a full cache included) to
+// OnStoreError, the signature step answering them 503, and notes what it
+// recorded in the request state.
+type rtReplayHook struct {
+	ReplayCache
+	op   string
+	hook func(StoreErrorInfo)
+}
+
+func (h *rtReplayHook) Seen(ctx context.Context, id string, until time.Time) (bool, error) {
+	seen, err := h.ReplayCache.Seen(ctx, id, until)
+	switch {
+	case err != nil:
+		if h.hook != nil {
+			h.hook(StoreErrorInfo{Operation: h.op, Store: "replay", Full: errors.Is(err, ErrStoreFull), Err: err, TraceID: TraceIDFromContext(ctx)})
+		}
+	case !seen:
+		if st, ok := ctx.Value(rtTraceKey{}).(*rtServerRequest); ok {
+			st.replay, st.replayID = h.ReplayCache, id
+		}
+	}
+	return seen, err
 }
 
 func rtRequestState(r *http.Request) *rtServerRequest {
@@ -89,7 +164,8 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 		if store == nil {
 			store = NewMemoryIdempotencyStore(0)
 		}
-		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout, now: now, log: log}
+		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout,
+			now: now, log: log, scope: s.Scope, hooks: s.Hooks}
 	}
 	if p.Signature != "" {
 		v, ok := s.Verifiers[p.Signature]
@@ -97,6 +173,9 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 			// Fail closed: an unsigned request must never reach a handler
 			// whose contract requires a signature.
 			log.Error("signature verifier not configured; requests will be refused", "op", op.ID, "scheme", p.Signature)
+		}
+		if v.Replay != nil {
+			v.Replay = &rtReplayHook{ReplayCache: v.Replay, op: op.ID, hook: s.Hooks.OnStoreError}
 		}
 		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
 	}

@@ -61,13 +61,23 @@ func (s *rtSignatureStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.verifier.Verify(r.Context(), r.Header, body)
+	res, err := s.verifier.Verify(r.Context(), r, body)
 	switch {
 	case err == nil:
+		if st := rtRequestState(r); st != nil {
+			st.keyID = res.KeyID
+		}
 		s.next.ServeHTTP(w, r)
 	case errors.Is(err, ErrSignatureMissing), errors.Is(err, ErrSignatureInvalid),
 		errors.Is(err, ErrSignatureStale), errors.Is(err, ErrSignatureReplayed):
 		WriteProblem(w, r, ProblemDetails{Status: http.StatusUnauthorized, Title: "Invalid signature", Detail: err.Error()})
+	case errors.Is(err, ErrKeyTooShort):
+		// A key that short would make signatures forgeable: refuse every
+		// request until the configuration is fixed, and say so in the log
+		// (the client only learns that the server is misconfigured).
+		s.log.LogAttrs(r.Context(), slog.LevelError, "signature verification misconfigured",
+			slog.String("op", s.op), slog.String("scheme", s.scheme), slog.String("trace_id", TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
+		WriteProblem(w, r, ProblemDetails{Status: http.StatusInternalServerError, Detail: "signature verification is misconfigured"})
 	default:
 		// Keys or replay cache unavailable: the request may be fine, so
 		// tell the sender to try again rather than that it is forged.

@@ -36,16 +36,29 @@ func WithLogger(l *slog.Logger) ServerOption {
 }
 
 // WithIdempotencyStore sets where idempotency records live. The default is
-// one bounded in-memory store per server, right for a single replica; when
-// replicas share keys, share a store (NewSQLIdempotencyStore).
+// one bounded in-memory store per server, right for a single replica (when
+// full it answers 503 rather than forget a live record); when replicas
+// share keys, share a store (NewSQLIdempotencyStore).
 func WithIdempotencyStore(s IdempotencyStore) ServerOption {
 	return func(c *accServerConfig) { c.settings.Idempotency = s }
+}
+
+// WithIdempotencyScope names the caller an idempotency record belongs to,
+// so that one tenant's Idempotency-Key never replays or reveals another's.
+// The default is the principal an authentication middleware put in the
+// request context (ContextWithPrincipal), else the verified signing key,
+// else one scope shared by every anonymous caller: a multi-tenant server
+// whose tenants are told apart otherwise must set this.
+func WithIdempotencyScope(scope func(r *http.Request) string) ServerOption {
+	return func(c *accServerConfig) { c.settings.Scope = scope }
 }
 
 // WithVerificationSecrets verifies the signatures of scheme (a
 // securityScheme with x-accord-signature in the contract) against every key
 // secrets returns, asked per request so keys rotate without a restart.
-// Replays are rejected through the server's replay cache.
+// Replays are rejected through the server's replay cache. A key under 16
+// bytes (after whsec_ decoding) is logged when the server is built and its
+// operations answer 500: it is never skipped, since it would be forgeable.
 func WithVerificationSecrets(scheme string, secrets SecretProvider) ServerOption {
 	return func(c *accServerConfig) {
 		if c.secrets == nil {
@@ -67,8 +80,10 @@ func WithVerifier(scheme string, v Verifier) ServerOption {
 }
 
 // WithReplayCache sets the cache of accepted signatures (default: a bounded
-// in-memory cache per server). Replicas should share one, or a replay sent
-// to another replica goes unnoticed.
+// in-memory cache per server, which answers 503 when full rather than
+// forget). Replicas should share one (NewSQLReplayCache, or the Redis cache
+// of the redis part), or a replay sent to another replica, or after a
+// restart, goes unnoticed.
 func WithReplayCache(rc ReplayCache) ServerOption {
 	return func(c *accServerConfig) { c.replay = rc }
 }
@@ -131,6 +146,13 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 		s.Verifiers[name] = Verifier{Scheme: sc, Secrets: c.secrets[name], Replay: c.replay}
 	}
 	maps.Copy(s.Verifiers, c.verifiers)
+	for _, name := range slices.Sorted(maps.Keys(s.Verifiers)) {
+		if err := s.Verifiers[name].Check(); err != nil {
+			// Fail closed and loudly: a short key would make signatures
+			// forgeable, so its operations answer 500 until it is fixed.
+			s.Logger.Error("signature verification misconfigured; requests of this scheme will be refused", "scheme", name, "error", err.Error())
+		}
+	}
 	return c
 }
 
