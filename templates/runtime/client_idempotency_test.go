@@ -310,3 +310,39 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A signed IdempotencyClient call: the body read for the record key is the
+// body signed and sent, on every attempt, and a duplicate is not re-signed
+// and sent.
+func TestClientModeSignedCall(t *testing.T) {
+	clk := newTestClock()
+	scheme := SignatureScheme{Name: "partner-hmac"}
+	secrets := StaticSecrets{[]byte("secret-of-16-bytes")}
+	verifier := Verifier{Scheme: scheme, Secrets: secrets, Now: clk.Now, Replay: replayAt(clk.Now)}
+	var hits atomic.Int32
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if _, err := verifier.Verify(r.Context(), r, b); err != nil || string(b) != `{"x":1}` {
+			t.Errorf("attempt %d: body %q, verify %v", hits.Load()+1, b, err)
+		}
+		clk.Advance(time.Second)
+		if hits.Add(1) == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		w.WriteHeader(201)
+	})
+	e := NewEngine(WithSigner("partner-hmac", Signer{Scheme: scheme, Secrets: secrets, Now: clk.Now}))
+	op := clientOp()
+	op.Policy.Signature = "partner-hmac"
+	for range 2 {
+		resp, err := e.Do(context.Background(), op, postReq(srv.URL, `{"x":1}`))
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("err %v", err)
+		}
+		resp.Body.Close()
+	}
+	if hits.Load() != 2 {
+		t.Fatalf("hits %d, want 2 (503, 201; the duplicate answered from the record)", hits.Load())
+	}
+}
