@@ -146,7 +146,7 @@ func TestSignatureVerification(t *testing.T) {
 	})
 	t.Run("wrong key", func(t *testing.T) {
 		prov := newProvider()
-		c := newClient(t, startPayments(t, prov).URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("not-the-key")}))
+		c := newClient(t, startPayments(t, prov).URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("not-the-key-0123456789")}))
 		resp, err := c.CreatePayment(ctx, nil, paymentRequest(100))
 		wantRejected(t, resp, err, prov, "no signature matches")
 	})
@@ -191,17 +191,17 @@ func TestSignatureVerification(t *testing.T) {
 	})
 	t.Run("rotated key", func(t *testing.T) {
 		prov := newProvider()
-		serverKeys := newRotating("key-2026", "key-2025") // the new key signs, both verify
+		serverKeys := newRotating("key-2026-0123456789abc", "key-2025-0123456789abc") // the new key signs, both verify
 		srv := startPayments(t, prov, paymentsapi.WithVerificationSecrets("partner-hmac", serverKeys))
-		oldClient := newClient(t, srv.URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("key-2025")}))
-		current := newClient(t, srv.URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("key-2026")}))
+		oldClient := newClient(t, srv.URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("key-2025-0123456789abc")}))
+		current := newClient(t, srv.URL, paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte("key-2026-0123456789abc")}))
 		if _, err := oldClient.CreatePayment(ctx, nil, paymentRequest(1)); err != nil {
 			t.Fatalf("old key during rotation: %v", err)
 		}
 		if _, err := current.CreatePayment(ctx, nil, paymentRequest(2)); err != nil {
 			t.Fatalf("new key: %v", err)
 		}
-		serverKeys.set("key-2026") // rotation ends, without a restart
+		serverKeys.set("key-2026-0123456789abc") // rotation ends, without a restart
 		_, err := oldClient.CreatePayment(ctx, nil, paymentRequest(3))
 		if re := asResponseError(t, err); re.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("retired key: %v", err)

@@ -135,7 +135,7 @@ func signedRequest(t *testing.T, url, id string, body []byte, key string, now ti
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Webhook-Id", id)
 	sg := paymentsapi.Signer{Scheme: scheme, Secrets: paymentsapi.StaticSecrets{[]byte(key)}, Now: func() time.Time { return now }}
-	if err := sg.Sign(context.Background(), req.Header, body); err != nil {
+	if err := sg.Sign(context.Background(), req, body); err != nil {
 		t.Fatal(err)
 	}
 	return req
@@ -177,7 +177,7 @@ func TestWebhookReceiverRejects(t *testing.T) {
 		{"tampered", tampered, 401, "no signature matches"},
 		{"unsigned", unsigned, 401, "signature missing"},
 		{"stale", signedRequest(t, url, "evt_3", body, webhookKey, now.Add(-10*time.Minute)), 401, "outside tolerance"},
-		{"wrong key", signedRequest(t, url, "evt_3", body, "whsec_d3Jvbmcta2V5", now), 401, "no signature matches"},
+		{"wrong key", signedRequest(t, url, "evt_3", body, "whsec_d3Jvbmcta2V5LTAxMjM0NTY3ODk=", now), 401, "no signature matches"},
 		{"not an event", signedRequest(t, url, "evt_4", []byte(`[1,2,3]`), webhookKey, now), 400, "decoding the webhook body"},
 	}
 	for _, c := range cases {
@@ -189,7 +189,7 @@ func TestWebhookReceiverRejects(t *testing.T) {
 		t.Fatalf("handler ran %d times", n)
 	}
 	// The sender sees the receiver's refusal as a typed error, not retried.
-	err := newSender(t, paymentsapi.WithSigningSecrets("partner-webhook", paymentsapi.StaticSecrets{[]byte("whsec_d3Jvbmcta2V5")})).
+	err := newSender(t, paymentsapi.WithSigningSecrets("partner-webhook", paymentsapi.StaticSecrets{[]byte("whsec_d3Jvbmcta2V5LTAxMjM0NTY3ODk=")})).
 		SendPaymentSucceeded(context.Background(), url, event("evt_5"))
 	var re *paymentsapi.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != 401 || re.Attempts != 1 {

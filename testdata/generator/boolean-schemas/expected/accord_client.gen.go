@@ -18,10 +18,14 @@ const accUserAgent = "api (accord 0.1.0)"
 
 // Client calls "Boolean schemas (OpenAPI 3.1)". Each method runs one logical call
 // through the resilience runtime with its operation's policy: attempt
-// timeout, total budget (never past ctx's deadline), retries with full-jitter
-// backoff for safe or keyed requests, Retry-After, an Idempotency-Key
-// generated once per call and reused by every retry, request signing,
-// circuit breaker, bulkhead and traceparent.
+// timeout, total budget (never past ctx's deadline; without either, the
+// client's call deadline), retries with full-jitter backoff for safe
+// requests and for unsafe ones only where the contract says the provider
+// honours an Idempotency-Key (generated once per call, reused by every
+// retry), Retry-After within the budget and the maximum wait, capped
+// response bodies (ErrResponseTooLarge), client-side call records for
+// idempotency client (ErrOutcomeUnknown), request signing, circuit
+// breaker, bulkhead and traceparent.
 //
 // A method returns the operation's parsed response (typed fields per
 // declared status). A final non-2xx answer returns that response together
@@ -42,7 +46,10 @@ type Client struct {
 //
 // Options: WithHTTPClient, WithSigningSecrets (or WithSigner), WithHooks
 // (RED metrics), WithRequestEditor (auth headers), WithPolicy (per-client
-// policy overrides by operation ID), WithKeyGenerator.
+// policy overrides by operation ID), WithKeyGenerator, WithMaxResponseBody
+// (default 32 MiB), WithCallDeadline (default 2m, for calls with neither
+// budget nor ctx deadline), WithMaxWait (default 30s), WithCallStore (where
+// idempotency client records calls; default in memory).
 func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	server, err := accBaseURL(baseURL)
 	if err != nil {
@@ -83,6 +90,11 @@ func accNewEngine(opts []ClientOption) (*Engine, error) {
 			return nil, fmt.Errorf("signer for %q: the contract declares no such signature scheme (it declares %q)",
 				name, slices.Sorted(maps.Keys(accSignatureSchemes)))
 		}
+		// A key under 16 bytes (a bare "whsec_" decodes to none) would
+		// make every signature forgeable: refuse it now, not per call.
+		if err := s.Signers[name].Check(); err != nil {
+			return nil, fmt.Errorf("signer for %q: %w", name, err)
+		}
 	}
 	if s.UserAgent == "" {
 		s.UserAgent = accUserAgent
@@ -93,7 +105,9 @@ func accNewEngine(opts []ClientOption) (*Engine, error) {
 // WithSigningSecrets signs the operations whose policy names scheme (a
 // securityScheme with x-accord-signature in the contract) with keys from
 // secrets, asked on every attempt so keys rotate without a restart.
-// NewClient rejects a scheme the contract does not declare.
+// NewClient rejects a scheme the contract does not declare and a
+// StaticSecrets key under 16 bytes (after whsec_ decoding); a dynamic
+// provider's short key fails the call instead.
 func WithSigningSecrets(scheme string, secrets SecretProvider) ClientOption {
 	sc, ok := accSignatureSchemes[scheme]
 	if !ok {

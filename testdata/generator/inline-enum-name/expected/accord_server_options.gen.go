@@ -45,7 +45,9 @@ func WithIdempotencyStore(s IdempotencyStore) ServerOption {
 // WithVerificationSecrets verifies the signatures of scheme (a
 // securityScheme with x-accord-signature in the contract) against every key
 // secrets returns, asked per request so keys rotate without a restart.
-// Replays are rejected through the server's replay cache.
+// Replays are rejected through the server's replay cache. A key under 16
+// bytes (after whsec_ decoding) is logged when the server is built and its
+// operations answer 500: it is never skipped, since it would be forgeable.
 func WithVerificationSecrets(scheme string, secrets SecretProvider) ServerOption {
 	return func(c *accServerConfig) {
 		if c.secrets == nil {
@@ -131,6 +133,13 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 		s.Verifiers[name] = Verifier{Scheme: sc, Secrets: c.secrets[name], Replay: c.replay}
 	}
 	maps.Copy(s.Verifiers, c.verifiers)
+	for _, name := range slices.Sorted(maps.Keys(s.Verifiers)) {
+		if err := s.Verifiers[name].Check(); err != nil {
+			// Fail closed and loudly: a short key would make signatures
+			// forgeable, so its operations answer 500 until it is fixed.
+			s.Logger.Error("signature verification misconfigured; requests of this scheme will be refused", "scheme", name, "error", err.Error())
+		}
+	}
 	return c
 }
 

@@ -11,7 +11,7 @@ import (
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
 var accOperations = map[string]Operation{
-	"newPet": {ID: "newPet", Method: "POST", Pattern: "newPet", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}},
+	"newPet": {ID: "newPet", Method: "POST", Pattern: "newPet", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
