@@ -109,7 +109,11 @@ func BuildChangelog(res *compat.Result) Changelog {
 		case len(f.Affected) == 1:
 			op := f.Affected[0]
 			kind, name := opGroup(res, op.Key)
-			get(kind, name, op.ID).add(c)
+			id := op.ID
+			if kind == GroupChannel {
+				id = "" // a channel's group gathers several operations
+			}
+			get(kind, name, id).add(c)
 		default:
 			for _, op := range f.Affected {
 				c.Affected = append(c.Affected, op.Key)
