@@ -50,8 +50,8 @@ type Policy struct {
 
 	// IdempotencyExplicit: some layer set idempotency (the default for the
 	// method does not count). KeyDeclared: the operation declares an
-	// Idempotency-Key header parameter. Either is the contract saying the
-	// provider honours a key; see RetriesUnsafe.
+	// Idempotency-Key header parameter, or is a webhook. Either is the
+	// contract saying the provider honours a key; see KeyHonoured.
 	IdempotencyExplicit bool
 	KeyDeclared         bool
 	// Reconcile names the GET-like operation that settles a call whose
@@ -470,7 +470,9 @@ func (d *Document) completePolicies(ops []OperationPolicy) []Problem {
 			}
 		})
 		for i := range ops {
-			ops[i].Policy.KeyDeclared = declared[ops[i].Method+" "+ops[i].Path]
+			// A webhook is delivered at least once by definition: its
+			// receivers dedupe by webhook id (or the key the sender carries).
+			ops[i].Policy.KeyDeclared = ops[i].Webhook || declared[ops[i].Method+" "+ops[i].Path]
 		}
 	}
 	byID := make(map[string]*OperationPolicy, len(ops))
