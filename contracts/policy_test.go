@@ -271,3 +271,18 @@ paths:
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(codes, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestWebhooksCountAsKeyed(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.1.0
+info: {title: t, version: "1"}
+webhooks:
+  thing.done:
+    post:
+      operationId: thingDone
+      responses: {"204": {description: ok}}
+`)
+	ops, ps := doc.Policies()
+	if len(ps) != 0 || len(ops) != 1 || !ops[0].Webhook || !ops[0].Policy.KeyHonoured() {
+		t.Fatalf("webhook: %+v %v", ops, ps)
+	}
+}
