@@ -145,19 +145,33 @@ func Run(ctx context.Context, doc *contracts.Document, o Options) (*Report, erro
 	r.schemes, _ = doc.SignatureSchemes()
 	ops := r.plan()
 	r.rep.Operations = len(ops)
-	for _, op := range ops {
-		err := r.check(ctx, op)
-		if errors.Is(err, errBudget) {
-			r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("stopped after %d requests (--max-requests); later operations were not checked", r.sent))
-			break
-		}
-		if err != nil {
-			return r.rep, err
-		}
-		r.rep.Checked = append(r.rep.Checked, op.id)
-	}
+	err := r.all(ctx, ops)
 	r.rep.Requests = r.sent
-	return r.rep, nil
+	if errors.Is(err, errBudget) {
+		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("stopped after %d requests (--max-requests); later checks were not run", r.sent))
+		err = nil
+	}
+	return r.rep, err
+}
+
+// all runs the valid probes of every operation, then the invalid ones: an
+// invalid body a provider wrongly accepts must not spoil the other checks.
+func (r *runner) all(ctx context.Context, ops []op) error {
+	valid := make([]request, len(ops))
+	for i, o := range ops {
+		rq, err := r.check(ctx, o)
+		if err != nil {
+			return err
+		}
+		valid[i] = rq
+		r.rep.Checked = append(r.rep.Checked, o.id)
+	}
+	for i, o := range ops {
+		if err := r.negative(ctx, o, valid[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // op is one operation to check.
@@ -241,20 +255,17 @@ func params(item *openapi3.PathItem, o *openapi3.Operation) []*openapi3.Paramete
 	return out
 }
 
-// check runs the probes of one operation: a valid request, a replay of its
-// idempotency key, and invalid bodies.
-func (r *runner) check(ctx context.Context, o op) error {
+// check sends an operation's valid request (and its replay) and returns
+// it for the negative probes.
+func (r *runner) check(ctx context.Context, o op) (request, error) {
 	probe, skip := r.build(o)
 	if skip != "" {
 		r.rep.Notes = append(r.rep.Notes, o.id+": "+skip)
-		return nil
+		return request{}, nil
 	}
 	first, err := r.send(ctx, o, probe)
-	if err != nil {
-		return err
-	}
-	if first == nil {
-		return nil
+	if err != nil || first == nil {
+		return probe, err
 	}
 	r.checkResponse(o, first)
 	if first.status >= 500 {
@@ -265,14 +276,14 @@ func (r *runner) check(ctx context.Context, o op) error {
 		if o.keyed {
 			again, err := r.send(ctx, o, probe)
 			if err != nil {
-				return err
+				return probe, err
 			}
 			if again != nil {
 				r.checkReplay(o, first, again)
 			}
 		}
 	}
-	return r.negative(ctx, o, probe)
+	return probe, nil
 }
 
 // remember keeps the id a collection POST returned, for the operations
