@@ -121,18 +121,26 @@ func BuildChangelog(res *compat.Result) Changelog {
 			get(GroupShared, sharedName(f.Subject), "").add(c)
 		}
 	}
+	// Partners read from the top: groups with breaking changes first, then
+	// those that may break, deprecate, or only add; within a tier
+	// operations, webhooks, channels, shared elements, by name.
 	rank := map[GroupKind]int{GroupOperation: 0, GroupWebhook: 1, GroupChannel: 2, GroupShared: 3}
+	for _, g := range order {
+		sort.SliceStable(g.Changes, func(i, j int) bool {
+			return kindRank(g.Changes[i].Kind) < kindRank(g.Changes[j].Kind)
+		})
+	}
 	sort.SliceStable(order, func(i, j int) bool {
 		a, b := order[i], order[j]
+		if ta, tb := kindRank(a.Changes[0].Kind), kindRank(b.Changes[0].Kind); ta != tb {
+			return ta < tb
+		}
 		if rank[a.Kind] != rank[b.Kind] {
 			return rank[a.Kind] < rank[b.Kind]
 		}
 		return a.Name < b.Name
 	})
 	for _, g := range order {
-		sort.SliceStable(g.Changes, func(i, j int) bool {
-			return kindRank(g.Changes[i].Kind) < kindRank(g.Changes[j].Kind)
-		})
 		cl.Groups = append(cl.Groups, *g)
 	}
 	return cl
