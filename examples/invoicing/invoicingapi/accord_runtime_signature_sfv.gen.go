@@ -46,8 +46,17 @@ type rtSFMember struct {
 func (b rtSFBare) serialize() string {
 	switch b.kind {
 	case 's':
-		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-		return `"` + r.Replace(b.s) + `"`
+		var sb strings.Builder
+		sb.Grow(len(b.s) + 2)
+		sb.WriteByte('"')
+		for i := 0; i < len(b.s); i++ {
+			if c := b.s[i]; c == '"' || c == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(b.s[i])
+		}
+		sb.WriteByte('"')
+		return sb.String()
 	case 'i':
 		return strconv.FormatInt(b.i, 10)
 	case 'b':
