@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -137,7 +138,11 @@ func refEnding(src *sourceFile, files []*sourceFile, key string) (string, Positi
 	for _, f := range append([]*sourceFile{src}, files...) {
 		for _, m := range refRE.FindAllSubmatchIndex(f.data, -1) {
 			ref := string(f.data[m[2]:m[3]])
-			if strings.HasSuffix(ref, "/"+escapePointerToken(key)) {
+			// The missing key may be the last token or any before it: a
+			// document without components misses "components" for
+			// #/components/schemas/Missing.
+			tok := "/" + escapePointerToken(key)
+			if strings.HasSuffix(ref, tok) || strings.Contains(ref, tok+"/") {
 				return ref, offsetPosition(f.name, f.data, nil, m[2])
 			}
 		}
@@ -178,9 +183,18 @@ func openAPILoadError(src *sourceFile, files []*sourceFile, err error) error {
 	case missingKey.MatchString(msg):
 		key := missingKey.FindStringSubmatch(msg)[1]
 		ref, pos := refEnding(src, files, key)
+		what := "there is no " + quoteIf(key)
+		if _, frag, ok := strings.Cut(ref, "#"); ok && !strings.HasSuffix(frag, "/"+escapePointerToken(key)) {
+			what = "the document has no " + quoteIf(key) + " section at all"
+		}
+		if ref == "" {
+			ref = "(a $ref)"
+		} else {
+			ref = strconv.Quote(ref)
+		}
 		return fail(ClassInvalid, pos, "dangling-ref",
-			"$ref "+quoteIf(ref)+" points at nothing: there is no "+quoteIf(key),
-			"point the $ref at an existing component, e.g. #/components/schemas/Name", err)
+			"$ref "+ref+" points at nothing: "+what,
+			"point the $ref at an existing component (e.g. #/components/schemas/Name), or add the component it names", err)
 	case strings.Contains(msg, "expecting ref to schema object"):
 		ref := firstQuoted(msg)
 		return fail(ClassInvalid, refPos(src, files, ref), "bad-ref-target",
@@ -200,6 +214,16 @@ var goField = regexp.MustCompile(`field ([A-Za-z0-9_.]+) of type ([^ ]+)`)
 // shapeError reports a document whose YAML is fine but whose structure kin-openapi
 // rejects, such as a string where an object belongs.
 func shapeError(src *sourceFile, msg string, err error) error {
+	text := src.text
+	if text == nil {
+		text = src.data
+	}
+	if m, bad := shapeOf(text); bad {
+		name := elementName(m.pointer)
+		return fail(ClassInvalid, src.locator().Pos(m.pointer), "invalid-structure",
+			name+" must be "+m.want+", not "+m.got,
+			"write "+name+" as "+m.want+" (see the OpenAPI specification's definition of it)", err)
+	}
 	hint := "compare the element with the OpenAPI specification's object definitions"
 	if m := goField.FindStringSubmatch(msg); m != nil {
 		hint = "the field " + m[1] + " must be a " + strings.TrimPrefix(m[2], "openapi3.")

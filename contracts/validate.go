@@ -79,6 +79,12 @@ func validateOpenAPI(ctx context.Context, d *Document) []Problem {
 	for _, leaf := range leaves {
 		pointer, msg := explainValidation(leaf)
 		p := Problem{Pos: d.Pos(pointer), Severity: SeverityError, Code: "openapi-invalid", Message: msg, Hint: validationHint(msg)}
+		if pointer == "/paths" && d.OpenAPI.Paths == nil {
+			// kin-openapi says only "must be an object", of a field that is not there.
+			p.Code = "openapi-missing-paths"
+			p.Message = "the document has no paths: OpenAPI " + d.Version + " requires a top-level paths object"
+			p.Hint = "add `paths:` with the API's operations, or `paths: {}` while there are none yet"
+		}
 		lenient(d, &p)
 		ps = append(ps, p)
 	}

@@ -277,6 +277,7 @@ func buildModels(out oapiOutput, pkg string, reserved map[string]bool) ([]byte, 
 		return nil, nil, notes, err
 	}
 	notes = append(notes, defineRecursiveAliases(f)...)
+	escapeComments(f)
 	pruneImports(f)
 	f.Name.Name = pkg
 	src, err := printFile(fset, f)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/generator"
+	"github.com/accord-dev/accord/internal/termsafe"
 )
 
 // env is what every command needs from the outside world; tests pass buffers.
@@ -22,7 +23,13 @@ type env struct {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return (&env{stdin: stdin, stdout: stdout, stderr: stderr, color: wantsColor(stdout)}).run(args)
+	// Everything printed may quote a contract; control characters in it are
+	// escaped here, once, for every command and format (JSON and XML escape
+	// them already, so they pass unchanged).
+	out, errOut := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	return (&env{stdin: stdin, stdout: out, stderr: errOut, color: wantsColor(stdout)}).run(args)
 }
 
 // run executes one command line and reports its error, the single place

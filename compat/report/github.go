@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/accord-dev/accord/compat"
+	"github.com/accord-dev/accord/internal/termsafe"
 )
 
 // GitHub writes GitHub Actions workflow commands: one annotation per
@@ -38,10 +39,11 @@ func GitHub(w io.Writer, r Report) error {
 				}
 			}
 			props = append(props, "title="+ghProperty("accord "+f.Rule))
-			fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(githubAnnotation(r, res, f)))
+			fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(termsafe.String(githubAnnotation(r, res, f))))
 		}
 		s := Summarize(res, r.FailOn)
-		fmt.Fprintf(bw, "accord compat %s: %s: %s\n", res.Head.Name, breakingLine(s), verdict(s.Failing))
+		// A plain line: a newline in the name must not start a workflow command.
+		fmt.Fprintf(bw, "accord compat %s: %s: %s\n", termsafe.Line(res.Head.Name), breakingLine(s), verdict(s.Failing))
 	}
 	return bw.Flush()
 }
@@ -93,4 +95,4 @@ var (
 )
 
 func ghData(s string) string     { return ghDataEscaper.Replace(s) }
-func ghProperty(s string) string { return ghPropertyEscaper.Replace(s) }
+func ghProperty(s string) string { return ghPropertyEscaper.Replace(termsafe.String(s)) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/accord-dev/accord/compat"
+	"github.com/accord-dev/accord/internal/termsafe"
 )
 
 // Text writes the human report: per contract, one block per root cause
@@ -31,8 +32,8 @@ func Text(w io.Writer, r Report, o Options) error {
 }
 
 func writeTextResult(w *bufio.Writer, p painter, failOn compat.Severity, res *compat.Result, max int) {
-	fmt.Fprintf(w, "%s %s → %s %s\n", p.bold(res.Base.Name), p.dim(versionTag(res.Base.Version)),
-		p.bold(res.Head.Name), p.dim(versionTag(res.Head.Version)))
+	fmt.Fprintf(w, "%s %s → %s %s\n", p.bold(oneLine(res.Base.Name)), p.dim(oneLine(versionTag(res.Base.Version))),
+		p.bold(oneLine(res.Head.Name)), p.dim(oneLine(versionTag(res.Head.Version))))
 	for _, f := range ordered(res, failOn) {
 		w.WriteString("\n")
 		sev := string(f.Severity)
@@ -42,7 +43,7 @@ func writeTextResult(w *bufio.Writer, p painter, failOn compat.Severity, res *co
 		fmt.Fprintf(w, "%s %s %s\n", p.severity(f, failOn, sev), p.bold(f.Rule), oneLine(f.Message))
 		field := func(name, value string) {
 			if value != "" {
-				fmt.Fprintf(w, "    %s %s\n", p.dim(fmt.Sprintf("%-9s", name)), value)
+				fmt.Fprintf(w, "    %s %s\n", p.dim(fmt.Sprintf("%-9s", name)), oneLine(value))
 			}
 		}
 		subject := f.Subject
@@ -64,10 +65,10 @@ func writeTextResult(w *bufio.Writer, p painter, failOn compat.Severity, res *co
 		field("id", f.Fingerprint)
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(w, "\n%s %s\n", p.yellow("note:"), n)
+		fmt.Fprintf(w, "\n%s %s\n", p.yellow("note:"), oneLine(n))
 	}
 	s := Summarize(res, failOn)
-	fmt.Fprintf(w, "\n%s: %s, %s\n", res.Head.Name, breakingLine(s), p.verdict(s.Failing, failOn))
+	fmt.Fprintf(w, "\n%s: %s, %s\n", oneLine(res.Head.Name), breakingLine(s), p.verdict(s.Failing, failOn))
 }
 
 // textPlace says where to look in head, and for something removed where it
@@ -101,9 +102,11 @@ func orDash(s string) string {
 	return s
 }
 
-// oneLine keeps a message with newlines from breaking the block layout.
+// oneLine keeps a message with newlines from breaking the block layout, and
+// escapes the control characters a contract's text may carry (the markdown
+// and changelog formatters use it too).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return termsafe.Line(strings.Join(strings.Fields(s), " "))
 }
 
 // painter colours terminal output; a zero painter prints plain text.
