@@ -43,6 +43,7 @@ func All() []Rule {
 		responseHeaderBecameOptional(),
 		// Schemas, both directions.
 		typeChanged(),
+		schemaTypeUnknown(),
 		formatChanged(),
 		discriminatorChanged(),
 		// Schemas, requests.
@@ -51,12 +52,14 @@ func All() []Rule {
 		requestPropertyRemoved(),
 		requestNullableRemoved(),
 		requestEnumNarrowed(),
+		requestExtensibleEnumNarrowed(),
 		requestRangeNarrowed(),
 		requestLengthNarrowed(),
 		requestCountNarrowed(),
 		requestPatternChanged(),
 		requestAdditionalPropertiesClosed(),
 		requestVariantRemoved(),
+		requestOneOfAmbiguous(),
 		requestDefaultChanged(),
 		// Schemas, responses.
 		responsePropertyRemoved(),

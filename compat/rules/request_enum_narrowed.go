@@ -20,6 +20,10 @@ func requestEnumNarrowed() Rule {
 			}
 			bv, bok := d.Base.Enum()
 			if !bok {
+				// The values clients were told they may send.
+				bv, bok = d.Base.ExtensibleEnum()
+			}
+			if !bok {
 				r.Report(Hit{At: []string{"enum"}, Before: "any", After: ValueList(keys(hv)),
 					Message: "the value is now restricted to " + ValueList(keys(hv))})
 				return
