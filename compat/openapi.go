@@ -157,7 +157,7 @@ func (e *engine) operation(c *opCtx) {
 		id = c.hOp.OperationID
 	}
 	c.idx = e.addOp(c.key, id)
-	d := &rules.OperationDiff{Key: c.key, Base: info(c.bOp), Head: info(c.hOp)}
+	d := &rules.OperationDiff{Key: c.key, Base: info(c.bOp), Head: info(c.hOp), Life: e.life}
 	e.run(e.checks.operation, opScope(c.idx), c.root, rules.None, func(r *rules.Rule, rep rules.Reporter) { r.Operation(d, rep) })
 	if c.hOp == nil {
 		return

@@ -31,6 +31,9 @@ type Operation struct {
 type OperationDiff struct {
 	Key        string
 	Base, Head *Operation
+	// Life carries the comparison date and grace period for the
+	// deprecation rules.
+	Life Lifecycle
 }
 
 // Requirement is one security alternative: every scheme named must be

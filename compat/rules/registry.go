@@ -75,9 +75,9 @@ func All() []Rule {
 	}
 }
 
-// Get returns the rule with the given ID.
+// Get returns the rule with the given ID, breaking or change rule.
 func Get(id string) (Rule, bool) {
-	for _, r := range All() {
+	for _, r := range append(All(), Changes()...) {
 		if r.ID == id {
 			return r, true
 		}
