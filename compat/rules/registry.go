@@ -13,6 +13,8 @@ func All() []Rule {
 		channelAddressChanged(),
 		messageRemoved(),
 		messageContentTypeChanged(),
+		avroSchemaIncompatible(),
+		protobufSchemaIncompatible(),
 		serverURLChanged(),
 		// Lifecycle: deprecation, sunset, stability, version.
 		sunsetInvalid(),
