@@ -180,3 +180,15 @@ func TestSchemaMatchesParser(t *testing.T) {
 		t.Errorf("policy keys: schema %v, contracts %v", got, parser)
 	}
 }
+
+// The runtime adapters are listed with the parts (generate: [server, redis]).
+func TestParseAdapterPart(t *testing.T) {
+	src := strings.Replace(good, "generate: [models, client]", "generate: [server, redis]", 1)
+	cfg, err := Parse("accord.yaml", []byte(src), "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := cfg.Integrations[0].Generate; !slices.Equal(g, []string{"server", "redis"}) {
+		t.Fatalf("generate %v", g)
+	}
+}
