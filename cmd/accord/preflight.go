@@ -23,6 +23,7 @@ type preflightOptions struct {
 	format          string
 	warn            bool
 	allowRemoteRefs bool
+	allowRefsIn     []string
 }
 
 const preflightLong = `preflight prints the launch table of the integrations in accord.yaml (or of
@@ -85,6 +86,7 @@ func newPreflightCmd(e *env) *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "output format: text, markdown or json")
 	f.BoolVar(&o.warn, "warn", false, "report, but exit 0 even when a check says no")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
+	f.StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
 	return cmd
 }
 
@@ -145,7 +147,7 @@ func runPreflight(ctx context.Context, e *env, o preflightOptions) error {
 	failed := false
 	for _, src := range sources {
 		rel := relTo(wd, src.path)
-		doc, err := contracts.Load(ctx, rel, contracts.LoadOptions{Dir: wd, AllowRemoteRefs: o.allowRemoteRefs})
+		doc, err := contracts.Load(ctx, rel, contracts.LoadOptions{Dir: wd, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(wd, o.allowRefsIn)})
 		if err != nil {
 			reportLoadError(e, "preflight", src.path, err)
 			failed = true
@@ -159,7 +161,7 @@ func runPreflight(ctx context.Context, e *env, o preflightOptions) error {
 		}
 		if o.base != "" && t.File != "" && root != "" {
 			bsrc := o.base + ":" + t.File
-			base, err := contracts.Load(ctx, bsrc, contracts.LoadOptions{Dir: root, AllowRemoteRefs: o.allowRemoteRefs})
+			base, err := contracts.Load(ctx, bsrc, contracts.LoadOptions{Dir: root, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(wd, o.allowRefsIn)})
 			switch {
 			case err == nil:
 				t.Base = base
