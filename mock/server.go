@@ -45,6 +45,12 @@ type Options struct {
 	MaxBody int64
 	// LogSize bounds the request log (default 10000 entries).
 	LogSize int
+	// Callback is where webhooks are delivered; "{webhook}" in it is
+	// replaced by the webhook's name. PUT /__accord/callback changes it.
+	Callback string
+	// After lists, per operation id, the webhooks sent (signed, retried)
+	// after the operation succeeds.
+	After map[string][]string
 	Logger  *slog.Logger
 }
 
@@ -65,6 +71,7 @@ type Server struct {
 	replay   *rt.MemoryReplayCache
 	cache    sync.Map // static reply cache: cacheKey → reply
 	logger   *slog.Logger
+	hooks    *hooks
 }
 
 type cacheKey struct {
@@ -93,6 +100,21 @@ func New(docs []*contracts.Document, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.ops = ops
+	s.hooks = newHooks(s, docs, o.Callback)
+	known := map[string]bool{}
+	for _, op := range ops {
+		known[op.id] = true
+	}
+	for id, names := range o.After {
+		if !known[id] {
+			return nil, fmt.Errorf("webhooks after %q: no such operation", id)
+		}
+		for _, n := range names {
+			if s.hooks.ops[n] == nil {
+				return nil, fmt.Errorf("webhooks after %s: the contracts declare no webhook %q", id, n)
+			}
+		}
+	}
 	for _, doc := range docs {
 		schemes, _ := doc.SignatureSchemes()
 		for name, sc := range schemes {
@@ -106,8 +128,19 @@ func New(docs []*contracts.Document, o Options) (*Server, error) {
 			}
 		}
 	}
+	for _, names := range o.After {
+		for _, n := range names {
+			if sig := s.hooks.ops[n].policy.Signature; sig != "" {
+				if err := s.ensureSecret(sig); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	s.mux.HandleFunc("GET /__accord/requests", s.log.serve)
 	s.mux.HandleFunc("DELETE /__accord/requests", s.log.serve)
+	s.mux.HandleFunc("GET /__accord/webhooks", s.serveWebhooks)
+	s.mux.HandleFunc("PUT /__accord/callback", s.serveWebhooks)
 	seen := map[string]bool{}
 	for _, op := range ops {
 		p := pattern(op.method, op.segs)
@@ -253,6 +286,9 @@ func (s *Server) handle(op *operation, params map[string]string, w http.Response
 	rep := s.answer(op, params, r, &entry)
 	entry.Status = rep.status
 	rep.write(w)
+	if rep.status < 300 && rep.status >= 200 && !entry.Replayed && len(s.opts.After[op.id]) > 0 {
+		s.hooks.trigger(op.id, rep.body)
+	}
 }
 
 // answer runs authentication, signature, validation and idempotency, then
@@ -367,6 +403,7 @@ func resetConnection(w http.ResponseWriter) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	base, release := context.WithCancel(context.Background())
 	defer release()
+	defer s.Close()
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
