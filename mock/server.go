@@ -50,8 +50,8 @@ type Options struct {
 	Callback string
 	// After lists, per operation id, the webhooks sent (signed, retried)
 	// after the operation succeeds.
-	After map[string][]string
-	Logger  *slog.Logger
+	After  map[string][]string
+	Logger *slog.Logger
 }
 
 // Server is a mock of one or more contracts. It is an http.Handler.
