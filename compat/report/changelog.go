@@ -230,6 +230,23 @@ func sharedName(subject string) string {
 // partnerAction says what a partner integrating against the base version
 // must do about a breaking change, by the kind of change.
 func partnerAction(f compat.Finding) string {
+	switch f.Rule {
+	case "operation-removed", "path-removed":
+		if f.Sunset != "" {
+			return "Stop calling it: it was deprecated with sunset " + f.Sunset + " and is gone in this version."
+		}
+		return "Stop calling it before upgrading; move to its replacement."
+	case "response-property-removed", "response-header-removed":
+		return "Stop reading it: responses no longer carry it."
+	case "request-property-removed", "parameter-removed":
+		return "Stop sending it: requests that carry it may be rejected."
+	case "channel-removed", "message-removed":
+		return "Stop publishing or consuming it; move to its replacement."
+	case "response-became-nullable":
+		return "Handle null where you read this value."
+	case "response-variant-added":
+		return "Handle the new variant (or ignore unknown ones) when decoding."
+	}
 	switch f.Category {
 	case rules.CatRemoval:
 		if f.Sunset != "" {
