@@ -516,8 +516,12 @@ func TestDefaultScope(t *testing.T) {
 		t.Fatalf("signed scope %q", got)
 	}
 	r = r.WithContext(ContextWithPrincipal(r.Context(), Principal{Scheme: "oauth", Subject: "acct_9"}))
-	if got := rtDefaultScope(r); got != "principal:oauth:acct_9" {
+	if got := rtDefaultScope(r); got != "principal:5:oauth:acct_9" {
 		t.Fatalf("principal scope %q", got)
+	}
+	ambiguous := r.WithContext(ContextWithPrincipal(r.Context(), Principal{Scheme: "oauth:acct", Subject: "9"}))
+	if rtDefaultScope(ambiguous) == rtDefaultScope(r) {
+		t.Fatal("scheme and subject boundaries collide")
 	}
 	if _, ok := PrincipalFromContext(ContextWithPrincipal(context.Background(), Principal{Scheme: "oauth"})); ok {
 		t.Fatal("a principal without a subject counts as authenticated")
