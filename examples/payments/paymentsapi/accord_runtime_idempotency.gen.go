@@ -144,7 +144,8 @@ func rtScopeID(scope string) string {
 // (""), where every caller shares one scope.
 func rtDefaultScope(r *http.Request) string {
 	if p, ok := PrincipalFromContext(r.Context()); ok {
-		return "principal:" + p.Scheme + ":" + p.Subject
+		// The scheme's length keeps ("a:b", "c") and ("a", "b:c") apart.
+		return "principal:" + strconv.Itoa(len(p.Scheme)) + ":" + p.Scheme + ":" + p.Subject
 	}
 	if st := rtRequestState(r); st != nil && st.keyID != "" {
 		return "key:" + st.keyID
