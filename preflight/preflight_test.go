@@ -193,3 +193,16 @@ func TestEachCheckTurnsNo(t *testing.T) {
 		}
 	}
 }
+
+// TestFindGoSkipsDeclarations: defining a constructor, or mentioning it in
+// a comment, is not wiring it.
+func TestFindGoSkipsDeclarations(t *testing.T) {
+	s := &state{goCode: []goFile{{name: "rt/store.go", lines: []string{
+		"// use NewSQLIdempotencyStore(db) in production",
+		"func NewSQLIdempotencyStore(db *sql.DB) *Store {",
+	}}, {name: "app/main.go", lines: []string{"", "\tstore := api.NewSQLIdempotencyStore(db)"}}}}
+	where, ok := s.findGo(sharedStoreRe)
+	if !ok || where != "app/main.go:2" {
+		t.Errorf("found at %q (%v), want app/main.go:2", where, ok)
+	}
+}

@@ -194,10 +194,15 @@ func scanGo(fsys fs.FS) []goFile {
 	return out
 }
 
-// findGo returns where the application's Go code matches re first.
+// findGo returns where the application's Go code matches re first. Comments
+// and declarations do not count: a package defining NewSQLIdempotencyStore
+// does not wire it.
 func (s *state) findGo(re *regexp.Regexp) (string, bool) {
 	for _, f := range s.goCode {
 		for i, l := range f.lines {
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, "//") || strings.HasPrefix(t, "func ") {
+				continue
+			}
 			if re.MatchString(l) {
 				return fmt.Sprintf("%s:%d", f.name, i+1), true
 			}
