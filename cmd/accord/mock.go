@@ -27,6 +27,8 @@ type mockOptions struct {
 	secrets           []string
 	credentials       []string
 	validateResponses bool
+	callback          string
+	webhooks          []string
 	grace             time.Duration
 	// ready, when set, is told the listening address (tests).
 	ready func(addr string)
@@ -49,12 +51,18 @@ and lists page through it. Faults (--fault, --faults FILE) add latency,
 error statuses, connection resets and hangs per operation, reproducible
 with --seed. GET /__accord/requests lists the requests served (JSON).
 
+--webhook OPERATION=WEBHOOK sends the contract's webhook to --callback after
+the operation succeeds, signed in its scheme and retried; GET
+/__accord/webhooks lists the deliveries, PUT /__accord/callback {"url": ...}
+registers another callback.
+
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error, 3 a contract or the
 fault file could not be read.`,
 		Example: `  accord mock examples/payments/openapi.yaml
   accord mock --stateful --seed 1 examples/crm/openapi.yaml
   accord mock --fault 'createPayment:status=503,rate=0.5' --fault '*:latency=50ms..300ms' api.yaml
-  accord mock --faults faults.yaml --secret partner-hmac=0123456789abcdef0123 api.yaml`,
+  accord mock --faults faults.yaml --secret partner-hmac=0123456789abcdef0123 api.yaml
+  accord mock --stateful --webhook createPayment=payment.succeeded --callback 'http://127.0.0.1:8080/hooks/{webhook}' api.yaml`,
 		Args: minArgs(1, "contract file (try: accord mock openapi.yaml)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.files = args
@@ -76,6 +84,8 @@ fault file could not be read.`,
 	f.StringArrayVar(&o.secrets, "secret", nil, "signing key of a signature scheme, SCHEME=VALUE (repeatable)")
 	f.StringArrayVar(&o.credentials, "credential", nil, "accepted credential of a security scheme, SCHEME=VALUE (repeatable)")
 	f.BoolVar(&o.validateResponses, "validate-responses", false, "check the mock's own answers against the contract")
+	f.StringVar(&o.callback, "callback", "", "URL webhooks are delivered to ({webhook} is replaced by the webhook's name)")
+	f.StringArrayVar(&o.webhooks, "webhook", nil, "send a webhook after an operation succeeds, OPERATION=WEBHOOK (repeatable)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish at shutdown")
 	return cmd
 }
@@ -83,7 +93,18 @@ fault file could not be read.`,
 // mockServerOptions turns flags into mock.Options; errors are usage errors
 // except an unreadable fault file.
 func mockServerOptions(e *env, o mockOptions) (mock.Options, error) {
-	mo := mock.Options{Seed: o.seed, Stateful: o.stateful, ValidateResponses: o.validateResponses}
+	mo := mock.Options{Seed: o.seed, Stateful: o.stateful, ValidateResponses: o.validateResponses, Callback: o.callback}
+	after, err := parseSchemeFlags("--webhook", o.webhooks)
+	if err != nil {
+		return mo, err
+	}
+	if len(after) > 0 {
+		mo.After = map[string][]string{}
+		for _, w := range o.webhooks {
+			op, name, _ := strings.Cut(w, "=")
+			mo.After[op] = append(mo.After[op], name)
+		}
+	}
 	if o.faultFile != "" {
 		data, err := os.ReadFile(mockInputPath(e, o.faultFile))
 		if err != nil {
@@ -122,7 +143,7 @@ func parseSchemeFlags(flag string, vals []string) (map[string]string, error) {
 	for _, v := range vals {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok || k == "" || val == "" {
-			return nil, usageError("%s %q: want SCHEME=VALUE", flag, v)
+			return nil, usageError("%s %q: want NAME=VALUE", flag, v)
 		}
 		out[k] = val
 	}
@@ -171,7 +192,7 @@ func runMock(ctx context.Context, e *env, o mockOptions) error {
 	}
 	m, err := mock.New(docs, mo)
 	if err != nil {
-		return &exitError{code: exitInput, err: err}
+		return usageError("%v", err)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
