@@ -129,18 +129,26 @@ func stronglyConnected(nodes []string, edges map[string][]string) [][]string {
 }
 
 // breakInlineCycles gives a name to inline schemas that contain themselves.
-// Only inlineDeepRefs makes such a thing (a $ref into a schema's own inside,
-// #/components/schemas/A/properties/x, inlined where x itself holds it):
-// oapi-codegen descends inline schemas without bound, so the cycle is cut
-// by moving the schema it returns to into components/schemas and pointing
-// the $ref that closes the cycle at it.
+// oapi-codegen descends inline schemas without bound, and it descends into
+// the $ref'd members of an allOf too (it merges them into one struct). Such
+// a cycle appears when inlineDeepRefs inlines a $ref into a schema's own
+// inside (#/components/schemas/A/properties/x, inlined where x holds it), or
+// when an inline property's allOf refers back to the component that holds
+// it. The cycle is cut at its last inline schema: that schema moves into
+// components/schemas and its place refers to it, so oapi-codegen names a
+// type there and stops.
 func breakInlineCycles(t *openapi3.T) []string {
 	const (
 		open = 1
 		done = 2
 	)
+	type frame struct {
+		site *openapi3.SchemaRef
+		hint string
+	}
+	var stack []frame
 	state := map[*openapi3.Schema]int{}
-	opened := map[*openapi3.Schema]string{} // the naming hint where a schema was entered
+	openAt := map[*openapi3.Schema]int{} // index in stack
 	hoisted := map[*openapi3.Schema]string{}
 	var notes []string
 	hoist := func(r *openapi3.SchemaRef, hint string) {
@@ -163,34 +171,48 @@ func breakInlineCycles(t *openapi3.T) []string {
 		t.Components.Schemas[name] = &openapi3.SchemaRef{Value: r.Value}
 		hoisted[r.Value] = name
 		r.Ref = "#/components/schemas/" + name
-		notes = append(notes, fmt.Sprintf("an inline schema contains itself (through a $ref into a schema's inside); it is generated as components/schemas/%s", name))
+		notes = append(notes, fmt.Sprintf("an inline schema contains itself; it is generated as components/schemas/%s", name))
 	}
-	var visit func(r *openapi3.SchemaRef, hint string)
-	visit = func(r *openapi3.SchemaRef, hint string) {
-		if r == nil || r.Ref != "" || r.Value == nil {
+	var visit func(r *openapi3.SchemaRef, hint string, merged bool)
+	visit = func(r *openapi3.SchemaRef, hint string, merged bool) {
+		if r == nil || r.Value == nil || (r.Ref != "" && !merged) {
 			return
 		}
 		switch state[r.Value] {
 		case open:
-			hoist(r, opened[r.Value])
-			return
+			if r.Ref == "" {
+				hoist(r, stack[openAt[r.Value]].hint)
+				return
+			}
+			for i := len(stack) - 1; i > openAt[r.Value]; i-- {
+				if f := stack[i]; f.site.Ref == "" {
+					hoist(f.site, f.hint)
+					return
+				}
+			}
+			return // allOf and $refs only: SchemaCycles refused it before
 		case done:
 			return
 		}
 		state[r.Value] = open
-		opened[r.Value] = hint
+		openAt[r.Value] = len(stack)
+		stack = append(stack, frame{r, hint})
 		s := r.Value
 		for _, n := range sortedKeys(s.Properties) {
-			visit(s.Properties[n], hint+"-"+n)
+			visit(s.Properties[n], hint+"-"+n, false)
 		}
-		visit(s.Items, hint+"-item")
-		visit(s.AdditionalProperties.Schema, hint+"-value")
-		visit(s.Not, hint)
-		for _, list := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		visit(s.Items, hint+"-item", false)
+		visit(s.AdditionalProperties.Schema, hint+"-value", false)
+		visit(s.Not, hint, false)
+		for _, m := range s.AllOf {
+			visit(m, hint, true)
+		}
+		for _, list := range []openapi3.SchemaRefs{s.AnyOf, s.OneOf} {
 			for _, m := range list {
-				visit(m, hint)
+				visit(m, hint, false)
 			}
 		}
+		stack = stack[:len(stack)-1]
 		state[r.Value] = done
 	}
 	// Every schema site is a root: forEachSchemaRef reaches each once.
@@ -199,7 +221,7 @@ func breakInlineCycles(t *openapi3.T) []string {
 		if len(path) > 0 {
 			hint = path[0]
 		}
-		visit(r, hint)
+		visit(r, hint, false)
 	})
 	return notes
 }

@@ -65,6 +65,7 @@ func TestNested(t *testing.T) {
 	roundTrip[Node](t, ` + "`" + `["x",["y",[]]]` + "`" + `)
 	roundTrip[Expr](t, ` + "`" + `{"op":"+","left":{"expr":{"op":"-","left":null}}}` + "`" + `)
 	roundTrip[Linked](t, ` + "`" + `{"id":"1","next":{"id":"2","next":{"id":"3"}}}` + "`" + `)
+	roundTrip[Category](t, ` + "`" + `{"name":"a","parent":{"node":{"name":"b","parent":{"node":{"name":"c"}}}}}` + "`" + `)
 	roundTrip[Menu](t, ` + "`" + `{"entry":{"label":"a","submenu":{"label":"b","submenu":{"label":"c"}}}}` + "`" + `)
 
 	var n Node

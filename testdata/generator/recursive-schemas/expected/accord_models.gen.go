@@ -15,6 +15,17 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Category defines model for Category.
+type Category struct {
+	Name   *string `json:"name,omitempty"`
+	Parent *struct {
+		Node *CategoryParentNodeRecursive `json:"node,omitempty"`
+	} `json:"parent,omitempty"`
+}
+
+// CategoryParentNodeRecursive defines model for Category-parent-node-recursive.
+type CategoryParentNodeRecursive = Category
+
 // Expr defines model for Expr.
 type Expr struct {
 	Left  *Operand `json:"left"`
@@ -268,6 +279,8 @@ type GetMenuResponse struct {
 	JSON200 *Menu
 	// JSON203 the response for an HTTP 203 `application/json` response
 	JSON203 *Linked
+	// JSON206 the response for an HTTP 206 `application/json` response
+	JSON206 *Category
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -278,6 +291,11 @@ func (r GetMenuResponse) GetJSON200() *Menu {
 // GetJSON203 returns the response for an HTTP 203 `application/json` response
 func (r GetMenuResponse) GetJSON203() *Linked {
 	return r.JSON203
+}
+
+// GetJSON206 returns the response for an HTTP 206 `application/json` response
+func (r GetMenuResponse) GetJSON206() *Category {
+	return r.JSON206
 }
 
 // GetBody returns the raw response body bytes
@@ -425,6 +443,13 @@ func ParseGetMenuResponse(rsp *http.Response) (*GetMenuResponse, error) {
 			return nil, err
 		}
 		response.JSON203 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 206:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON206 = &dest
 
 	}
 
@@ -724,6 +749,20 @@ func (response GetMenu203JSONResponse) VisitGetMenuResponse(w http.ResponseWrite
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(203)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMenu206JSONResponse Category
+
+func (response GetMenu206JSONResponse) VisitGetMenuResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(206)
 	_, err := buf.WriteTo(w)
 	return err
 }
