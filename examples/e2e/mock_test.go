@@ -23,11 +23,12 @@ func startMock(t *testing.T, file string, o mock.Options) (*mock.Server, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Secrets = map[string][]byte{"partner-hmac": []byte(partnerKey)}
+	o.Secrets = map[string][]byte{"partner-hmac": []byte(partnerKey), "partner-webhook": []byte(webhookKey)}
 	m, err := mock.New([]*contracts.Document{doc}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(m.Close)
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	return m, srv.URL
@@ -253,5 +254,32 @@ func TestMockStatefulFlow(t *testing.T) {
 	var re *crmapi.ResponseError
 	if !errors.As(err, &re) || re.StatusCode != http.StatusNotFound {
 		t.Fatalf("get after delete: %v", err)
+	}
+}
+
+// After createPayment the mock sends payment.succeeded to the generated
+// webhook receiver, signed per Standard Webhooks; a duplicate-delivery fault
+// sends it twice with one webhook id, and the receiver runs the handler once.
+func TestMockDuplicateWebhookIsDeduplicated(t *testing.T) {
+	t.Parallel()
+	h := &integrator{}
+	hook := startReceiver(t, h, nil)
+	m, url := startMock(t, "../payments/openapi.yaml", mock.Options{Stateful: true, Callback: hook,
+		After: map[string][]string{"createPayment": {"payment.succeeded"}}, Faults: mockFaults(t, "payment.succeeded:duplicate")})
+	resp, err := mockClient(t, url).CreatePayment(context.Background(), nil, paymentRequest(4200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(m.Deliveries()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	ds := m.Deliveries()
+	if len(ds) != 2 || !ds[1].Duplicate || ds[0].WebhookID != ds[1].WebhookID || ds[0].Status != 204 || ds[1].Status != 204 {
+		t.Fatalf("deliveries %+v", ds)
+	}
+	got := h.received()
+	if len(got) != 1 || h.calls.Load() != 1 || got[0].Data.Id != resp.JSON201.Id || got[0].Data.AmountMinor != 4200 {
+		t.Fatalf("handler ran %d times with %+v (payment %s)", h.calls.Load(), got, resp.JSON201.Id)
 	}
 }
