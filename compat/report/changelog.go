@@ -43,6 +43,9 @@ type Changelog struct {
 	Head     compat.DocInfo `json:"head"`
 	Counts   ChangeCounts   `json:"counts"`
 	Groups   []ChangeGroup  `json:"groups"`
+	// Note says why there is nothing to list, e.g. a contract that is new
+	// at the base revision.
+	Note string `json:"note,omitempty"`
 }
 
 // ChangeCounts totals the entries by kind.

@@ -58,7 +58,7 @@ ul{padding-left:1.2rem}li{margin:.35rem 0}.summary{color:#57606a}
 <h1>{{.Title}}</h1>
 {{range .Logs}}<section class="contract">
 <h2>{{.Contract}} <span class="kind">{{orDash .Base.Version}} → {{orDash .Head.Version}}</span></h2>
-<p class="summary">{{summary .Counts}}</p>
+<p class="summary">{{if .Note}}{{.Note}}{{else}}{{summary .Counts}}{{end}}</p>
 {{range .Groups}}<section class="group {{.Kind}}">
 <h3><span class="kind">{{groupLabel .Kind}}</span> <code>{{.Name}}</code>{{if and .ID (ne .ID .Name)}} <span class="kind">({{.ID}})</span>{{end}}</h3>
 <ul>

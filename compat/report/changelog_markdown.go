@@ -16,10 +16,10 @@ func ChangelogMarkdown(w io.Writer, logs []Changelog) error {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "## Changes to %s: %s → %s\n\n", mdCode(cl.Contract), mdText(orDash(cl.Base.Version)), mdText(orDash(cl.Head.Version)))
-		b.WriteString(summaryLine(cl.Counts) + "\n")
-		if len(cl.Groups) == 0 {
-			b.WriteString("\nNo changes.\n")
-			continue
+		if cl.Note != "" {
+			fmt.Fprintf(&b, "%s\n", mdText(upperFirst(cl.Note)+"."))
+		} else {
+			b.WriteString(summaryLine(cl.Counts) + "\n")
 		}
 		for _, g := range cl.Groups {
 			fmt.Fprintf(&b, "\n### %s %s", groupLabel(g.Kind), mdCode(g.Name))
@@ -116,4 +116,11 @@ func below(g ChangeGroup, c Change) string {
 	}
 	rest := strings.TrimPrefix(c.Subject, g.Name)
 	return strings.TrimPrefix(rest, ".")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
