@@ -1,0 +1,135 @@
+package runtime
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SQLInboxOptions configures NewSQLInbox.
+type SQLInboxOptions struct {
+	Table   string     // default "accord_inbox"
+	Dialect SQLDialect // default DialectPostgres
+}
+
+// SQLInbox records processed (consumer group, message id) pairs in the
+// transaction that carries the handler's effect. Two deliveries of one id
+// racing on two replicas serialise on the primary key: the second insert
+// waits for the first transaction and then finds the row (skip) or, if the
+// first rolled back, takes over.
+type SQLInbox struct {
+	db    *sql.DB
+	table string
+	err   error
+	now   func() time.Time
+
+	qCreate, qIndex, qInsert, qPurge string
+}
+
+func NewSQLInbox(db *sql.DB, opt SQLInboxOptions) *SQLInbox {
+	in := &SQLInbox{db: db, table: opt.Table, now: time.Now}
+	if in.table == "" {
+		in.table = "accord_inbox"
+	}
+	d := opt.Dialect
+	if d == "" {
+		d = DialectPostgres
+	}
+	switch {
+	case db == nil:
+		in.err = errors.New("sql inbox: nil *sql.DB")
+	case !rtValidTableName(in.table):
+		in.err = fmt.Errorf("sql inbox: invalid table name %q", in.table)
+	case d == DialectMySQL:
+		t := in.table
+		in.qCreate = "CREATE TABLE IF NOT EXISTS " + t + ` (
+	consumer_group VARBINARY(255) NOT NULL,
+	message_id VARBINARY(255) NOT NULL,
+	processed_at BIGINT NOT NULL,
+	PRIMARY KEY (consumer_group, message_id),
+	INDEX (processed_at)
+)`
+		in.qInsert = "INSERT IGNORE INTO " + t + " (consumer_group, message_id, processed_at) VALUES (?, ?, ?)"
+		in.qPurge = "DELETE FROM " + t + " WHERE processed_at <= ?"
+	case d == DialectPostgres:
+		t := in.table
+		in.qCreate = "CREATE TABLE IF NOT EXISTS " + t + ` (
+	consumer_group VARCHAR(255) NOT NULL,
+	message_id VARCHAR(255) NOT NULL,
+	processed_at BIGINT NOT NULL,
+	PRIMARY KEY (consumer_group, message_id)
+)`
+		in.qIndex = "CREATE INDEX IF NOT EXISTS " + strings.ReplaceAll(t, ".", "_") + "_processed_idx ON " + t + " (processed_at)"
+		in.qInsert = "INSERT INTO " + t + " (consumer_group, message_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+		in.qPurge = "DELETE FROM " + t + " WHERE processed_at <= $1"
+	default:
+		in.err = fmt.Errorf("sql inbox: unknown dialect %q", d)
+	}
+	return in
+}
+
+// Migrate creates the table if missing.
+func (in *SQLInbox) Migrate(ctx context.Context) error {
+	if in.err != nil {
+		return in.err
+	}
+	if _, err := in.db.ExecContext(ctx, in.qCreate); err != nil {
+		return fmt.Errorf("create inbox table %s: %w", in.table, err)
+	}
+	if in.qIndex != "" {
+		if _, err := in.db.ExecContext(ctx, in.qIndex); err != nil {
+			return fmt.Errorf("create inbox index on %s: %w", in.table, err)
+		}
+	}
+	return nil
+}
+
+// Once records (group, id) and runs fn in one transaction; see EventInbox.
+func (in *SQLInbox) Once(ctx context.Context, group, id string, fn func(context.Context, *sql.Tx) error) (bool, error) {
+	if in.err != nil {
+		return false, in.err
+	}
+	tx, err := in.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("inbox begin: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, in.qInsert, group, id, in.now().UnixMilli())
+	if err != nil {
+		_ = tx.Rollback()
+		return false, fmt.Errorf("inbox record %s/%s: %w", group, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		_ = tx.Rollback()
+		return false, fmt.Errorf("inbox record %s/%s: rows affected: %w", group, id, err)
+	}
+	if n == 0 {
+		return true, tx.Rollback()
+	}
+	if err := fn(ctx, tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return false, errors.Join(err, fmt.Errorf("inbox rollback: %w", rbErr))
+		}
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("inbox commit %s/%s: %w", group, id, err)
+	}
+	return false, nil
+}
+
+// Purge deletes records older than retention; keep it longer than any
+// redelivery can arrive (the broker's retention), or a late duplicate runs.
+func (in *SQLInbox) Purge(ctx context.Context, retention time.Duration) (int64, error) {
+	if in.err != nil {
+		return 0, in.err
+	}
+	res, err := in.db.ExecContext(ctx, in.qPurge, in.now().Add(-retention).UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("inbox purge %s: %w", in.table, err)
+	}
+	return res.RowsAffected()
+}
