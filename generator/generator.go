@@ -175,6 +175,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		return nil, err
 	}
 	schemes, _ := doc.SignatureSchemes()
+	auth := buildAuth(doc, pols)
 	title := ""
 	if doc.OpenAPI.Info != nil {
 		title = doc.OpenAPI.Info.Title
@@ -184,6 +185,9 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	reserved, err := reservedNames(opts.templates, opts.Package)
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range auth.names(parts) {
+		reserved[n] = true
 	}
 	res.Notes = append(res.Notes, prepare(doc.OpenAPI, reserved)...)
 	if parts.Client {
@@ -202,6 +206,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	res.Files = append(res.Files, File{Name: "accord_models.gen.go", Content: models})
 
 	m := buildModel(opts.Package, title, parts, out, responses, pols, schemes)
+	m.Auth = auth
 	res.Model = m
 	if parts.Client || parts.Server {
 		files, err := renderTemplates(opts.templates, m)

@@ -33,6 +33,9 @@ type Model struct {
 	Webhooks []Operation
 	// Signatures are the signing schemes the contract declares, by name.
 	Signatures []Signature
+	// Auth is the contract's securitySchemes and each operation's
+	// security requirement (security.go).
+	Auth Auth
 }
 
 // Operation is one operation as the templates see it.

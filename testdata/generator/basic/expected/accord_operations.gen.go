@@ -18,6 +18,10 @@ var accOperations = map[string]Operation{
 	"paymentSettled": {ID: "paymentSettled", Method: "POST", Pattern: "paymentSettled", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
 }
 
+// accSecuritySchemes are the securitySchemes credentials go through (the
+// signing schemes aside), by name.
+var accSecuritySchemes = map[string]SecurityScheme{}
+
 // accSignatureSchemes are the signing schemes the contract declares, by name.
 var accSignatureSchemes = map[string]SignatureScheme{
 	"partner-hmac": SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute},
@@ -29,7 +33,22 @@ var accSignatureSchemes = map[string]SignatureScheme{
 func OperationByID(id string) (Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+	if sec == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(sec))
+	for i, req := range sec {
+		out[i] = make(SecurityRequirement, len(req))
+		for j, ss := range req {
+			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+		}
+	}
+	return out
 }
 
 // SignatureSchemeByName returns a signing scheme the contract declares (a

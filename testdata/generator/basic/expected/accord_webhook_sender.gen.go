@@ -50,7 +50,7 @@ func accDiscard(resp *http.Response, err error) error {
 }
 
 // SendPaymentSettled delivers the "paymentSettled" webhook to targetURL
-// Policy "paymentSettled": timeout 2s per attempt; budget 6s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; signed with partner-hmac; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "paymentSettled": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; signed with partner-hmac; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (s *WebhookSender) SendPaymentSettled(ctx context.Context, targetURL string, body PaymentSettledJSONRequestBody, opts ...CallOption) error {
 	buf, err := json.Marshal(body)
 	if err != nil {

@@ -27,6 +27,7 @@ type accServerConfig struct {
 	basePath  string
 	overrides []func(operationID string, p *Policy)
 	onError   func(r *http.Request, err error, p *ProblemDetails)
+	authErr   error // a malformed auth option (accord_auth.gen.go), logged once
 }
 
 // WithLogger sets the logger of the access log and of errors (default
@@ -36,10 +37,21 @@ func WithLogger(l *slog.Logger) ServerOption {
 }
 
 // WithIdempotencyStore sets where idempotency records live. The default is
-// one bounded in-memory store per server, right for a single replica; when
-// replicas share keys, share a store (NewSQLIdempotencyStore).
+// one bounded in-memory store per server, right for a single replica (when
+// full it answers 503 rather than forget a live record); when replicas
+// share keys, share a store (NewSQLIdempotencyStore).
 func WithIdempotencyStore(s IdempotencyStore) ServerOption {
 	return func(c *accServerConfig) { c.settings.Idempotency = s }
+}
+
+// WithIdempotencyScope names the caller an idempotency record belongs to,
+// so that one tenant's Idempotency-Key never replays or reveals another's.
+// The default is the principal an authentication middleware put in the
+// request context (ContextWithPrincipal), else the verified signing key,
+// else one scope shared by every anonymous caller: a multi-tenant server
+// whose tenants are told apart otherwise must set this.
+func WithIdempotencyScope(scope func(r *http.Request) string) ServerOption {
+	return func(c *accServerConfig) { c.settings.Scope = scope }
 }
 
 // WithVerificationSecrets verifies the signatures of scheme (a
@@ -69,8 +81,10 @@ func WithVerifier(scheme string, v Verifier) ServerOption {
 }
 
 // WithReplayCache sets the cache of accepted signatures (default: a bounded
-// in-memory cache per server). Replicas should share one, or a replay sent
-// to another replica goes unnoticed.
+// in-memory cache per server, which answers 503 when full rather than
+// forget). Replicas should share one (NewSQLReplayCache, or the Redis cache
+// of the redis part), or a replay sent to another replica, or after a
+// restart, goes unnoticed.
 func WithReplayCache(rc ReplayCache) ServerOption {
 	return func(c *accServerConfig) { c.replay = rc }
 }
@@ -116,6 +130,13 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 	}
 	if c.replay == nil {
 		c.replay = NewMemoryReplayCache(0)
+	}
+	s.SecuritySchemes = accSecuritySchemes
+	if s.AuthRealm == "" {
+		s.AuthRealm = "Enum constants against type names (Stripe's SourceType)"
+	}
+	if c.authErr != nil {
+		s.Logger.Error("server misconfigured; every request will be refused", "error", c.authErr.Error())
 	}
 	c.basePath = strings.TrimRight(c.basePath, "/")
 	if c.basePath != "" && !strings.HasPrefix(c.basePath, "/") {

@@ -14,6 +14,10 @@ var accOperations = map[string]Operation{
 	"getCustomer": {ID: "getCustomer", Method: "GET", Pattern: "/customers/{id}", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
 }
 
+// accSecuritySchemes are the securitySchemes credentials go through (the
+// signing schemes aside), by name.
+var accSecuritySchemes = map[string]SecurityScheme{}
+
 // accSignatureSchemes are the signing schemes the contract declares, by name.
 var accSignatureSchemes = map[string]SignatureScheme{}
 
@@ -23,7 +27,22 @@ var accSignatureSchemes = map[string]SignatureScheme{}
 func OperationByID(id string) (Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+	if sec == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(sec))
+	for i, req := range sec {
+		out[i] = make(SecurityRequirement, len(req))
+		for j, ss := range req {
+			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+		}
+	}
+	return out
 }
 
 // SignatureSchemeByName returns a signing scheme the contract declares (a

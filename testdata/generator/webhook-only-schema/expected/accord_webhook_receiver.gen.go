@@ -56,16 +56,16 @@ func NewWebhookReceiver(h WebhookHandler, opts ...ServerOption) *WebhookReceiver
 func (rc *WebhookReceiver) add(cfg *accServerConfig, id string, h http.HandlerFunc) {
 	op := cfg.op(id)
 	settings := cfg.settings
-	if v, ok := settings.Verifiers[op.Policy.Signature]; ok && v.Scheme.Format == FormatStandardWebhooks && op.Policy.Idempotency != IdempotencyOff {
-		// A Standard Webhooks signature covers the webhook id, and the
-		// idempotency step deduplicates by it: a replayed message is
-		// answered from the store without running the handler. A replay
-		// cache on top would refuse a sender's retry signed within the same
-		// second as the failed attempt (same id, same timestamp), losing
-		// the message.
-		v.Replay = nil
-		settings.Verifiers = map[string]Verifier{op.Policy.Signature: v}
-	}
+	// Both checks stay on. The replay cache refuses a captured message
+	// whatever the idempotency store holds (a memory store forgets on
+	// restart; a full one refuses new work but a shared replay cache is
+	// the protection that survives both). A sender's retry carries the same
+	// webhook id with a fresh timestamp and signature, so it passes the
+	// replay check (its identity is id and timestamp) and the idempotency
+	// step, keyed by the webhook id, answers it from the stored result.
+	// Only a retry signed within the same second as the first attempt is
+	// indistinguishable from a replay: it is refused and the sender's next
+	// retry goes through.
 	chained := accWebhookID(Chain(op, &settings, h))
 	rc.handlers[id] = chained
 	rc.mux.Handle(op.Method+" "+cfg.basePath+"/"+url.PathEscape(op.Pattern), chained)

@@ -50,7 +50,7 @@ func accDiscard(resp *http.Response, err error) error {
 }
 
 // SendNewPet delivers the "newPet" webhook to targetURL
-// Policy "newPet": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "newPet": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (s *WebhookSender) SendNewPet(ctx context.Context, targetURL string, body NewPetJSONRequestBody, opts ...CallOption) error {
 	buf, err := json.Marshal(body)
 	if err != nil {
