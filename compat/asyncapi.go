@@ -179,14 +179,10 @@ func (e *engine) asyncOperation(p asyncPair) {
 			e.schemeUse[name] = append(e.schemeUse[name], p.idx)
 		}
 	}
-	dir := asyncDir(p.b.Action)
+	dir, reverse := e.asyncDirs(p.b.Action)
 	e.messages(p.idx, root, dir, p.b.Messages, p.h.Messages)
 	if p.b.Reply != nil && p.h.Reply != nil {
 		// The other side of a request/reply: replies flow the other way.
-		reverse := rules.Request
-		if dir == rules.Request {
-			reverse = rules.Response
-		}
 		e.messages(p.idx, root.child("reply"), reverse, p.b.Reply.Messages, p.h.Reply.Messages)
 	}
 }

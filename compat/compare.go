@@ -33,6 +33,12 @@ type Options struct {
 	// DeprecationDays is the minimum grace period between a deprecation and
 	// its x-sunset (--deprecation-days); 0 turns that check off.
 	DeprecationDays int
+	// MessageDir, when set, judges every AsyncAPI message in that direction
+	// whatever its operation's action: DirRequest asks "can readers on head
+	// read what writers on base write?" (a schema registry's BACKWARD),
+	// DirResponse "can readers on base read what writers on head write?"
+	// (FORWARD). Empty follows each operation's action.
+	MessageDir Direction
 }
 
 // Compare reports what changed from base to head that matters to clients:
@@ -65,6 +71,7 @@ func Compare(base, head *contracts.Document, opts Options) (*Result, error) {
 	}
 	e := newEngine(base, head, profile, opts.Changes)
 	e.life = lifecycle(opts)
+	e.msgDir = rules.Direction(opts.MessageDir)
 	switch base.Kind {
 	case contracts.KindOpenAPI:
 		if base.OpenAPI == nil || head.OpenAPI == nil {
@@ -108,7 +115,8 @@ type engine struct {
 	profile    Profile
 	changes    bool // Options.Changes
 	life       rules.Lifecycle
-	reached    bool // reach has run
+	reached    bool            // reach has run
+	msgDir     rules.Direction // Options.MessageDir
 	rules      []rules.Rule
 	checks     checkLists
 

@@ -40,6 +40,9 @@ type compatOptions struct {
 	// deprecationDays is --deprecation-days: the minimum grace period
 	// between a deprecation and its x-sunset (0: not checked).
 	deprecationDays int
+	// mode is --mode (nil without it): the args are then a series of
+	// versions judged as a schema registry would.
+	mode *compat.Mode
 }
 
 const compatLong = `compat compares two versions of a contract and fails when the newer one
@@ -93,6 +96,28 @@ in the report, and never fail the check.
                   An expired entry fails again, and the report says when it
                   expired. A malformed file is an error (exit 3) with file:line.
 
+Lifecycle. x-sunset and x-deprecated-at must be dates (YYYY-MM-DD or RFC 3339
+date-time). Moving a sunset earlier, deleting it while the operation stays
+deprecated, removing an operation before its sunset, and lowering
+x-stability-level (stable > beta > alpha > draft) are errors. With
+--deprecation-days N, a new or changed sunset must be at least N days after
+the deprecation (x-deprecated-at, else the day of the comparison). Findings
+that only affect draft or alpha operations are reported as info. When
+info.version changes, breaking changes without a major bump are a warning
+naming the right version, and additions with only a patch bump are info.
+
+Events. Avro payloads (schemaFormat application/vnd.apache.avro...) are judged
+by Avro's reader/writer resolution, Protobuf payloads
+(application/vnd.google.protobuf) by buf's WIRE_JSON rules, each in the
+direction the message flows.
+
+Schema registry modes: accord compat --mode MODE V1 V2 [V3...] judges a series
+of AsyncAPI versions (oldest first) as a schema registry would. BACKWARD:
+consumers on each new version read messages written with the previous one;
+FORWARD: consumers on the previous version read the new one's; FULL: both;
+*_TRANSITIVE: against every earlier version, not only the previous one. Each
+step's notes say, per channel, which side must upgrade first.
+
 Output: --format text (grouped by root cause; colour on a terminal), json (a
 stable schema, see compat/report/SCHEMA.md), markdown (a PR comment), github
 (workflow annotations on the head file), sarif (2.1.0, for code scanning),
@@ -131,9 +156,9 @@ func compatHelp() string {
 
 func newCompatCmd(e *env) *cobra.Command {
 	var o compatOptions
-	var format, failOn, profile string
+	var format, failOn, profile, mode string
 	cmd := &cobra.Command{
-		Use:   "compat BASE HEAD | --base REV PATH...",
+		Use:   "compat BASE HEAD | --base REV PATH... | --mode MODE V1 V2...",
 		Short: "Fail on backward-incompatible contract changes",
 		Long:  compatHelp(),
 		Example: `  accord compat api-v1.yaml api.yaml
@@ -141,7 +166,9 @@ func newCompatCmd(e *env) *cobra.Command {
   accord compat --base origin/main contracts/*.yaml
   accord compat --base origin/main --format markdown contracts/payments.yaml > comment.md
   git show v1.4.0:api.yaml | accord compat - api.yaml
-  accord compat --allow-major --fail-on warning --format json old.yaml new.yaml`,
+  accord compat --allow-major --fail-on warning --format json old.yaml new.yaml
+  accord compat --mode FULL_TRANSITIVE events-v1.yaml events-v2.yaml events.yaml
+  accord compat --deprecation-days 90 --base origin/main contracts/*.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.format, err = report.ParseFormat(format); err != nil {
@@ -158,6 +185,18 @@ func newCompatCmd(e *env) *cobra.Command {
 			}
 			if o.deprecationDays < 0 {
 				return usageError("--deprecation-days must be 0 or more, not %d", o.deprecationDays)
+			}
+			if cmd.Flags().Changed("mode") {
+				m, err := compat.ParseMode(mode)
+				if err != nil {
+					return usageError("--mode: %v", err)
+				}
+				o.mode = &m
+				if err := checkModeArgs(cmd, o.base, args); err != nil {
+					return err
+				}
+				o.args = args
+				return runCompat(cmd.Context(), e, o)
 			}
 			if err := checkCompatArgs(cmd, o.base, args); err != nil {
 				return err
@@ -176,6 +215,7 @@ func newCompatCmd(e *env) *cobra.Command {
 	f.BoolVar(&o.explode, "explode", false, "list one finding per affected operation instead of one per root cause")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
 	f.StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
+	f.StringVar(&mode, "mode", "", "judge a series of AsyncAPI versions (oldest first) like a schema registry: BACKWARD, FORWARD, FULL, or *_TRANSITIVE")
 	f.IntVar(&o.deprecationDays, "deprecation-days", 0, "minimum days between a deprecation (x-deprecated-at, else today) and its x-sunset; 0 = not checked")
 	return cmd
 }
@@ -206,7 +246,7 @@ func checkCompatArgs(cmd *cobra.Command, base string, args []string) error {
 	case len(args) < 2:
 		return usageError("compat needs BASE and HEAD (or --base REV PATH...), got %d argument(s)", len(args))
 	case len(args) > 2:
-		return usageError("compat takes exactly BASE and HEAD; to compare several contracts with a revision use --base REV PATH...")
+		return usageError("compat takes exactly BASE and HEAD; to compare several contracts with a revision use --base REV PATH..., to judge a series of versions use --mode")
 	case args[0] == "-" && args[1] == "-":
 		return usageError("standard input can be only one side: pass a file or REV:path for the other")
 	}
@@ -236,6 +276,9 @@ func runCompat(ctx context.Context, e *env, o compatOptions) error {
 	today := o.today
 	if today.IsZero() {
 		today = time.Now()
+	}
+	if o.mode != nil {
+		return runCompatSeries(ctx, e, o, today)
 	}
 	accepted, acceptFile, err := loadAcceptances(e.dir, o.accept)
 	if err != nil {

@@ -408,7 +408,7 @@ func TestCompatHelpTeaches(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"What is breaking", "--profile sdk", "--allow-major", "x-sunset", ".accord-compat.yaml",
-		"expires:", "GitHub Actions", "--base origin/${{ github.base_ref }}", "Exit codes", "--explode", "--fail-on",
+		"expires:", "GitHub Actions", "--mode MODE V1 V2", "--deprecation-days", "x-stability-level", "--base origin/${{ github.base_ref }}", "Exit codes", "--explode", "--fail-on",
 		// The rule list comes from the registry.
 		"error       operation-removed", "error sdk   operation-id-changed"} {
 		if !strings.Contains(out, want) {
