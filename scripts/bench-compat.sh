@@ -19,7 +19,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${CORPUS:-$root/../shared/corpus}
 accord=${ACCORD:-$root/bin/accord}
-oasdiff_version=v1.33.0 # newer tags do not resolve through the module proxy here
+oasdiff_version=${OASDIFF_VERSION:-v1.38.0} # the newest that resolves through the module proxy here (issue 10)
 timeout_s=${BENCH_TIMEOUT:-900}
 
 die() { echo "bench-compat: $*" >&2; exit 2; }
