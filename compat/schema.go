@@ -156,6 +156,11 @@ func (e *engine) inline(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, de
 		d.Variants = rules.MatchVariants(rules.SelfVariant(b), hv.Variants, dir)
 	}
 
+	// Nothing was valid: no reader of a request can be broken by it; the
+	// same for a response that now sends nothing.
+	if (dir == rules.Request && bv.Never()) || (dir == rules.Response && hv.Never()) {
+		return
+	}
 	for _, i := range e.checks.schema {
 		r := &e.rules[i]
 		if !r.AppliesTo(dir) {
@@ -171,7 +176,7 @@ func (e *engine) inline(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, de
 		}
 		e.schemaIn(sc, sub, p.Base.Ref, p.Head.Ref, variantPath(at, d, p), depth+1)
 	}
-	if d.Partial {
+	if d.Partial || bv.Never() || hv.Never() {
 		return
 	}
 
@@ -224,10 +229,7 @@ func (e *engine) inline(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, de
 			}
 		}
 	}
-	bs, hs := b.Value.PrefixItems, h.Value.PrefixItems
-	for i := 0; i < len(bs) && i < len(hs); i++ {
-		e.schemaIn(sc, sub, bs[i], hs[i], at.child("prefixItems").child(itoa(i)), depth+1)
-	}
+	e.keywords2020(sc, sub, bv, hv, at, depth)
 }
 
 // sharedMembers returns a test for the allOf members both sides include as

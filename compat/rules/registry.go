@@ -46,6 +46,8 @@ func All() []Rule {
 		// Schemas, both directions.
 		typeChanged(),
 		schemaTypeUnknown(),
+		contentEncodingChanged(),
+		contentMediaTypeChanged(),
 		formatChanged(),
 		discriminatorChanged(),
 		// Schemas, requests.
@@ -62,6 +64,11 @@ func All() []Rule {
 		requestAdditionalPropertiesClosed(),
 		requestVariantRemoved(),
 		requestOneOfAmbiguous(),
+		requestContainsNarrowed(),
+		requestDependentRequiredAdded(),
+		requestDependentSchemaAdded(),
+		requestConditionalRequiredAdded(),
+		requestValuesExcluded(),
 		requestDefaultChanged(),
 		// Schemas, responses.
 		responsePropertyRemoved(),
@@ -70,6 +77,11 @@ func All() []Rule {
 		responseEnumWidened(),
 		responseVariantAdded(),
 		responseConstraintLoosened(),
+		responseContainsLoosened(),
+		responseDependentRequiredRemoved(),
+		responseDependentSchemaRemoved(),
+		responseConditionalRequiredRemoved(),
+		responseExclusionRemoved(),
 		// sdk profile.
 		operationIDChanged(),
 		parameterTypeWidened(),

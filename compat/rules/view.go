@@ -388,16 +388,34 @@ func (v *View) AdditionalProperties() (APKind, *openapi3.SchemaRef) {
 			kind, sch = APSchema, ap.Schema
 		case s.UnevaluatedProperties.Has != nil && !*s.UnevaluatedProperties.Has:
 			kind = APClosed
+		case s.UnevaluatedProperties.Schema != nil && s.UnevaluatedProperties.Schema.Value != nil:
+			// Unlisted properties must match it, as additionalProperties says.
+			if a := s.UnevaluatedProperties.Schema.Value.Always; a != nil && !*a {
+				kind = APClosed
+			} else {
+				kind, sch = APSchema, s.UnevaluatedProperties.Schema
+			}
 		}
 		return kind != APOpen
 	})
 	return kind, sch
 }
 
-// Items is the array item schema, nil when none.
+// Items is the schema of the array items past prefixItems, nil when none:
+// `items`, or else an unevaluatedItems schema (the items nothing else
+// evaluates are then exactly those).
 func (v *View) Items() *openapi3.SchemaRef {
 	var it *openapi3.SchemaRef
-	v.each(func(s *openapi3.Schema) bool { it = s.Items; return it != nil })
+	v.each(func(s *openapi3.Schema) bool {
+		it = s.Items
+		if it == nil && s.UnevaluatedItems.Schema != nil && s.Contains == nil {
+			it = s.UnevaluatedItems.Schema
+		}
+		if it == nil && s.UnevaluatedItems.Has != nil && !*s.UnevaluatedItems.Has && s.Contains == nil {
+			it = &openapi3.SchemaRef{Value: &openapi3.Schema{Always: s.UnevaluatedItems.Has}}
+		}
+		return it != nil
+	})
 	return it
 }
 
