@@ -119,8 +119,11 @@ func (o *SQLOutbox) buildQueries() {
 	o.qClaim = "SELECT s.shard FROM " + s + " s WHERE EXISTS (SELECT 1 FROM " + t + " o WHERE o.shard = s.shard AND o.sent_at IS NULL)" +
 		" AND NOT EXISTS (SELECT 1 FROM " + t + " o WHERE o.shard = s.shard AND o.sent_at IS NULL AND o.next_attempt_at > " + o.ph(1) + ")" +
 		" ORDER BY MOD(s.shard + " + o.ph(2) + ", " + strconv.Itoa(o.shards) + ") LIMIT 1 FOR UPDATE SKIP LOCKED"
+	// A locking read sees the newest committed rows: under MySQL's
+	// REPEATABLE READ a plain read would use a snapshot older than the
+	// previous owner's mark-sent and publish its rows again.
 	o.qBatch = "SELECT seq, topic, msg_key, headers, payload, attempts, created_at FROM " + t +
-		" WHERE shard = " + o.ph(1) + " AND sent_at IS NULL ORDER BY seq LIMIT " + o.ph(2)
+		" WHERE shard = " + o.ph(1) + " AND sent_at IS NULL ORDER BY seq LIMIT " + o.ph(2) + " FOR UPDATE"
 	o.qPending = "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM " + t + " WHERE sent_at IS NULL"
 	o.qPurge = "DELETE FROM " + t + " WHERE sent_at IS NOT NULL AND sent_at <= " + o.ph(1)
 }

@@ -1,0 +1,154 @@
+package runtime
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// openBenchPostgres is openPostgres for benchmarks.
+func openBenchPostgres(tb testing.TB) (*sql.DB, string) {
+	tb.Helper()
+	dsn := os.Getenv("ACCORD_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("PostgreSQL unreachable at %s: %v", dsn, err)
+		}
+		tb.Skipf("PostgreSQL unreachable at %s (set ACCORD_TEST_POSTGRES_DSN; CI=true makes this fatal): %v", dsn, err)
+	}
+	db.SetMaxOpenConns(20)
+	tb.Cleanup(func() { db.Close() })
+	return db, fmt.Sprintf("accord_ev_bench_%d_%d", time.Now().UnixNano(), os.Getpid())
+}
+
+// pipeline runs outbox → relay → Kafka (kfake) → consumer → SQL inbox with
+// the effect in the inbox's transaction, for n messages, and returns how
+// long the drain took from the first enqueue.
+func pipeline(tb testing.TB, e eventsDB, tr *KafkaTransport, topic string, n int) time.Duration {
+	tb.Helper()
+	o := e.newOutbox(tb, 16)
+	c := NewEventConsumer(tr, EventConsumerOptions{Group: "g-" + topic, Inbox: e.newInbox(tb)})
+	c.HandleTx(topic, e.effectHandler())
+	var handled atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tr.Consume(ctx, "g-"+topic, []string{topic}, func(ctx context.Context, d *EventDelivery) error {
+			err := c.Deliver(ctx, d)
+			if err == nil {
+				handled.Add(1)
+			}
+			return err
+		})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Error(err)
+		}
+	}()
+	start := time.Now()
+	stop := runRelay(tb, NewOutboxRelay(o, tr, OutboxRelayOptions{Workers: 4, BatchSize: 200, PollInterval: 5 * time.Millisecond}))
+	enqueue(tb, o, e.db, topic, 64, n, 500)
+	deadline := time.Now().Add(60 * time.Second)
+	for handled.Load() < int64(n) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("handled %d of %d within 60s", handled.Load(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	stop()
+	return elapsed
+}
+
+// 10,000 messages through outbox → Kafka → inbox: every effect exactly
+// once, counted in SQL.
+func TestEventsTenThousandEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 messages end to end; skipped under -short")
+	}
+	e := openEventsDB(t, sqlBackend{DialectPostgres, openPostgres})
+	_, tr := newKfakeN(t, 16, "bulk", "bulk.dlq")
+	const n = 10_000
+	elapsed := pipeline(t, e, tr, "bulk", n)
+	got, distinct := e.effects(t)
+	if got != n || distinct != n {
+		t.Fatalf("effects %d, distinct %d; want %d each", got, distinct, n)
+	}
+	t.Logf("%d messages outbox → kfake → inbox in %s (%.0f msg/s); %d effect rows, %d distinct", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), got, distinct)
+}
+
+// BenchmarkEventsPipeline measures outbox → kfake → inbox messages per
+// second against raw franz-go produce + consume on the same cluster (the
+// ceiling), and reports the ratio.
+func BenchmarkEventsPipeline(b *testing.B) {
+	e := openEventsDB(b, sqlBackend{DialectPostgres, nil})
+	cl, tr := newKfakeN(b, 16, "bench", "bench.dlq", "raw")
+	n := max(b.N, 2000)
+	b.ResetTimer()
+	elapsed := pipeline(b, e, tr, "bench", n)
+	b.StopTimer()
+	raw := rawFranz(b, cl.ListenAddrs(), "raw", n)
+	pipe := float64(n) / elapsed.Seconds()
+	ceil := float64(n) / raw.Seconds()
+	b.ReportMetric(pipe, "msg/s")
+	b.ReportMetric(ceil, "raw-msg/s")
+	b.ReportMetric(pipe/ceil, "ratio")
+}
+
+// rawFranz produces n records and consumes them back with a group, no
+// outbox or inbox.
+func rawFranz(tb testing.TB, brokers []string, topic string, n int) time.Duration {
+	tb.Helper()
+	ctx := context.Background()
+	prod, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ProducerLinger(time.Millisecond))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer prod.Close()
+	cons, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumerGroup("raw"), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cons.Close()
+	start := time.Now()
+	go func() {
+		for i := 0; i < n; i += 500 {
+			var recs []*kgo.Record
+			for j := i; j < min(i+500, n); j++ {
+				recs = append(recs, &kgo.Record{Topic: topic, Key: fmt.Appendf(nil, "k%d", j%64), Value: fmt.Appendf(nil, "%d", j)})
+			}
+			if err := prod.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+				tb.Error(err)
+				return
+			}
+		}
+	}()
+	got := 0
+	pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for got < n && pctx.Err() == nil {
+		f := cons.PollFetches(pctx)
+		got += f.NumRecords()
+	}
+	if err := cons.CommitUncommittedOffsets(ctx); err != nil {
+		tb.Error(err)
+	}
+	return time.Since(start)
+}
