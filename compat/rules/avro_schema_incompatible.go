@@ -22,18 +22,20 @@ func avroSchemaIncompatible() Rule {
 			name := MessageName(d.Head)
 			for _, p := range avroIncompatibilities(d.Dir, d.Base.RawPayload, d.Head.RawPayload) {
 				r.Report(Hit{At: append([]string{"payload"}, p.at...), Before: p.before, After: p.after,
-					Message: "message " + name + " " + avroWho(d.Dir) + ": " + placeOf(p.at) + p.msg})
+					Message: "message " + name + ": " + avroWho(d.Dir) + ": " + placeOf(p.at) + p.msg})
 			}
 		},
 	}
 }
 
-// avroWho says whose reads break, in the message's direction.
+// avroWho says whose reads break. Under a registry mode every message is
+// judged one way whatever its operation's action, so this names readers and
+// versions, not the application's role.
 func avroWho(dir Direction) string {
 	if dir == Response {
-		return "(sent): consumers on the old schema cannot read what the application now writes"
+		return "readers still on the old schema cannot read what is written with the new one"
 	}
-	return "(received): the application cannot read what producers on the old schema write"
+	return "readers on the new schema cannot read what is still written with the old one"
 }
 
 func placeOf(at []string) string {
