@@ -23,6 +23,10 @@ const (
 	DLQHeaderFirstFailure = "accord-dlq-first-failure" // RFC 3339, UTC
 )
 
+// rtReplayHeader marks a replayed dead letter with the dead letter it came
+// from, so brokers that deduplicate by id (JetStream) do not drop it.
+const rtReplayHeader = "accord-replay"
+
 // rtMaxReason keeps a dead letter's reason header a readable size.
 const rtMaxReason = 1024
 
@@ -106,6 +110,7 @@ func DeadLetterReplayer(sink EventSink, keep func(*EventDelivery, EventDeadLette
 				delete(m.Headers, k)
 			}
 		}
+		m.Headers[rtReplayHeader] = fmt.Sprintf("%s@%d:%d:%d", d.Topic, d.Partition, d.Offset, d.Sequence)
 		if err := sink.Publish(ctx, []EventMessage{m}); err != nil {
 			return errors.Join(fmt.Errorf("replay %s to %s", d.ID, dl.Topic), err)
 		}
