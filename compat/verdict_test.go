@@ -134,11 +134,26 @@ func TestVerdicts(t *testing.T) {
 		{"security alternatives became both required", opDoc("    get: {security: [{key: []}, {bearer: []}], responses: {'200': {description: ok}}}\n"), opDoc("    get: {security: [{key: [], bearer: []}], responses: {'200': {description: ok}}}\n"), "", true},
 		{"anonymous access removed", opDoc("    get: {security: [{}, {key: []}], responses: {'200': {description: ok}}}\n"), opDoc("    get: {security: [{key: []}], responses: {'200': {description: ok}}}\n"), "", true},
 
+		// Issue 10: misses.
+		{"request string became unknown type int with an enum", reqDoc(obj("a: {type: string}")), reqDoc(obj("a: {type: int, enum: [x]}")), "", true},
+		{"request object wrapped into a oneOf both branches match", reqDoc("{type: object, required: [foo, bar], properties: {foo: {type: string}, bar: {type: string}}}"), reqDoc("{oneOf: [{required: [foo]}, {required: [bar]}]}"), "", true},
+		{"request x-extensible-enum value removed", reqDoc("{type: string, x-extensible-enum: [a, b]}"), reqDoc("{type: string, x-extensible-enum: [a]}"), "", true},
+		{"request contains added (3.1)", reqDoc("{type: array, items: {type: string}}"), reqDoc("{type: array, items: {type: string}, contains: {const: a}}"), "3.1.0", true},
+		{"request then requires under a vacuous if (3.1)", reqDoc(obj("k: {type: string}, v: {type: string}")), reqDoc("{type: object, properties: {k: {type: string}, v: {type: string}}, if: {properties: {k: {const: b}}}, then: {required: [v]}}"), "3.1.0", true},
+		{"request not added (3.1)", reqDoc("{type: string}"), reqDoc("{type: string, not: {const: x}}"), "3.1.0", true},
+		{"query string became integer", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), "", true},
+
 		{"response items constraint dropped", respDoc("{type: array, items: {type: integer}}"), respDoc("{type: array}"), "", true},
 		{"request items constraint added", reqDoc("{type: array}"), reqDoc("{type: array, items: {type: integer}}"), "", true},
 		{"response map values loosened", respDoc("{type: object, additionalProperties: {type: integer}}"), respDoc("{type: object}"), "", true},
 
 		// Not breaking.
+		// Issue 10: false alarms.
+		{"response allOf of objects lost a member", respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}, {type: object}]}"), respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}]}"), "", false},
+		{"query integer became string", paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), "", false},
+		{"query scalar became exploded form array", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, style: form, explode: true, schema: {type: array, items: {type: string}}}\n"), "", false},
+		{"header integer became string", paramsDoc("        - {name: X-N, in: header, schema: {type: integer}}\n"), paramsDoc("        - {name: X-N, in: header, schema: {type: string}}\n"), "", false},
+		{"response anyOf duplicate alternative added", respDoc("{anyOf: [{$ref: '#/components/schemas/Card'}, {type: string}]}"), respDoc("{anyOf: [{$ref: '#/components/schemas/Card'}, {type: string}, {type: string, description: again}]}"), "", false},
 		{"request items constraint dropped", reqDoc("{type: array, items: {type: integer}}"), reqDoc("{type: array}"), "", false},
 		{"request extra properties typed on an object with properties", reqDoc(obj("a: {type: string}")), reqDoc("{type: object, additionalProperties: {type: string}, properties: {a: {type: string}}}"), "", false},
 		{"optional query parameter added", paramsDoc(""), paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), "", false},
