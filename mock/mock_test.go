@@ -151,9 +151,7 @@ func TestValidationProblem(t *testing.T) {
 	for _, v := range p.Errors {
 		got[v.Pointer] = true
 	}
-	// Formats (email here) are not checked: kin-openapi validates them only
-	// when registered process-wide, which a library must not do.
-	for _, want := range []string{"#/name", "#/price"} {
+	for _, want := range []string{"#/name", "#/price", "#/owner_email"} {
 		if !got[want] {
 			t.Errorf("no violation at %s in %s", want, a.body)
 		}
@@ -166,7 +164,7 @@ func TestValidationProblem(t *testing.T) {
 	if a.status != 400 || !strings.Contains(string(a.body), `"parameter":"limit"`) {
 		t.Fatalf("bad query parameter: %d %s", a.status, a.body)
 	}
-	if log := m.Requests(); len(log) != 3 || len(log[0].Violations) < 2 {
+	if log := m.Requests(); len(log) != 3 || len(log[0].Violations) < 3 {
 		t.Fatalf("log %+v", log)
 	}
 }
@@ -303,5 +301,47 @@ paths:
 		if want != "" && (a.status != 200 || string(a.body) != want) {
 			t.Errorf("%s: %d %s, want %s", path, a.status, a.body, want)
 		}
+	}
+}
+
+// A 3.1 document is validated with JSON Schema 2020-12, formats included;
+// several violations, which kin-openapi reports as one error, are listed one
+// by one with their pointers.
+func TestValidation31ListsEachViolation(t *testing.T) {
+	const contract = `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody: {required: true, content: {application/json: {schema: {type: object, properties: {e: {type: string, format: email}, d: {type: string, format: date-time}, u: {type: string, format: uuid}}}}}}
+      responses: {"204": {description: ok}}
+`
+	doc, err := contracts.LoadBytes(context.Background(), "t.yaml", []byte(contract), contracts.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New([]*contracts.Document{doc}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	a := do(t, "POST", srv.URL+"/x", `{"e":"nope","d":"yesterday","u":"zzz"}`)
+	var p struct {
+		Errors []Violation `json:"errors"`
+	}
+	if err := json.Unmarshal(a.body, &p); err != nil || a.status != 400 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	at := map[string]bool{}
+	for _, v := range p.Errors {
+		at[v.Pointer] = true
+	}
+	if len(p.Errors) != 3 || !at["#/e"] || !at["#/d"] || !at["#/u"] {
+		t.Fatalf("violations %+v", p.Errors)
+	}
+	if a := do(t, "POST", srv.URL+"/x", `{"e":"a@example.com","d":"2026-01-01T00:00:00Z","u":"0925e43d-90b4-4848-917b-c1b3ee4b9ef2"}`); a.status != 204 {
+		t.Fatalf("valid body: %d %s", a.status, a.body)
 	}
 }
