@@ -63,6 +63,8 @@ source of truth for partner integrations:
                    limits, signed requests and webhooks, trace ids and RFC 9457 errors
   accord compat    compares two versions of a contract and fails on breaking changes
   accord changelog writes a partner-facing change log between two versions
+  accord mock      serves a sandbox of a contract, with faults on demand
+  accord verify    checks that a live provider honours its contract
   accord preflight checks the launch list: idempotency, retries, security,
                    contracts in CI, observability and rollback
 
@@ -85,6 +87,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 		return &exitError{code: exitUsage, err: err}
 	})
 	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e), newPreflightCmd(e))
+	root.AddCommand(newMockCmd(e), newVerifyCmd(e))
 	return root
 }
 
