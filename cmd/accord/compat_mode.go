@@ -46,18 +46,24 @@ func checkModeArgs(cmd *cobra.Command, base string, args []string) error {
 }
 
 // modeSeries lists the series to judge: the arguments, or with --base one
-// series of two per path.
-func modeSeries(ctx context.Context, dir string, o compatOptions) ([][]string, error) {
+// series of two per path (newAt set: a path absent from the revision is a
+// new contract, as in the two-version form).
+type modeSeriesArgs struct {
+	versions []string
+	newAt    string
+}
+
+func modeSeries(ctx context.Context, dir string, o compatOptions) ([]modeSeriesArgs, error) {
 	if o.base == "" {
-		return [][]string{o.args}, nil
+		return []modeSeriesArgs{{versions: o.args}}, nil
 	}
 	pairs, err := compatPairs(ctx, dir, o)
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]string, 0, len(pairs))
+	out := make([]modeSeriesArgs, 0, len(pairs))
 	for _, p := range pairs {
-		out = append(out, []string{p.base, p.head})
+		out = append(out, modeSeriesArgs{versions: []string{p.base, p.head}, newAt: p.newAt})
 	}
 	return out, nil
 }
@@ -73,8 +79,8 @@ func runCompatSeries(ctx context.Context, e *env, o compatOptions, today time.Ti
 	}
 	code := exitOK
 	var results []*compat.Result
-	for _, versions := range series {
-		res, c := judgeSeries(ctx, e, o, versions, accepted, today)
+	for _, sr := range series {
+		res, c := judgeSeries(ctx, e, o, sr, accepted, today)
 		if c == exitUsage {
 			return silentExit(exitUsage)
 		}
@@ -99,7 +105,8 @@ func runCompatSeries(ctx context.Context, e *env, o compatOptions, today time.Ti
 
 // judgeSeries loads every version (concurrently: loading dominates) and
 // returns one result per step the mode requires.
-func judgeSeries(ctx context.Context, e *env, o compatOptions, versions []string, accepted []compat.Acceptance, today time.Time) ([]*compat.Result, int) {
+func judgeSeries(ctx context.Context, e *env, o compatOptions, sr modeSeriesArgs, accepted []compat.Acceptance, today time.Time) ([]*compat.Result, int) {
+	versions := sr.versions
 	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs}
 	docs := make([]*contracts.Document, len(versions))
 	errs := make([]error, len(versions))
@@ -109,6 +116,15 @@ func judgeSeries(ctx context.Context, e *env, o compatOptions, versions []string
 		go func() { defer wg.Done(); docs[i], errs[i] = contracts.Load(ctx, v, lo) }()
 	}
 	wg.Wait()
+	if len(versions) == 2 && errs[0] != nil && errs[1] == nil && sr.newAt != "" && isNewAt(ctx, e.dir, sr.newAt, versions[0]) {
+		return []*compat.Result{{
+			Kind:     docs[1].Kind,
+			Base:     compat.DocInfo{Name: versions[0]},
+			Head:     compat.DocInfo{Name: versions[1], Version: infoVersion(docs[1])},
+			Findings: []compat.Finding{},
+			Notes:    []string{fmt.Sprintf("%s does not exist at %s: a new contract, nothing to compare", versions[1], sr.newAt)},
+		}}, exitOK
+	}
 	failed := false
 	for i, err := range errs {
 		if err != nil {

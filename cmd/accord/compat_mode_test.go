@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +119,42 @@ func TestCompatModeArgv(t *testing.T) {
 			code, _, stderr := runCLIIn(t, dir, "", c.args...)
 			checkExit(t, c, code, stderr)
 		})
+	}
+}
+
+// TestCompatModeWithBase: --mode with --base REV judges each path against
+// its version at REV (a series of two); a path new at REV has nothing to
+// break.
+func TestCompatModeWithBase(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := writeSeries(t, avroSeriesDoc("1.0.0", `{"name": "id", "type": "string"}, {"name": "qty", "type": "int"}`))
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "v1")
+	next := avroSeriesDoc("1.0.0", `{"name": "id", "type": "string"}, {"name": "qty", "type": "long"}`)
+	for _, f := range []string{"v1.yaml", "new.yaml"} {
+		if err := os.WriteFile(filepath.Join(repo, f), []byte(next), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for mode, want := range map[string]int{"BACKWARD": exitOK, "FORWARD": exitFailed} {
+		code, out, stderr := runCLIIn(t, repo, "", "compat", "--base", "HEAD", "--mode", mode, "v1.yaml", "new.yaml")
+		if code != want {
+			t.Errorf("%s: exit %d, want %d\n%s\nstderr: %s", mode, code, want, out, stderr)
+		}
+		if !strings.Contains(out, "new.yaml does not exist at HEAD: a new contract") {
+			t.Errorf("%s: the new contract is not noted:\n%s", mode, out)
+		}
 	}
 }
