@@ -166,7 +166,7 @@ func (p *parser) parts(n *yaml.Node, where string) []string {
 	var out []string
 	for _, item := range n.Content {
 		if item.Kind != yaml.ScalarNode || !slices.Contains(partNames(), item.Value) {
-			p.errorf(item, "config-bad-value", fmt.Sprintf("%s: generate: unknown part %q", where, item.Value), "use models, client or server, and redis for the Redis runtime adapter")
+			p.errorf(item, "config-bad-value", fmt.Sprintf("%s: generate: unknown part %q", where, item.Value), "use models, client or server, and redis, kafka or nats for a runtime adapter")
 			continue
 		}
 		out = append(out, item.Value)

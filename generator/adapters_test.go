@@ -51,7 +51,7 @@ func TestAdapterFilesOnlyWhenAsked(t *testing.T) {
 			t.Errorf("%v: %d redis files generated, want them: %v", c.parts, got, c.redis)
 		}
 	}
-	for _, bad := range [][]string{{"redis"}, {"models", "redis"}, {"server", "kafka"}} {
+	for _, bad := range [][]string{{"redis"}, {"models", "redis"}, {"server", "rabbitmq"}, {"kafka"}} {
 		if _, err := ParseParts(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
@@ -73,7 +73,7 @@ func TestAdapterFilesOnlyWhenAsked(t *testing.T) {
 			t.Errorf("core files include %s", f)
 		}
 	}
-	if _, err := templates.RuntimeFiles("kafka"); err == nil {
+	if _, err := templates.RuntimeFiles("rabbitmq"); err == nil {
 		t.Error("an unknown adapter is accepted")
 	}
 }

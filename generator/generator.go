@@ -23,7 +23,7 @@ import (
 // come) adds the runtime's optional files of that adapter (templates.Adapters).
 type Parts struct {
 	Models, Client, Server bool
-	Redis                  bool
+	Redis, Kafka, NATS     bool
 }
 
 // adapters lists the runtime adapters (templates.Adapters) p asks for.
@@ -31,6 +31,12 @@ func (p Parts) adapters() []string {
 	var out []string
 	if p.Redis {
 		out = append(out, "redis")
+	}
+	if p.Kafka {
+		out = append(out, "kafka")
+	}
+	if p.NATS {
+		out = append(out, "nats")
 	}
 	return out
 }
@@ -51,15 +57,19 @@ func ParseParts(list []string) (Parts, error) {
 			p.Server = true
 		case "redis":
 			p.Redis = true
+		case "kafka":
+			p.Kafka = true
+		case "nats":
+			p.NATS = true
 		default:
-			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis for the Redis runtime adapter", s)
+			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis, kafka or nats for a runtime adapter", s)
 		}
 	}
 	if !p.Models && !p.Client && !p.Server {
 		return p, errors.New("nothing to generate: list models, client and/or server")
 	}
-	if p.Redis && !p.Client && !p.Server {
-		return p, errors.New("redis adds runtime files, which come with a client or a server: list client and/or server too")
+	if a := p.adapters(); len(a) > 0 && !p.Client && !p.Server {
+		return p, fmt.Errorf("%s adds runtime files, which come with a client or a server: list client and/or server too", a[0])
 	}
 	return p.normal(), nil
 }

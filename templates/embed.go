@@ -27,11 +27,12 @@ var FS embed.FS
 const RuntimeDir = "runtime"
 
 // Adapters are the optional parts of the runtime, each tying it to one
-// third-party client (Redis today; Kafka, NATS, OTel to come). A runtime
+// third-party client (Redis; the Kafka and NATS JetStream event transports;
+// OTel to come). A runtime
 // file named <name>_<adapter>.go belongs to that adapter and is copied into
 // a generated package only when the integration asks for the adapter, so
 // generated code imports a client only when its configuration says so.
-func Adapters() []string { return []string{"redis"} }
+func Adapters() []string { return []string{"redis", "kafka", "nats"} }
 
 // RuntimeAdapter returns the adapter a runtime file belongs to, "" for the
 // files every generated package gets.
