@@ -1,0 +1,132 @@
+package runtime
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// RequestValidator checks one operation's requests against its contract
+// before the handler runs. accord generates one per operation (in
+// accord_validate.gen.go) as plain Go: no schema is interpreted at run time.
+type RequestValidator struct {
+	// Params checks the path, query, header and cookie parameters.
+	Params func(r *http.Request, v *rtViolations)
+	// Body checks a JSON request body, decoded; nil when the operation
+	// declares no JSON body.
+	Body         func(x any, v *rtViolations)
+	BodyRequired bool
+	// Status answers a failure: 400, or 422 where the contract declares
+	// 422 and not 400 for the operation.
+	Status int
+}
+
+// ValidationErrorsMember is the problem extension member listing the
+// violations of an invalid request (README "Request validation").
+const ValidationErrorsMember = "errors"
+
+type rtValidateStep struct {
+	next http.Handler
+	rv   *RequestValidator
+}
+
+// Validate checks r, whose body was read into body, and returns the
+// violations (at most 50), nil when r matches the contract. Use it to check
+// requests outside NewServer (another router, a test).
+func (rv *RequestValidator) Validate(r *http.Request, body []byte) []Violation {
+	var v rtViolations
+	rv.check(r, body, &v)
+	return v.list
+}
+
+func (rv *RequestValidator) check(r *http.Request, body []byte, v *rtViolations) {
+	if rv.Params != nil {
+		rv.Params(r, v)
+	}
+	if rv.Body != nil {
+		rtValidateBody(rv, r.Header.Get("Content-Type"), body, v)
+	}
+}
+
+func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var v rtViolations
+	var body []byte
+	if s.rv.Body != nil {
+		b, ok := rtReadBody(w, r, rtRequestState(r))
+		if !ok {
+			return
+		}
+		body = b
+	}
+	s.rv.check(r, body, &v)
+	if v.ok() {
+		s.next.ServeHTTP(w, r)
+		return
+	}
+	status := s.rv.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	detail := "the request does not match the contract: " + v.list[0].String()
+	if n := len(v.list); n > 1 {
+		detail += " (and more, see " + ValidationErrorsMember + ")"
+	}
+	WriteProblem(w, r, ProblemDetails{Status: status, Detail: detail,
+		Extensions: map[string]any{ValidationErrorsMember: v.list}})
+}
+
+// rtValidateBody decodes a JSON body and runs the operation's body checks.
+// Bodies of other media types are the handler's to decode.
+func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rtViolations) {
+	if len(body) == 0 {
+		if rv.BodyRequired {
+			v.add(nil, "a request body is required")
+		}
+		return
+	}
+	if !rtIsJSONMedia(contentType) {
+		return
+	}
+	var x any
+	if err := json.Unmarshal(body, &x); err != nil {
+		v.add(nil, "is not valid JSON")
+		return
+	}
+	rv.Body(x, v)
+}
+
+func rtIsJSONMedia(contentType string) bool {
+	if contentType == "" {
+		return true // oapi-codegen's handlers decode an untyped body as JSON
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// RequestInvalidError is what a generated client returns, without sending
+// anything, for a call that lacks a required parameter or body field.
+type RequestInvalidError struct {
+	Operation  string
+	Violations []Violation
+}
+
+func (e *RequestInvalidError) Error() string {
+	parts := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		parts[i] = v.String()
+	}
+	return e.Operation + ": request not sent, it breaks the contract: " + strings.Join(parts, "; ")
+}
+
+// rtRequestInvalid turns collected violations into the client's error, or
+// nil when there are none.
+func rtRequestInvalid(op string, v *rtViolations) error {
+	if v.ok() {
+		return nil
+	}
+	return &RequestInvalidError{Operation: op, Violations: v.list}
+}
