@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,7 +148,7 @@ var topLevelVersion = regexp.MustCompile(`(?m)^(openapi|swagger|asyncapi)[ \t]*:
 // errors with their position.
 func detect(src *sourceFile) (Kind, string, error) {
 	if len(strings.TrimSpace(string(src.data))) == 0 {
-		return "", "", fail(ClassSyntax, Position{File: src.name}, "empty-file", "the file is empty",
+		return "", "", fail(ClassSyntax, Position{File: src.name, Line: 1, Col: 1}, "empty-file", "the file is empty",
 			"a contract starts with `openapi: 3.1.0` or `asyncapi: 3.0.0`", nil)
 	}
 	var h header
@@ -172,7 +173,7 @@ func detect(src *sourceFile) (Kind, string, error) {
 			return "", "", yamlSyntaxError(src, err)
 		}
 		if len(node.Content) == 0 {
-			return "", "", fail(ClassSyntax, Position{File: src.name}, "empty-file", "the file holds no YAML content, only comments or blank lines",
+			return "", "", fail(ClassSyntax, Position{File: src.name, Line: 1, Col: 1}, "empty-file", "the file holds no YAML content, only comments or blank lines",
 				"a contract starts with `openapi: 3.1.0` or `asyncapi: 3.0.0`", nil)
 		}
 		if err := node.Decode(&h); err != nil {
@@ -259,6 +260,11 @@ func yamlSyntaxError(src *sourceFile, err error) error {
 		msg = strings.Replace(msg, m[0]+": ", "", 1)
 	}
 	pos.Line = firstBadYAMLLine(src.data)
+	if pos.Line > 0 {
+		// yaml.v3 gives no column; the line's first character is where a
+		// mis-indented or mis-quoted entry starts.
+		pos.Col = firstColumn(src.data, pos.Line)
+	}
 	return fail(ClassSyntax, pos, "yaml-syntax", "invalid YAML: "+msg,
 		"fix the indentation or quoting at this line (tabs are not allowed for indentation)", err)
 }
@@ -311,4 +317,25 @@ func (f *sourceFile) locator() *locator {
 		return newConvertedLocator(f.name, f.data, f.text, f.marks)
 	}
 	return newLocator(f.name, f.data)
+}
+
+// firstColumn is the 1-based column of the first non-blank character of a
+// 1-based line (1 for a blank line).
+func firstColumn(data []byte, line int) int {
+	start := 0
+	for n := 1; n < line; n++ {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			return 1
+		}
+		start += i + 1
+	}
+	col := 1
+	for i := start; i < len(data) && (data[i] == ' ' || data[i] == '\t'); i++ {
+		col++
+	}
+	if start+col-1 >= len(data) || data[start+col-1] == '\n' || data[start+col-1] == '\r' {
+		return 1
+	}
+	return col
 }
