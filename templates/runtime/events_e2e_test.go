@@ -43,19 +43,17 @@ func pipeline(tb testing.TB, e eventsDB, tr *KafkaTransport, topic string, n int
 	tb.Helper()
 	o := e.newOutbox(tb, 16)
 	c := NewEventConsumer(tr, EventConsumerOptions{Group: "g-" + topic, Inbox: e.newInbox(tb)})
-	c.HandleTx(topic, e.effectHandler())
-	var handled atomic.Int64
+	fx := e.effectHandler()
+	// Counts handler runs, rolled-back ones too: a lower bound on when to
+	// start counting effect rows.
+	var ran atomic.Int64
+	c.HandleTx(topic, func(ctx context.Context, tx *sql.Tx, d *EventDelivery) error {
+		ran.Add(1)
+		return fx(ctx, tx, d)
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- tr.Consume(ctx, "g-"+topic, []string{topic}, func(ctx context.Context, d *EventDelivery) error {
-			err := c.Deliver(ctx, d)
-			if err == nil {
-				handled.Add(1)
-			}
-			return err
-		})
-	}()
+	go func() { done <- c.Run(ctx) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -66,9 +64,15 @@ func pipeline(tb testing.TB, e eventsDB, tr *KafkaTransport, topic string, n int
 	stop := runRelay(tb, NewOutboxRelay(o, tr, OutboxRelayOptions{Workers: 4, BatchSize: 200, PollInterval: 5 * time.Millisecond}))
 	enqueue(tb, o, e.db, topic, 64, n, 500)
 	deadline := time.Now().Add(60 * time.Second)
-	for handled.Load() < int64(n) {
+	for {
+		if ran.Load() >= int64(n) {
+			if got, _ := e.effects(tb); got >= n {
+				break
+			}
+		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("handled %d of %d within 60s", handled.Load(), n)
+			got, _ := e.effects(tb)
+			tb.Fatalf("%d effects of %d within 60s", got, n)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -151,4 +155,35 @@ func rawFranz(tb testing.TB, brokers []string, topic string, n int) time.Duratio
 		tb.Error(err)
 	}
 	return time.Since(start)
+}
+
+// A failing message inside a batch rolls the batch's inbox transaction
+// back; the run is then handled one by one, so the failure is retried and
+// the others' effects still happen exactly once.
+func TestKafkaBatchFallsBackOnFailure(t *testing.T) {
+	e := openEventsDB(t, sqlBackend{DialectPostgres, openPostgres})
+	_, tr := newKfakeN(t, 2, "inv", "inv.dlq")
+	const n = 300
+	ms := msgs("inv", 3, n/3)
+	if err := tr.Publish(context.Background(), ms); err != nil {
+		t.Fatal(err)
+	}
+	fx := e.effectHandler()
+	var failed atomic.Bool
+	var runs atomic.Int32
+	c := NewEventConsumer(tr, EventConsumerOptions{Group: "g", Inbox: e.newInbox(t), BackoffBase: time.Millisecond})
+	c.HandleTx("inv", func(ctx context.Context, tx *sql.Tx, d *EventDelivery) error {
+		runs.Add(1)
+		if d.ID == "k1-50" && failed.CompareAndSwap(false, true) {
+			return fmt.Errorf("transient")
+		}
+		return fx(ctx, tx, d)
+	})
+	runConsumer(t, c)
+	evWait(t, 30*time.Second, "all effects", func() bool { got, _ := e.effects(t); return got >= n })
+	time.Sleep(100 * time.Millisecond)
+	got, distinct := e.effects(t)
+	if got != n || distinct != n || !failed.Load() || runs.Load() <= n {
+		t.Fatalf("effects %d (distinct %d), handler runs %d, failure injected %v; want %d once each and more runs than messages", got, distinct, runs.Load(), failed.Load(), n)
+	}
 }

@@ -81,6 +81,14 @@ func (k *KafkaTransport) Publish(ctx context.Context, msgs []EventMessage) error
 // Consume joins group for topics and runs until ctx ends (then nil) or the
 // client fails. New groups start at the oldest offset.
 func (k *KafkaTransport) Consume(ctx context.Context, group string, topics []string, h EventHandler) error {
+	return k.rtConsumeBatch(ctx, group, topics, h, nil)
+}
+
+// rtBatchSize bounds a run handed to a batch handler: one inbox
+// transaction of this many messages.
+const rtBatchSize = 100
+
+func (k *KafkaTransport) rtConsumeBatch(ctx context.Context, group string, topics []string, h EventHandler, batch EventBatchHandler) error {
 	if group == "" || len(topics) == 0 {
 		return errors.New("kafka consume: needs a group and topics")
 	}
@@ -117,7 +125,7 @@ func (k *KafkaTransport) Consume(ctx context.Context, group string, topics []str
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if last := k.handlePartition(ctx, group, p.Records, h); last != nil {
+				if last := k.handlePartition(ctx, group, p.Records, h, batch); last != nil {
 					mu.Lock()
 					done = append(done, last)
 					mu.Unlock()
@@ -144,17 +152,24 @@ func (k *KafkaTransport) Consume(ctx context.Context, group string, topics []str
 
 // handlePartition runs h over one partition's records in order and returns
 // the last one handled (nil when none was).
-func (k *KafkaTransport) handlePartition(ctx context.Context, group string, recs []*kgo.Record, h EventHandler) *kgo.Record {
+func (k *KafkaTransport) handlePartition(ctx context.Context, group string, recs []*kgo.Record, h EventHandler, batch EventBatchHandler) *kgo.Record {
 	var last *kgo.Record
+	if batch != nil {
+		for len(recs) > 0 && ctx.Err() == nil {
+			run := recs[:min(len(recs), rtBatchSize)]
+			ds := make([]*EventDelivery, len(run))
+			for i, r := range run {
+				ds[i] = rtKafkaDelivery(r, group, 1)
+			}
+			if !batch(ctx, ds) {
+				break // this run goes one by one below
+			}
+			last, recs = run[len(run)-1], recs[len(run):]
+		}
+	}
 	for _, r := range recs {
 		for attempt := 1; ; attempt++ {
-			hdr := make(map[string]string, len(r.Headers))
-			for _, x := range r.Headers {
-				hdr[x.Key] = string(x.Value)
-			}
-			d := &EventDelivery{EventMessage: rtEventFromWire(r.Topic, string(r.Key), r.Value, hdr), Attempt: attempt,
-				Partition: r.Partition, Offset: r.Offset, Group: group}
-			err := h(ctx, d)
+			err := h(ctx, rtKafkaDelivery(r, group, attempt))
 			if err == nil {
 				last = r
 				break
@@ -168,6 +183,15 @@ func (k *KafkaTransport) handlePartition(ctx context.Context, group string, recs
 		}
 	}
 	return last
+}
+
+func rtKafkaDelivery(r *kgo.Record, group string, attempt int) *EventDelivery {
+	hdr := make(map[string]string, len(r.Headers))
+	for _, x := range r.Headers {
+		hdr[x.Key] = string(x.Value)
+	}
+	return &EventDelivery{EventMessage: rtEventFromWire(r.Topic, string(r.Key), r.Value, hdr), Attempt: attempt,
+		Partition: r.Partition, Offset: r.Offset, Group: group}
 }
 
 // Close flushes nothing (Publish is synchronous) and closes the producer.
