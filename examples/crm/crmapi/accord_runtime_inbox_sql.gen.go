@@ -135,3 +135,41 @@ func (in *SQLInbox) Purge(ctx context.Context, retention time.Duration) (int64, 
 	}
 	return res.RowsAffected()
 }
+
+// rtOnceAll runs fn for every id of a batch in one transaction, skipping
+// recorded ids (dup[i]); one commit for the batch is what makes a busy
+// consumer fast. Any failure rolls the whole batch back (ok false) and the
+// caller handles its messages one by one, with retries and dead letters.
+func (in *SQLInbox) rtOnceAll(ctx context.Context, group string, ids []string, fn func(ctx context.Context, tx *sql.Tx, i int) error) (dup []bool, ok bool) {
+	if in.err != nil {
+		return nil, false
+	}
+	tx, err := in.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false
+	}
+	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	dup = make([]bool, len(ids))
+	now := in.now().UnixMilli()
+	for i, id := range ids {
+		res, err := tx.ExecContext(ctx, in.qInsert, group, id, now)
+		if err != nil {
+			return nil, false
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, false
+		}
+		if n == 0 {
+			dup[i] = true
+			continue
+		}
+		if err := fn(ctx, tx, i); err != nil {
+			return nil, false
+		}
+	}
+	if tx.Commit() != nil {
+		return nil, false
+	}
+	return dup, true
+}

@@ -161,25 +161,47 @@ func (o *SQLOutbox) Enqueue(ctx context.Context, tx *sql.Tx, msgs ...EventMessag
 		return errors.New("outbox enqueue: nil *sql.Tx (the event must commit with the state change)")
 	}
 	now := o.now()
-	for _, m := range msgs {
-		if err := rtPrepareEvent(ctx, &m, now); err != nil {
-			return fmt.Errorf("outbox enqueue: %w", err)
+	// Multi-row inserts of up to rtEnqueueChunk rows: one round trip per
+	// chunk instead of per event.
+	for start := 0; start < len(msgs); start += rtEnqueueChunk {
+		chunk := msgs[start:min(start+rtEnqueueChunk, len(msgs))]
+		var q strings.Builder
+		q.WriteString(o.qInsert)
+		args := make([]any, 0, 7*len(chunk))
+		for i, m := range chunk {
+			if err := rtPrepareEvent(ctx, &m, now); err != nil {
+				return fmt.Errorf("outbox enqueue: %w", err)
+			}
+			h, err := json.Marshal(m.rtWireHeaders(false))
+			if err != nil {
+				return fmt.Errorf("outbox enqueue %s: headers: %w", m.ID, err)
+			}
+			payload := m.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			if i > 0 {
+				q.WriteString(", (")
+				for j := range 7 {
+					if j > 0 {
+						q.WriteString(", ")
+					}
+					q.WriteString(o.ph(len(args) + j + 1))
+				}
+				q.WriteString(")")
+			}
+			args = append(args, rtKeyShard(m.Key, m.ID, o.shards), m.ID, m.Topic, m.Key, string(h), payload, now.UnixMilli())
 		}
-		h, err := json.Marshal(m.rtWireHeaders(false))
-		if err != nil {
-			return fmt.Errorf("outbox enqueue %s: headers: %w", m.ID, err)
-		}
-		payload := m.Payload
-		if payload == nil {
-			payload = []byte{}
-		}
-		shard := rtKeyShard(m.Key, m.ID, o.shards)
-		if _, err := tx.ExecContext(ctx, o.qInsert, shard, m.ID, m.Topic, m.Key, string(h), payload, now.UnixMilli()); err != nil {
-			return fmt.Errorf("outbox enqueue %s: %w", m.ID, err)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("outbox enqueue %d events (first %s): %w", len(chunk), chunk[0].ID, err)
 		}
 	}
 	return nil
 }
+
+// rtEnqueueChunk rows per INSERT keep the placeholders (7 a row) well
+// under every driver's limit.
+const rtEnqueueChunk = 100
 
 // Sink returns an EventSink that enqueues in tx, for an EventPublisher
 // whose events must commit with the caller's state change.

@@ -100,6 +100,11 @@ func (c *EventConsumer) Run(ctx context.Context) error {
 	if len(topics) == 0 {
 		return errors.New("event consumer: no handlers")
 	}
+	if bt, ok := c.t.(rtBatchTransport); ok {
+		if _, sql := c.opt.Inbox.(*SQLInbox); sql {
+			return bt.rtConsumeBatch(ctx, c.opt.Group, topics, c.Deliver, c.deliverBatch)
+		}
+	}
 	return c.t.Consume(ctx, c.opt.Group, topics, c.Deliver)
 }
 
@@ -157,6 +162,54 @@ func (c *EventConsumer) Deliver(ctx context.Context, d *EventDelivery) error {
 		c.opt.Hooks.OnRetry(d, err, delay)
 	}
 	return &EventNak{Delay: delay, Err: err}
+}
+
+// EventBatchHandler handles a run of one partition's deliveries at once;
+// false means none of them was handled and the transport must pass them
+// one by one to the EventHandler.
+type EventBatchHandler func(ctx context.Context, ds []*EventDelivery) bool
+
+// rtBatchTransport is a transport that can hand over batches (Kafka).
+type rtBatchTransport interface {
+	rtConsumeBatch(ctx context.Context, group string, topics []string, h EventHandler, batch EventBatchHandler) error
+}
+
+// deliverBatch is the fast path with an SQL inbox: every message of the
+// run in one inbox transaction. Anything unusual (a missing handler, a bad
+// signature, a failed handler) leaves the run to Deliver.
+func (c *EventConsumer) deliverBatch(ctx context.Context, ds []*EventDelivery) bool {
+	in, ok := c.opt.Inbox.(*SQLInbox)
+	if !ok {
+		return false
+	}
+	ids := make([]string, len(ds))
+	hs := make([]EventTxHandler, len(ds))
+	for i, d := range ds {
+		if d.ID == "" || c.handlers[d.Topic] == nil {
+			return false
+		}
+		if c.opt.Verifier != nil && c.opt.Verifier.Verify(ctx, &d.EventMessage) != nil {
+			return false
+		}
+		ids[i], hs[i] = d.ID, c.handlers[d.Topic]
+	}
+	dup, ok := in.rtOnceAll(ctx, c.opt.Group, ids, func(ctx context.Context, tx *sql.Tx, i int) error {
+		if c.opt.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
+			defer cancel()
+		}
+		return rtCallEventHandler(ctx, hs[i], tx, ds[i])
+	})
+	if !ok {
+		return false
+	}
+	for i, d := range ds {
+		if dup[i] && c.opt.Hooks.OnDuplicate != nil {
+			c.opt.Hooks.OnDuplicate(d)
+		}
+	}
+	return true
 }
 
 // rtCallEventHandler turns a handler panic into an error so one poison
