@@ -188,6 +188,13 @@ func TestAttackControlCharacters(t *testing.T) {
 			}
 		}
 		all := stdout + stderr
+		// A newline in a path must not start a line that a CI runner reads
+		// as a workflow command, in any format.
+		for _, line := range strings.Split(all, "\n") {
+			if l := strings.TrimSpace(line); strings.HasPrefix(l, "::warning file=x.yaml") || strings.HasPrefix(l, "::error file=x.yaml") {
+				t.Errorf("%v: a contract's newline started a workflow command: %q", args, line)
+			}
+		}
 		if strings.Contains(all, `\x1b`) || strings.Contains(all, `\u001b`) || strings.Contains(all, `\u202e`) {
 			escaped++
 		}

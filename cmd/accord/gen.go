@@ -15,6 +15,7 @@ import (
 	"github.com/accord-dev/accord/config"
 	"github.com/accord-dev/accord/contracts"
 	"github.com/accord-dev/accord/generator"
+	"github.com/accord-dev/accord/internal/termsafe"
 )
 
 type genOptions struct {
@@ -201,7 +202,7 @@ func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.Fi
 		return nil, reportProblems(e, fmt.Errorf("generating %s: %w", j.name, err))
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(e.stderr, "%s: note: %s\n", j.contract, n)
+		fmt.Fprintf(e.stderr, "%s: note: %s\n", j.contract, termsafe.Line(n))
 	}
 	return res.Files, nil
 }
@@ -256,9 +257,9 @@ func printProblems(e *env, ps []contracts.Problem) {
 		if pr.Severity == contracts.SeverityError {
 			sev = p.red(string(pr.Severity))
 		}
-		fmt.Fprintf(e.stderr, "%s: %s: %s\n", pr.Pos, sev, pr.Message)
+		fmt.Fprintf(e.stderr, "%s: %s: %s\n", termsafe.Line(pr.Pos.String()), sev, termsafe.Line(pr.Message))
 		if pr.Hint != "" {
-			fmt.Fprintf(e.stderr, "    hint: %s\n", pr.Hint)
+			fmt.Fprintf(e.stderr, "    hint: %s\n", termsafe.Line(pr.Hint))
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/contracts"
+	"github.com/accord-dev/accord/internal/termsafe"
 )
 
 type validateOptions struct {
@@ -155,11 +156,13 @@ func writeValidateText(e *env, reports []fileReport) error {
 			} else {
 				warns++
 			}
-			if _, err := fmt.Fprintf(e.stdout, "%s: %s: %s\n", pr.Pos, sev, pr.Message); err != nil {
+			// One line per problem: a newline from the contract must not
+			// start a line of its own (in a CI log, a "::error::" command).
+			if _, err := fmt.Fprintf(e.stdout, "%s: %s: %s\n", termsafe.Line(pr.Pos.String()), sev, termsafe.Line(pr.Message)); err != nil {
 				return err
 			}
 			if pr.Hint != "" {
-				fmt.Fprintf(e.stdout, "    %s %s\n", p.dim("hint:"), pr.Hint)
+				fmt.Fprintf(e.stdout, "    %s %s\n", p.dim("hint:"), termsafe.Line(pr.Hint))
 			}
 		}
 		switch {
