@@ -196,6 +196,9 @@ func (s *Server) ensureSecret(name string) error {
 	return nil
 }
 
+// AttachAsync lists a's messages at GET /__accord/messages.
+func (s *Server) AttachAsync(a *Async) { s.mux.Handle("GET /__accord/messages", a) }
+
 // SandboxSecrets returns the keys generated for signature schemes the
 // options gave no secret for, by scheme name.
 func (s *Server) SandboxSecrets() map[string]string { return s.sandbox }
