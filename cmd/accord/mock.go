@@ -29,6 +29,10 @@ type mockOptions struct {
 	validateResponses bool
 	callback          string
 	webhooks          []string
+	kafka             string
+	nats              string
+	every             time.Duration
+	count             int
 	grace             time.Duration
 	// ready, when set, is told the listening address (tests).
 	ready func(addr string)
@@ -86,6 +90,10 @@ fault file could not be read.`,
 	f.BoolVar(&o.validateResponses, "validate-responses", false, "check the mock's own answers against the contract")
 	f.StringVar(&o.callback, "callback", "", "URL webhooks are delivered to ({webhook} is replaced by the webhook's name)")
 	f.StringArrayVar(&o.webhooks, "webhook", nil, "send a webhook after an operation succeeds, OPERATION=WEBHOOK (repeatable)")
+	f.StringVar(&o.kafka, "kafka", "", "AsyncAPI: Kafka brokers, comma-separated (default: an in-process cluster on loopback)")
+	f.StringVar(&o.nats, "nats", "", "AsyncAPI: a NATS server URL instead of Kafka")
+	f.DurationVar(&o.every, "every", time.Second, "AsyncAPI: publishing interval per operation")
+	f.IntVar(&o.count, "count", 0, "AsyncAPI: messages per operation (0 = until stopped)")
 	f.DurationVar(&o.grace, "grace", 5*time.Second, "how long requests in flight may finish at shutdown")
 	return cmd
 }
@@ -185,15 +193,15 @@ func runMock(ctx context.Context, e *env, o mockOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range docs {
-		if d.Kind != contracts.KindOpenAPI {
-			fmt.Fprintf(e.stderr, "accord: %s is AsyncAPI; mock serves OpenAPI operations only (it is skipped)\n", d.Name)
-		}
-	}
 	m, err := mock.New(docs, mo)
 	if err != nil {
 		return usageError("%v", err)
 	}
+	stopAsync, err := startAsync(ctx, e, o, docs, m)
+	if err != nil {
+		return err
+	}
+	defer stopAsync()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usageError("--addr %s: %v", o.addr, err)
@@ -217,4 +225,54 @@ func runMock(ctx context.Context, e *env, o mockOptions) error {
 	}
 	fmt.Fprintln(e.stdout, "accord mock: stopped")
 	return nil
+}
+
+// startAsync mocks the AsyncAPI documents over Kafka (in process unless
+// --kafka) or NATS; the returned function stops it.
+func startAsync(ctx context.Context, e *env, o mockOptions, docs []*contracts.Document, m *mock.Server) (func(), error) {
+	var async []*contracts.Document
+	for _, d := range docs {
+		if d.Kind == contracts.KindAsyncAPI {
+			async = append(async, d)
+		}
+	}
+	if len(async) == 0 {
+		return func() {}, nil
+	}
+	var t mock.Transport
+	var where string
+	switch {
+	case o.nats != "":
+		n, err := mock.NewNATS(o.nats)
+		if err != nil {
+			return nil, &exitError{code: exitInput, err: err}
+		}
+		t, where = n, "NATS at "+o.nats
+	default:
+		var brokers []string
+		if o.kafka != "" {
+			brokers = strings.Split(o.kafka, ",")
+		}
+		k, err := mock.NewKafka(brokers...)
+		if err != nil {
+			return nil, &exitError{code: exitInput, err: err}
+		}
+		t, where = k, "Kafka at "+strings.Join(k.Brokers(), ",")
+	}
+	a, err := mock.NewAsync(async, t, mock.AsyncOptions{Seed: o.seed, Every: o.every, Count: o.count})
+	if err != nil {
+		t.Close()
+		return nil, usageError("%v", err)
+	}
+	m.AttachAsync(a)
+	fmt.Fprintf(e.stdout, "accord mock: AsyncAPI messages on %s (every %s; log: /__accord/messages)\n", where, o.every)
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.Run(actx); err != nil {
+			fmt.Fprintln(e.stderr, "accord: AsyncAPI mock:", err)
+		}
+	}()
+	return func() { cancel(); <-done; t.Close() }, nil
 }

@@ -99,3 +99,44 @@ func TestMockServesUntilCancelled(t *testing.T) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 }
+
+// An AsyncAPI contract is mocked on the in-process Kafka cluster next to the
+// OpenAPI one; /__accord/messages lists what was published.
+func TestMockAsyncAPIOnInProcessKafka(t *testing.T) {
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runMock(ctx, e, mockOptions{files: []string{paymentsContract, "../../examples/events/asyncapi.yaml"}, addr: "127.0.0.1:0",
+			grace: time.Second, every: 20 * time.Millisecond, count: 1, ready: func(a string) { ready <- a }})
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("runMock: %v (%s)", err, errb.String())
+	}
+	var events []map[string]any
+	for ctx.Err() == nil && len(events) < 2 {
+		resp, err := http.Get("http://" + addr + "/__accord/messages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&events)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || !strings.Contains(out.String(), "AsyncAPI messages on Kafka at 127.0.0.1:") {
+		t.Fatalf("events %v\n%s", events, out.String())
+	}
+}
