@@ -250,7 +250,10 @@ func TestOutboxBrokerDownThenDrains(t *testing.T) {
 	tr.down.Store(false)
 	var oc orderChecker
 	runConsume(t, kt, "g", []string{"crm"}, oc.handler)
-	evWait(t, 30*time.Second, "drained", func() bool { return oc.count() >= n })
+	evWait(t, 30*time.Second, "drained", func() bool {
+		p, _, _ := o.Pending(context.Background())
+		return oc.count() >= n && p == 0
+	})
 	stop()
 	if pending, _, _ = o.Pending(context.Background()); pending != 0 || oc.count() != n || len(oc.broken) > 0 {
 		t.Fatalf("after: pending %d, delivered %d of %d, order broken %v", pending, oc.count(), n, oc.broken)
