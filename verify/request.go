@@ -204,7 +204,12 @@ func (r *runner) checkResponse(o op, res *result) {
 			fmt.Sprintf("status %d is not declared (declared: %s)", res.status, strings.Join(sortedKeys(o.op.Responses.Map()), ", ")))
 		return
 	}
-	opts := []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()}
+	opts := []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors(),
+		// Formats kin-openapi leaves unchecked by default, per validation
+		// (never registered process-wide).
+		openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+		openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562)),
+	}
 	if r.doc.OpenAPI.IsOpenAPI31OrLater() {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}

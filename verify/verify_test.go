@@ -282,3 +282,21 @@ func TestFormats(t *testing.T) {
 		t.Fatal("unknown format accepted")
 	}
 }
+
+// A response header whose value breaks its schema (a uuid header that is
+// not one) is an invalid-header finding.
+func TestFindsInvalidHeader(t *testing.T) {
+	doc := load(t, shop)
+	rep := run(t, doc, provider(t, doc, rewrite(isGet("/items/"), func(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("X-Request-Id", "not-a-uuid")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})))
+	f := kinds(rep)[KindInvalidHeader]
+	if len(f) != 1 || f[0].Operation != "getItem" || !strings.Contains(f[0].Message, "X-Request-Id") {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}
