@@ -107,7 +107,7 @@ func runCompatSeries(ctx context.Context, e *env, o compatOptions, today time.Ti
 // returns one result per step the mode requires.
 func judgeSeries(ctx context.Context, e *env, o compatOptions, sr modeSeriesArgs, accepted []compat.Acceptance, today time.Time) ([]*compat.Result, int) {
 	versions := sr.versions
-	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs}
+	lo := contracts.LoadOptions{Stdin: e.stdin, Dir: e.dir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)}
 	docs := make([]*contracts.Document, len(versions))
 	errs := make([]error, len(versions))
 	var wg sync.WaitGroup
