@@ -113,7 +113,7 @@ func (r *OutboxRelay) Run(ctx context.Context) error {
 func (r *OutboxRelay) work(ctx context.Context, w int) {
 	rotate := w * r.o.shards / r.opt.Workers
 	for ctx.Err() == nil {
-		n, err := r.RunOnce(ctx, rotate)
+		n, err := r.runOnce(ctx, rotate)
 		rotate++
 		if err != nil && ctx.Err() == nil && r.opt.Hooks.OnError != nil {
 			r.opt.Hooks.OnError(err)
@@ -160,10 +160,17 @@ func (r *OutboxRelay) reportErr(ctx context.Context, err error) {
 	}
 }
 
-// RunOnce publishes one batch of one ready shard (chosen from rotate on);
-// it returns how many rows it published, 0 when no shard was ready.
-func (r *OutboxRelay) RunOnce(ctx context.Context, rotate int) (int, error) {
-	tx, err := r.o.db.BeginTx(ctx, nil)
+// RunOnce publishes one batch of one ready shard, for callers that drive
+// the relay themselves (a cron job, a test); it returns how many rows it
+// published, 0 when no shard was ready.
+func (r *OutboxRelay) RunOnce(ctx context.Context) (int, error) { return r.runOnce(ctx, 0) }
+
+// runOnce is RunOnce looking at shards from rotate on, so the workers of
+// a busy outbox do not all contend for the lowest shard.
+func (r *OutboxRelay) runOnce(ctx context.Context, rotate int) (int, error) {
+	// database/sql rolls a transaction back when its context ends; this one
+	// must outlive ctx long enough to record a publish that happened.
+	tx, err := r.o.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return 0, fmt.Errorf("outbox relay begin: %w", err)
 	}
@@ -201,7 +208,11 @@ func (r *OutboxRelay) RunOnce(ctx context.Context, rotate int) (int, error) {
 		}
 		return 0, nil
 	}
-	if err := r.o.markSent(ctx, tx, rows); err != nil {
+	// Published: finish the mark even when ctx just ended, or a graceful
+	// shutdown would publish these rows a second time.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer mcancel()
+	if err := r.o.markSent(mctx, tx, rows); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
