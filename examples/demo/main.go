@@ -29,6 +29,7 @@ import (
 const (
 	partnerKey = "demo-partner-hmac-key"
 	webhookKey = "whsec_ZGVtby13ZWJob29rLXNpZ25pbmcta2V5LTEyMzQ="
+	demoToken  = "demo-bearer-token" // the contract's bearerAuth
 )
 
 func main() {
@@ -57,7 +58,8 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	api := paymentsapi.NewServer(prov,
 		paymentsapi.WithLogger(quiet),
 		paymentsapi.WithIdempotencyStore(store),
-		paymentsapi.WithVerificationSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}))
+		paymentsapi.WithVerificationSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}),
+		paymentsapi.WithAuthenticator(demoAuth{}))
 	tap := &wireTap{out: out}
 	apiURL, stopAPI, err := listen(tap.wrap(api))
 	if err != nil {
@@ -72,6 +74,7 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	var attempts atomic.Int64
 	client, err := paymentsapi.NewClient(apiURL,
 		paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}),
+		paymentsapi.WithBearerAuthBearer(paymentsapi.StaticToken(demoToken)),
 		paymentsapi.WithHooks(paymentsapi.Hooks{OnAttempt: func(a paymentsapi.AttemptInfo) {
 			attempts.Add(1)
 			if a.RetryReason != "" {

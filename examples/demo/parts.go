@@ -134,3 +134,14 @@ func (t tamper) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 	return t.base.RoundTrip(r2)
 }
+
+// demoAuth is the provider's Authenticator for the contract's bearerAuth:
+// the integrator's token names its account.
+type demoAuth struct{}
+
+func (demoAuth) AuthenticateBearerAuth(_ context.Context, token string) (paymentsapi.Principal, error) {
+	if token != demoToken {
+		return paymentsapi.Principal{}, fmt.Errorf("unknown token")
+	}
+	return paymentsapi.Principal{Subject: "acct_demo"}, nil
+}

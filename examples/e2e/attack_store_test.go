@@ -40,6 +40,7 @@ func signedPayment(t *testing.T, url, key, idemKey, body string, now time.Time) 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", idemKey)
+	req.Header.Set("Authorization", "Bearer "+testBearerToken)
 	scheme, _ := paymentsapi.SignatureSchemeByName("partner-hmac")
 	sg := paymentsapi.Signer{Scheme: scheme, Secrets: paymentsapi.StaticSecrets{[]byte(key)}, Now: func() time.Time { return now }}
 	if err := sg.Sign(context.Background(), req, []byte(body)); err != nil {

@@ -121,11 +121,15 @@ func benchServers() (bare, chained http.Handler) {
 	prov := newProvider()
 	prov.payments["pay_00000001"] = paymentsapi.Payment{Id: "pay_00000001", Status: paymentsapi.PaymentStatusSucceeded, AmountMinor: 4200, Currency: "EUR"}
 	bare = paymentsapi.HandlerWithOptions(paymentsapi.NewStrictHandler(prov, nil), paymentsapi.StdHTTPServerOptions{})
-	chained = paymentsapi.NewServer(prov, paymentsapi.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	chained = paymentsapi.NewServer(prov, paymentsapi.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))),
+		paymentsapi.WithAuthenticator(paymentsAuth{}))
 	return bare, chained
 }
 
 func serveOnce(b *testing.B, h http.Handler, req *http.Request) {
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+testBearerToken)
+	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	if w.Code != http.StatusOK {

@@ -97,13 +97,14 @@ func (p problemAnswer) VisitCreateCustomerResponse(w http.ResponseWriter) error 
 
 func startCRM(t *testing.T, impl crmapi.StrictServerInterface, opts ...crmapi.ServerOption) *httptest.Server {
 	t.Helper()
-	base := []crmapi.ServerOption{crmapi.WithLogger(quietLogger())}
+	base := []crmapi.ServerOption{crmapi.WithLogger(quietLogger()), crmapi.WithAuthenticator(crmAuth{})}
 	return serve(t, crmapi.NewServer(impl, append(base, opts...)...))
 }
 
 func newCRMClient(t *testing.T, url string, opts ...crmapi.ClientOption) *crmapi.Client {
 	t.Helper()
-	c, err := crmapi.NewClient(url, opts...)
+	base := []crmapi.ClientOption{crmapi.WithApiKey(crmapi.StaticToken(testAPIKey))}
+	c, err := crmapi.NewClient(url, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}

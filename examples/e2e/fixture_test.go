@@ -140,6 +140,7 @@ func paymentsHandler(impl paymentsapi.StrictServerInterface, opts ...paymentsapi
 	base := []paymentsapi.ServerOption{
 		paymentsapi.WithLogger(quietLogger()),
 		paymentsapi.WithVerificationSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}),
+		paymentsapi.WithAuthenticator(paymentsAuth{}),
 	}
 	return paymentsapi.NewServer(impl, append(base, opts...)...)
 }
@@ -161,7 +162,8 @@ func startPayments(t *testing.T, impl paymentsapi.StrictServerInterface, opts ..
 // newClient is a generated client signing with partnerKey.
 func newClient(t *testing.T, url string, opts ...paymentsapi.ClientOption) *paymentsapi.Client {
 	t.Helper()
-	base := []paymentsapi.ClientOption{paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)})}
+	base := []paymentsapi.ClientOption{paymentsapi.WithSigningSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}),
+		paymentsapi.WithBearerAuthBearer(paymentsapi.StaticToken(testBearerToken))}
 	c, err := paymentsapi.NewClient(url, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)

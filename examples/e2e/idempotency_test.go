@@ -120,7 +120,7 @@ func TestDeclaredKeyParameterNeedsNothingFromTheCaller(t *testing.T) {
 	t.Parallel()
 	var got seen
 	inv := &invoicer{}
-	srv := serve(t, got.wrap(invoicingapi.NewServer(inv, invoicingapi.WithLogger(quietLogger()))))
+	srv := serve(t, got.wrap(invoicingapi.NewServer(inv, invoicingapi.WithLogger(quietLogger()), invoicingapi.WithAuthenticator(invoicingAuth{}))))
 	c := newInvoicingClient(t, srv.URL)
 	if _, err := c.CreateInvoice(context.Background(), nil, invoiceInput("cus_3", 10)); err != nil {
 		t.Fatal(err)

@@ -124,13 +124,14 @@ func (s *invoicer) TransitionInvoice(_ context.Context, req invoicingapi.Transit
 
 func startInvoicing(t *testing.T, impl invoicingapi.StrictServerInterface, opts ...invoicingapi.ServerOption) *httptest.Server {
 	t.Helper()
-	base := []invoicingapi.ServerOption{invoicingapi.WithLogger(quietLogger())}
+	base := []invoicingapi.ServerOption{invoicingapi.WithLogger(quietLogger()), invoicingapi.WithAuthenticator(invoicingAuth{})}
 	return serve(t, invoicingapi.NewServer(impl, append(base, opts...)...))
 }
 
 func newInvoicingClient(t *testing.T, url string, opts ...invoicingapi.ClientOption) *invoicingapi.Client {
 	t.Helper()
-	c, err := invoicingapi.NewClient(url, opts...)
+	base := []invoicingapi.ClientOption{invoicingapi.WithBearerAuthBearer(invoicingapi.StaticToken(testBearerToken))}
+	c, err := invoicingapi.NewClient(url, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}

@@ -72,7 +72,7 @@ func TestPostWithoutKeyIsNeverRetried(t *testing.T) {
 	t.Parallel()
 	cat := &catalog{failCreates: problemAnswer{status: http.StatusServiceUnavailable, retryAfter: "0"}}
 	var sawKey atomic.Bool
-	srv := serve(t, keySpy(&sawKey, crmapi.NewServer(cat, crmapi.WithLogger(quietLogger()))))
+	srv := serve(t, keySpy(&sawKey, crmapi.NewServer(cat, crmapi.WithLogger(quietLogger()), crmapi.WithAuthenticator(crmAuth{}))))
 
 	noKeys := newCRMClient(t, srv.URL, crmapi.WithPolicy(func(id string, p *crmapi.Policy) { p.Idempotency = crmapi.IdempotencyOff }))
 	_, err := noKeys.CreateCustomer(context.Background(), customerInput("ada"))

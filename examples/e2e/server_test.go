@@ -120,10 +120,15 @@ func TestErrorsAreProblemJSON(t *testing.T) {
 	})
 	srv := startCRM(t, failing{&catalog{}, internal}, hook, slowBodies)
 	locked := startCRM(t, failing{&catalog{}, conflictError{}})
-	get := func(url string) *http.Request { r, _ := http.NewRequest(http.MethodGet, url, nil); return r }
+	get := func(url string) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet, url, nil)
+		r.Header.Set("X-API-Key", testAPIKey)
+		return r
+	}
 	post := func(url string, body []byte) *http.Request {
 		r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("X-API-Key", testAPIKey)
 		return r
 	}
 

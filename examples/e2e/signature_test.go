@@ -177,6 +177,7 @@ func TestSignatureVerification(t *testing.T) {
 		}
 		// ...and the server refuses one that arrives unsigned.
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/payments", strings.NewReader(`{"amount_minor":1,"currency":"EUR","customer_id":"c"}`))
+		req.Header.Set("Authorization", "Bearer "+testBearerToken)
 		req.Header.Set("Idempotency-Key", "unsigned-1")
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)

@@ -11,12 +11,18 @@ import (
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
 var accOperations = map[string]Operation{
-	"listCustomers":   {ID: "listCustomers", Method: "GET", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 3, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"createCustomer":  {ID: "createCustomer", Method: "POST", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyClient, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Reconcile: "listCustomers"}},
-	"getCustomer":     {ID: "getCustomer", Method: "GET", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"replaceCustomer": {ID: "replaceCustomer", Method: "PUT", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"updateCustomer":  {ID: "updateCustomer", Method: "PATCH", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"deleteCustomer":  {ID: "deleteCustomer", Method: "DELETE", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"listCustomers":   {ID: "listCustomers", Method: "GET", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 3, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"createCustomer":  {ID: "createCustomer", Method: "POST", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyClient, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Reconcile: "listCustomers"}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"getCustomer":     {ID: "getCustomer", Method: "GET", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"replaceCustomer": {ID: "replaceCustomer", Method: "PUT", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"updateCustomer":  {ID: "updateCustomer", Method: "PATCH", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"deleteCustomer":  {ID: "deleteCustomer", Method: "DELETE", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+}
+
+// accSecuritySchemes are the securitySchemes credentials go through (the
+// signing schemes aside), by name.
+var accSecuritySchemes = map[string]SecurityScheme{
+	"apiKey": {Name: "apiKey", Kind: "apiKey", In: "header", ParamName: "X-API-Key"},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
@@ -28,7 +34,22 @@ var accSignatureSchemes = map[string]SignatureScheme{}
 func OperationByID(id string) (Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+	if sec == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(sec))
+	for i, req := range sec {
+		out[i] = make(SecurityRequirement, len(req))
+		for j, ss := range req {
+			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+		}
+	}
+	return out
 }
 
 // SignatureSchemeByName returns a signing scheme the contract declares (a

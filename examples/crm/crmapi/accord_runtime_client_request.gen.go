@@ -44,6 +44,11 @@ func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http
 	if c.e.s.UserAgent != "" && len(h["User-Agent"]) == 0 {
 		h["User-Agent"] = []string{c.e.s.UserAgent}
 	}
+	if len(c.sec) > 0 {
+		if err := c.authorize(ctx, req); err != nil {
+			return nil, err
+		}
+	}
 	for _, ed := range c.e.s.Editors {
 		if err := ed(ctx, req); err != nil {
 			return nil, fmt.Errorf("request editor: %w", err)

@@ -56,6 +56,9 @@ type Operation struct {
 	Method  string
 	Pattern string // path template, e.g. "/v1/payments/{id}"
 	Policy  Policy
+	// Security lists the alternatives (OR) of the operation's effective
+	// security requirement; none means the operation is open.
+	Security []SecurityRequirement
 }
 
 func (p *Policy) rtRetryOn(status int) bool {

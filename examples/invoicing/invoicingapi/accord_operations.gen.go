@@ -11,12 +11,18 @@ import (
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
 var accOperations = map[string]Operation{
-	"listInvoices":      {ID: "listInvoices", Method: "GET", Pattern: "/invoices", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"createInvoice":     {ID: "createInvoice", Method: "POST", Pattern: "/invoices", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}},
-	"getInvoice":        {ID: "getInvoice", Method: "GET", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"updateInvoice":     {ID: "updateInvoice", Method: "PATCH", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"deleteInvoice":     {ID: "deleteInvoice", Method: "DELETE", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"transitionInvoice": {ID: "transitionInvoice", Method: "POST", Pattern: "/invoices/{invoice_id}/status", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}},
+	"listInvoices":      {ID: "listInvoices", Method: "GET", Pattern: "/invoices", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"createInvoice":     {ID: "createInvoice", Method: "POST", Pattern: "/invoices", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"getInvoice":        {ID: "getInvoice", Method: "GET", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"updateInvoice":     {ID: "updateInvoice", Method: "PATCH", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"deleteInvoice":     {ID: "deleteInvoice", Method: "DELETE", Pattern: "/invoices/{invoice_id}", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"transitionInvoice": {ID: "transitionInvoice", Method: "POST", Pattern: "/invoices/{invoice_id}/status", Policy: Policy{Timeout: time.Second, Budget: 4 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+}
+
+// accSecuritySchemes are the securitySchemes credentials go through (the
+// signing schemes aside), by name.
+var accSecuritySchemes = map[string]SecurityScheme{
+	"bearerAuth": {Name: "bearerAuth", Kind: "bearer", HTTPScheme: "bearer"},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
@@ -28,7 +34,22 @@ var accSignatureSchemes = map[string]SignatureScheme{}
 func OperationByID(id string) (Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+	if sec == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(sec))
+	for i, req := range sec {
+		out[i] = make(SecurityRequirement, len(req))
+		for j, ss := range req {
+			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+		}
+	}
+	return out
 }
 
 // SignatureSchemeByName returns a signing scheme the contract declares (a

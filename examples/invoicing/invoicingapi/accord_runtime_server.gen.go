@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,20 @@ type ServerSettings struct {
 	// callers share one scope, so a multi-tenant server whose tenants are
 	// not told apart that way must supply Scope.
 	Scope func(*http.Request) string
+	// Authenticators check credentials, by security scheme name, for the
+	// operations whose Security names them (auth_server.go);
+	// SecuritySchemes say where each scheme's credentials are. An
+	// operation with security and no authenticator for any of its
+	// alternatives answers 500: it fails closed.
+	Authenticators  map[string]AuthenticateFunc
+	SecuritySchemes map[string]SecurityScheme
+	AuthRealm       string // realm of WWW-Authenticate challenges; default "api"
+	// AllowIPs, when set, refuses every caller whose connection address is
+	// outside these prefixes (403) before any other step but the log.
+	AllowIPs []netip.Prefix
+	// Validators returns an operation's request validator (generated from
+	// the contract), or nil to serve it unvalidated.
+	Validators func(operationID string) *RequestValidator
 }
 
 // ServerHooks observe served requests for RED metrics. They run
@@ -53,6 +68,9 @@ type StoreErrorInfo struct {
 type Principal struct {
 	Scheme  string // the security scheme that authenticated the caller
 	Subject string // a stable identifier of the caller (tenant, account, client id)
+	// Scopes are what the caller is granted (OAuth2 scopes, roles): the
+	// operation's required scopes for the scheme must all be among them.
+	Scopes []string
 }
 
 type rtPrincipalKey struct{}
@@ -143,8 +161,8 @@ type rtChain struct {
 }
 
 // Chain wraps one operation's handler in DESIGN §5 order:
-// recover → trace id → access log → concurrency limit → timeout →
-// signature → idempotency → h.
+// recover → trace id → access log → IP allow-list → concurrency limit →
+// timeout → authentication → signature → validation → idempotency → h.
 func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	if s == nil {
 		s = &ServerSettings{}
@@ -167,6 +185,11 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 		next = &rtIdemStep{next: next, store: store, op: op.ID, mode: p.Idempotency, ttl: p.IdempotencyTTL, timeout: p.Timeout,
 			now: now, log: log, scope: s.Scope, hooks: s.Hooks}
 	}
+	if s.Validators != nil {
+		if rv := s.Validators(op.ID); rv != nil {
+			next = &rtValidateStep{next: next, rv: rv}
+		}
+	}
 	if p.Signature != "" {
 		v, ok := s.Verifiers[p.Signature]
 		if !ok {
@@ -179,11 +202,17 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 		}
 		next = &rtSignatureStep{next: next, verifier: v, configured: ok, scheme: p.Signature, log: log, op: op.ID}
 	}
+	if len(op.Security) > 0 {
+		next = newRTAuthStep(op, s, log, next)
+	}
 	if p.Timeout > 0 {
 		next = &rtTimeoutStep{next: next, d: p.Timeout}
 	}
 	if p.Concurrency > 0 {
 		next = &rtLimitStep{next: next, limit: int64(p.Concurrency)}
+	}
+	if len(s.AllowIPs) > 0 {
+		next = &rtIPStep{next: next, allow: s.AllowIPs}
 	}
 	return &rtChain{op: op, log: log, hooks: s.Hooks, inner: next}
 }

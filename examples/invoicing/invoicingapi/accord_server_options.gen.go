@@ -27,6 +27,7 @@ type accServerConfig struct {
 	basePath  string
 	overrides []func(operationID string, p *Policy)
 	onError   func(r *http.Request, err error, p *ProblemDetails)
+	authErr   error // a malformed auth option (accord_auth.gen.go), logged once
 }
 
 // WithLogger sets the logger of the access log and of errors (default
@@ -129,6 +130,13 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 	}
 	if c.replay == nil {
 		c.replay = NewMemoryReplayCache(0)
+	}
+	s.SecuritySchemes = accSecuritySchemes
+	if s.AuthRealm == "" {
+		s.AuthRealm = "Invoicing API"
+	}
+	if c.authErr != nil {
+		s.Logger.Error("server misconfigured; every request will be refused", "error", c.authErr.Error())
 	}
 	c.basePath = strings.TrimRight(c.basePath, "/")
 	if c.basePath != "" && !strings.HasPrefix(c.basePath, "/") {

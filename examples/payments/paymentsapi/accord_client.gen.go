@@ -96,6 +96,14 @@ func accNewEngine(opts []ClientOption) (*Engine, error) {
 			return nil, fmt.Errorf("signer for %q: %w", name, err)
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(s.Auth)) {
+		// A token URL that can never answer fails NewClient, not each call.
+		if ck, ok := s.Auth[name].(interface{ Check() error }); ok {
+			if err := ck.Check(); err != nil {
+				return nil, fmt.Errorf("credentials for %q: %w", name, err)
+			}
+		}
+	}
 	if s.UserAgent == "" {
 		s.UserAgent = accUserAgent
 	}

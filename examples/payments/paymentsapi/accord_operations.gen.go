@@ -11,11 +11,17 @@ import (
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
 var accOperations = map[string]Operation{
-	"getEvent":         {ID: "getEvent", Method: "GET", Pattern: "/v1/events/{event_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}},
-	"createPayment":    {ID: "createPayment", Method: "POST", Pattern: "/v1/payments", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
-	"getPayment":       {ID: "getPayment", Method: "GET", Pattern: "/v1/payments/{payment_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}},
-	"createRefund":     {ID: "createRefund", Method: "POST", Pattern: "/v1/payments/{payment_id}/refunds", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
+	"getEvent":         {ID: "getEvent", Method: "GET", Pattern: "/v1/events/{event_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"createPayment":    {ID: "createPayment", Method: "POST", Pattern: "/v1/payments", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"getPayment":       {ID: "getPayment", Method: "GET", Pattern: "/v1/payments/{payment_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"createRefund":     {ID: "createRefund", Method: "POST", Pattern: "/v1/payments/{payment_id}/refunds", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
 	"paymentSucceeded": {ID: "paymentSucceeded", Method: "POST", Pattern: "payment.succeeded", Policy: Policy{Timeout: 2 * time.Second, Budget: 30 * time.Second, Retries: 5, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-webhook", KeyHonoured: true}},
+}
+
+// accSecuritySchemes are the securitySchemes credentials go through (the
+// signing schemes aside), by name.
+var accSecuritySchemes = map[string]SecurityScheme{
+	"bearerAuth": {Name: "bearerAuth", Kind: "bearer", HTTPScheme: "bearer"},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
@@ -30,7 +36,22 @@ var accSignatureSchemes = map[string]SignatureScheme{
 func OperationByID(id string) (Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+	if sec == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(sec))
+	for i, req := range sec {
+		out[i] = make(SecurityRequirement, len(req))
+		for j, ss := range req {
+			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+		}
+	}
+	return out
 }
 
 // SignatureSchemeByName returns a signing scheme the contract declares (a

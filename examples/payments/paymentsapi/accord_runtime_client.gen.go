@@ -38,6 +38,10 @@ type ClientSettings struct {
 	// CallStore keeps the records of operations with IdempotencyClient;
 	// default: a MemoryCallStore per Engine.
 	CallStore ClientCallStore
+	// Auth holds each security scheme's credentials, by scheme name, and
+	// ClientCertificates the mutualTLS schemes' (auth_client.go).
+	Auth               map[string]ClientAuth
+	ClientCertificates map[string]CertificateSource
 }
 
 // Limits that hold when neither the contract nor the caller sets one, so
@@ -213,6 +217,7 @@ func NewEngine(opts ...ClientOption) *Engine {
 	if e.s.HTTPClient == nil {
 		e.s.HTTPClient = &http.Client{Transport: rtDefaultTransport()}
 	}
+	e.s.HTTPClient = rtWithClientCertificates(e.s.HTTPClient, e.s.ClientCertificates)
 	e.s.HTTPClient = rtWithRedirectPolicy(e.s.HTTPClient, e.s.Signers, e.s.SensitiveHeaders)
 	if e.s.NewKey == nil {
 		e.s.NewKey = rtNewUUID

@@ -39,6 +39,9 @@ type rtCall struct {
 	budgetBound bool // the deadline comes from Budget, not from the caller
 	attempts    int
 	status      int
+	sec         []SecurityRequirement // the operation's security alternatives
+	alt         SecurityRequirement   // the one whose credentials this call sends
+	authRetried bool                  // a 401 already earned its one fresh-credentials attempt
 }
 
 // Do runs one logical call of op: build is called once per attempt with the
@@ -50,7 +53,7 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 	start := time.Now()
 	// Overrides and options receive pointers; working on heap copies only
 	// when they exist keeps the common call free of those allocations.
-	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy, maxBody: e.s.MaxResponseBody}
+	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy, maxBody: e.s.MaxResponseBody, sec: op.Security}
 	if len(e.s.PolicyOverrides) > 0 {
 		pp := new(Policy)
 		*pp = c.p
@@ -170,8 +173,12 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 			c.status = resp.StatusCode
 		}
 		var delay time.Duration
-		retry := false
-		if reason != "" {
+		// A 401 to refreshable credentials gets one attempt at once with
+		// fresh ones, outside the retry policy (auth_client.go).
+		retry := c.reauth(resp, req)
+		if retry {
+			reason = "auth"
+		} else if reason != "" {
 			retry, delay = c.retryDecision(resp, dur)
 			if retry {
 				retry, delay = c.nextSecond(delay, dur)
