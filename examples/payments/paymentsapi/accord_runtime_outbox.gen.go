@@ -168,7 +168,9 @@ func (r *OutboxRelay) RunOnce(ctx context.Context) (int, error) { return r.runOn
 // runOnce is RunOnce looking at shards from rotate on, so the workers of
 // a busy outbox do not all contend for the lowest shard.
 func (r *OutboxRelay) runOnce(ctx context.Context, rotate int) (int, error) {
-	tx, err := r.o.db.BeginTx(ctx, nil)
+	// database/sql rolls a transaction back when its context ends; this one
+	// must outlive ctx long enough to record a publish that happened.
+	tx, err := r.o.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return 0, fmt.Errorf("outbox relay begin: %w", err)
 	}
@@ -206,7 +208,11 @@ func (r *OutboxRelay) runOnce(ctx context.Context, rotate int) (int, error) {
 		}
 		return 0, nil
 	}
-	if err := r.o.markSent(ctx, tx, rows); err != nil {
+	// Published: finish the mark even when ctx just ended, or a graceful
+	// shutdown would publish these rows a second time.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer mcancel()
+	if err := r.o.markSent(mctx, tx, rows); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
