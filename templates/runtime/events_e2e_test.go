@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -186,4 +187,47 @@ func TestKafkaBatchFallsBackOnFailure(t *testing.T) {
 	if got != n || distinct != n || !failed.Load() || runs.Load() <= n {
 		t.Fatalf("effects %d (distinct %d), handler runs %d, failure injected %v; want %d once each and more runs than messages", got, distinct, runs.Load(), failed.Load(), n)
 	}
+}
+
+// The consumer dies after the inbox transaction committed the effect and
+// before Kafka's offset commit: the record comes back, the inbox skips it,
+// and the effect rows in SQL stay one per message.
+func TestKafkaConsumerKilledAfterEffectSQL(t *testing.T) {
+	e := openEventsDB(t, sqlBackend{DialectPostgres, openPostgres})
+	_, tr := newKfakeN(t, 2, "ship", "ship.dlq")
+	const n = 50
+	if err := tr.Publish(context.Background(), msgs("ship", 2, n/2)); err != nil {
+		t.Fatal(err)
+	}
+	inbox := e.newInbox(t)
+	var dups atomic.Int32
+	newConsumer := func() *EventConsumer {
+		c := NewEventConsumer(tr, EventConsumerOptions{Group: "g", Inbox: inbox, Hooks: EventConsumerHooks{OnDuplicate: func(*EventDelivery) { dups.Add(1) }}})
+		c.HandleTx("ship", e.effectHandler())
+		return c
+	}
+	c1 := newConsumer()
+	ctx1, kill := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tr.Consume(ctx1, "g", []string{"ship"}, func(ctx context.Context, d *EventDelivery) error {
+			err := c1.Deliver(ctx, d)
+			if d.ID == "k1-10" {
+				kill() // the effect is committed; the offset never will be
+				return errors.New("killed")
+			}
+			return err
+		})
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	runConsumer(t, newConsumer())
+	evWait(t, 30*time.Second, "all effects", func() bool { got, _ := e.effects(t); return got >= n && dups.Load() >= 1 })
+	time.Sleep(100 * time.Millisecond)
+	got, distinct := e.effects(t)
+	if got != n || distinct != n || dups.Load() < 1 {
+		t.Fatalf("effect rows %d (distinct %d), duplicates skipped %d; want %d rows, one per message, and k1-10 skipped", got, distinct, dups.Load(), n)
+	}
+	t.Logf("%d effect rows for %d messages; %d redelivered duplicates skipped", got, n, dups.Load())
 }
