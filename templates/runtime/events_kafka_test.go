@@ -22,12 +22,14 @@ func newKfake(t testing.TB, topics ...string) (*kfake.Cluster, *KafkaTransport) 
 
 func newKfakeN(t testing.TB, partitions int32, topics ...string) (*kfake.Cluster, *KafkaTransport) {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(int(partitions)))
+	// A short heartbeat makes a restarted consumer get its partitions quickly.
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(int(partitions)),
+		kfake.BrokerConfigs(map[string]string{"group.consumer.heartbeat.interval.ms": "200", "group.consumer.session.timeout.ms": "1500"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	tr, err := NewKafkaTransport(KafkaTransportOptions{Brokers: c.ListenAddrs(), ClientOptions: []kgo.Opt{kgo.AllowAutoTopicCreation()}})
+	tr, err := NewKafkaTransport(KafkaTransportOptions{Brokers: c.ListenAddrs(), ClientOptions: []kgo.Opt{kgo.AllowAutoTopicCreation(), kgo.FetchMaxWait(200 * time.Millisecond)}})
 	if err != nil {
 		t.Fatal(err)
 	}
