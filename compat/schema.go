@@ -142,8 +142,10 @@ func (e *engine) inline(sc scope, f flow, b, h *openapi3.SchemaRef, at *path, de
 	if len(b.Value.AllOf) > 0 && len(h.Value.AllOf) > 0 {
 		shared = sharedMembers(b.Value.AllOf, h.Value.AllOf)
 	}
-	d := &rules.SchemaDiff{Dir: dir, Base: rules.NewView(b, shared), Head: rules.NewView(h, shared),
-		Text: f.text, BaseWire: f.bWire, HeadWire: f.hWire}
+	d := &rules.SchemaDiff{Dir: dir, Base: rules.NewView(b, shared), Head: rules.NewView(h, shared), Text: f.text}
+	if f.bWire != (rules.ParamWire{}) || f.hWire != (rules.ParamWire{}) {
+		d.Wire = &rules.Wires{Base: f.bWire, Head: f.hWire}
+	}
 	bv, hv := d.Base, d.Head
 	switch {
 	case len(bv.Variants) > 0 && len(hv.Variants) > 0:

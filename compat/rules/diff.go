@@ -126,10 +126,13 @@ type SchemaDiff struct {
 	// Text is set for values that travel as text (parameters, headers and
 	// everything inside them): types compare by the strings they accept.
 	Text bool
-	// BaseWire and HeadWire are the parameter's serialisation, at the top
-	// of a parameter's schema only (zero elsewhere).
-	BaseWire, HeadWire ParamWire
+	// Wire is the parameter's serialisation on each side, at the top of a
+	// parameter's schema only (nil elsewhere).
+	Wire *Wires
 }
+
+// Wires pairs the serialisations of a parameter.
+type Wires struct{ Base, Head ParamWire }
 
 // RefDiff pairs two $refs found at the same place: the engine passes it when
 // the component names differ.

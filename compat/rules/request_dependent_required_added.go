@@ -30,6 +30,9 @@ func requestDependentRequiredAdded() Rule {
 }
 
 func sortedKeysOf[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
 	set := make(map[string]bool, len(m))
 	for k := range m {
 		set[k] = true

@@ -27,10 +27,14 @@ func (d *SchemaDiff) TypeBreaks() bool {
 		return false
 	}
 	if d.Text {
-		if d.Dir == Request {
-			return !TextCovers(h, b, d.HeadWire, d.BaseWire)
+		var w Wires
+		if d.Wire != nil {
+			w = *d.Wire
 		}
-		return !TextCovers(b, h, d.BaseWire, d.HeadWire)
+		if d.Dir == Request {
+			return !TextCovers(h, b, w.Head, w.Base)
+		}
+		return !TextCovers(b, h, w.Base, w.Head)
 	}
 	return (d.Dir == Request && !h.Types.Covers(b.Types)) || (d.Dir == Response && !b.Types.Covers(h.Types))
 }

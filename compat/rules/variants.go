@@ -88,24 +88,50 @@ func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 // keywords equal those of another alternative of the same list that is
 // used or comes first.
 func dropDuplicates(list []Variant, used []bool) {
-	var canon []string
+	canon := map[int]string{}
+	canonOf := func(k int) string {
+		c, ok := canon[k]
+		if !ok {
+			c = Canon(list[k].Ref)
+			canon[k] = c
+		}
+		return c
+	}
 	for i := range list {
 		if used[i] {
 			continue
 		}
-		if canon == nil {
-			canon = make([]string, len(list))
-			for k := range list {
-				canon[k] = Canon(list[k].Ref)
-			}
-		}
 		for k := range list {
-			if k != i && canon[k] != "" && canon[k] == canon[i] && (k < i || used[k]) {
+			if k == i || !(k < i || used[k]) || !maybeSame(list[i].Ref, list[k].Ref) {
+				continue
+			}
+			if c := canonOf(i); c != "" && c == canonOf(k) {
 				used[i] = true
 				break
 			}
 		}
 	}
+}
+
+// maybeSame is a cheap necessary condition for two alternatives to be
+// structurally identical: $refs by name, inline schemas by type and
+// property count (rendering them is the costly part).
+func maybeSame(a, b *openapi3.SchemaRef) bool {
+	if a.Ref != "" || b.Ref != "" {
+		return a.Ref != "" && b.Ref != "" && RefName(a.Ref) == RefName(b.Ref)
+	}
+	x, y := a.Value, b.Value
+	if len(x.Properties) != len(y.Properties) || len(x.Enum) != len(y.Enum) || len(x.AllOf) != len(y.AllOf) {
+		return false
+	}
+	tx, ty := "", ""
+	if x.Type != nil {
+		tx = strings.Join(*x.Type, ",")
+	}
+	if y.Type != nil {
+		ty = strings.Join(*y.Type, ",")
+	}
+	return tx == ty
 }
 
 type matcher struct {

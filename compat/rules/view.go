@@ -239,8 +239,8 @@ func (v *View) types() (TypeSet, bool) {
 	}
 	v.each(func(s *openapi3.Schema) bool { read(s); return false })
 	for _, m := range v.Members {
-		if mv := NewView(m.Ref, nil); mv.ExplicitTypes && mv.Types != 0 {
-			narrow(mv.Types)
+		if u := declaredTypes(m.Ref.Value, 0); u != 0 {
+			narrow(u)
 		}
 	}
 	if explicit {
@@ -263,6 +263,37 @@ func (v *View) types() (TypeSet, bool) {
 		}
 	}
 	return t, false
+}
+
+// declaredTypes is the intersection of the types a schema and its allOf
+// members declare (0 when none does).
+func declaredTypes(s *openapi3.Schema, depth int) TypeSet {
+	if s == nil || depth > maxFold {
+		return 0
+	}
+	var t TypeSet
+	if s.Type != nil {
+		for _, name := range *s.Type {
+			for i, n := range typeNames {
+				if n == name {
+					t |= 1 << i
+				}
+			}
+		}
+	}
+	for _, m := range s.AllOf {
+		if m == nil {
+			continue
+		}
+		if u := declaredTypes(m.Value, depth+1); u != 0 {
+			if t == 0 {
+				t = u
+			} else if x := intersectTypes(t, u); x != 0 {
+				t = x
+			}
+		}
+	}
+	return t
 }
 
 func inferType(s *openapi3.Schema) TypeSet {
