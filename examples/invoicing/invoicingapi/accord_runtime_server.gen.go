@@ -83,6 +83,11 @@ func ContextWithPrincipal(ctx context.Context, p Principal) context.Context {
 // PrincipalFromContext returns the principal of the request, if one was
 // authenticated (a non-empty Subject).
 func PrincipalFromContext(ctx context.Context) (Principal, bool) {
+	// The chain's authentication step keeps its principal in the request
+	// state rather than in a new context, which would copy the request.
+	if st, ok := ctx.Value(rtTraceKey{}).(*rtServerRequest); ok && st.principal.Subject != "" {
+		return st.principal, true
+	}
 	p, ok := ctx.Value(rtPrincipalKey{}).(Principal)
 	return p, ok && p.Subject != ""
 }
@@ -119,6 +124,8 @@ type rtServerRequest struct {
 	// sender's retry of a failed attempt is not taken for a replay.
 	replay   ReplayCache
 	replayID string
+	// principal is the one the authentication step accepted.
+	principal Principal
 }
 
 // rtReplayHook reports replay cache failures (a full cache included) to

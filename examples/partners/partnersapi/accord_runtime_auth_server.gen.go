@@ -159,7 +159,11 @@ func (a *rtAuthStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if len(alt) > 0 {
-			r = r.WithContext(ContextWithPrincipal(r.Context(), res[alt[0].idx].p))
+			if st := rtRequestState(r); st != nil {
+				st.principal = res[alt[0].idx].p
+			} else {
+				r = r.WithContext(ContextWithPrincipal(r.Context(), res[alt[0].idx].p))
+			}
 		}
 		a.next.ServeHTTP(w, r)
 		return
