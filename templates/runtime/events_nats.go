@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -19,21 +20,25 @@ type NATSTransportOptions struct {
 	// Subjects, when set, creates or updates Stream with these subjects.
 	Subjects []string
 	AckWait  time.Duration // unacknowledged messages come back after this [30s]
-	Batch    int           // messages per fetch [100]
+	Batch    int           // messages pulled ahead [100]
 	// Lanes is how many keys are handled at once [8]; one key's messages
-	// of a fetch are handled in order within its lane.
+	// are handled in stream order within its lane.
 	Lanes int
+	// NakRedelivery returns a failed message to the stream with a nak and
+	// the handler's delay instead of retrying it in place: its lane goes
+	// on, so a key's later messages may overtake it (JetStream does not
+	// order redeliveries). Off, a failure holds its lane as on Kafka.
+	NakRedelivery bool
 }
 
 // NATSTransport is the EventTransport on NATS JetStream: publishes wait for
 // the stream's ack and carry Nats-Msg-Id (the stream drops a republished
 // copy within its duplicate window); every consumer group is a durable
 // pull consumer with explicit acks, acknowledged (and the ack confirmed)
-// only after the handler succeeded, and a failure is a nak with the
-// handler's delay. A nak also naks the rest of its lane's fetch, so a
-// key's later messages do not overtake it within a fetch; JetStream does
-// not order redeliveries, so strict per-key order needs Kafka or the
-// memory transport.
+// only after the handler succeeded. Messages are handled as they arrive,
+// one lane per key hash, in stream order; a failed message is retried in
+// place after the handler's delay (kept in progress so AckWait does not
+// expire), or with NakRedelivery naked with that delay.
 type NATSTransport struct {
 	opt NATSTransportOptions
 	js  jetstream.JetStream
@@ -135,79 +140,107 @@ func (n *NATSTransport) Consume(ctx context.Context, group string, topics []stri
 		}
 		return fmt.Errorf("nats consumer %s: %w", group, err)
 	}
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(n.opt.Batch, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("nats fetch %s: %w", group, err)
-		}
-		lanes := make([][]jetstream.Msg, n.opt.Lanes)
-		for m := range batch.Messages() {
-			k := m.Headers().Get(EventHeaderKey)
-			i := rtKeyShard(k, m.Headers().Get(EventHeaderID), n.opt.Lanes)
-			lanes[i] = append(lanes[i], m)
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
-			return fmt.Errorf("nats fetch %s: %w", group, err)
-		}
-		var wg sync.WaitGroup
-		errs := make([]error, len(lanes))
-		for i, lane := range lanes {
-			if len(lane) == 0 {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = n.handleLane(ctx, group, lane, h)
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil && ctx.Err() == nil {
-			return err
-		}
+	it, err := cons.Messages(jetstream.PullMaxMessages(n.opt.Batch))
+	if err != nil {
+		return fmt.Errorf("nats consumer %s: %w", group, err)
 	}
-	return nil
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+		}
+		it.Stop() // unblocks Next
+	}()
+	// One worker per lane, fed in stream order: a key's messages are
+	// handled one after the other, different lanes at once.
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		werr    error
+	)
+	lanes := make([]chan jetstream.Msg, n.opt.Lanes)
+	for i := range lanes {
+		lanes[i] = make(chan jetstream.Msg, n.opt.Batch)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range lanes[i] {
+				if ctx.Err() != nil {
+					continue // unacknowledged: redelivered after AckWait
+				}
+				if err := n.handle(ctx, group, m, h); err != nil {
+					errOnce.Do(func() { werr = err; it.Stop() })
+				}
+			}
+		}()
+	}
+	var nerr error
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrNoHeartbeat) && ctx.Err() == nil {
+				continue // the library re-pulls; a missed heartbeat is not fatal
+			}
+			if !errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() == nil {
+				nerr = fmt.Errorf("nats consume %s: %w", group, err)
+			}
+			break
+		}
+		i := rtKeyShard(m.Headers().Get(EventHeaderKey), m.Headers().Get(EventHeaderID), n.opt.Lanes)
+		lanes[i] <- m
+	}
+	for _, l := range lanes {
+		close(l)
+	}
+	wg.Wait()
+	return errors.Join(nerr, werr)
 }
 
-func (n *NATSTransport) handleLane(ctx context.Context, group string, lane []jetstream.Msg, h EventHandler) error {
-	for i, m := range lane {
-		if ctx.Err() != nil {
-			return nil // unacknowledged: redelivered after AckWait
+// handle runs h on one message and acknowledges (confirmed) or, after a
+// failure, naks it with the handler's delay (NakRedelivery) or runs it
+// again in place, keeping the message in progress meanwhile.
+func (n *NATSTransport) handle(ctx context.Context, group string, m jetstream.Msg, h EventHandler) error {
+	meta, err := m.Metadata()
+	if err != nil {
+		return fmt.Errorf("nats message metadata: %w", err)
+	}
+	hdr := make(map[string]string, len(m.Headers()))
+	for k, v := range m.Headers() {
+		if len(v) > 0 && !strings.HasPrefix(k, "Nats-") {
+			hdr[k] = v[0]
 		}
-		meta, err := m.Metadata()
-		if err != nil {
-			return fmt.Errorf("nats message metadata: %w", err)
-		}
-		hdr := make(map[string]string, len(m.Headers()))
-		for k, v := range m.Headers() {
-			if len(v) > 0 && !strings.HasPrefix(k, "Nats-") {
-				hdr[k] = v[0]
-			}
-		}
-		d := &EventDelivery{EventMessage: rtEventFromWire(m.Subject(), "", m.Data(), hdr), Attempt: int(meta.NumDelivered),
+	}
+	msg := rtEventFromWire(m.Subject(), "", m.Data(), hdr)
+	for local := 0; ; local++ {
+		d := &EventDelivery{EventMessage: msg, Attempt: int(meta.NumDelivered) + local,
 			Partition: -1, Offset: -1, Sequence: meta.Sequence.Stream, Group: group}
+		d.Headers = maps.Clone(msg.Headers)
 		herr := h(ctx, d)
 		if herr == nil {
 			if err := m.DoubleAck(ctx); err != nil && ctx.Err() == nil {
 				return fmt.Errorf("nats ack %s: %w", d.ID, err)
 			}
-			continue
-		}
-		if ctx.Err() != nil {
 			return nil
 		}
-		delay := rtNakDelay(herr)
-		for _, rest := range lane[i:] {
-			if err := rest.NakWithDelay(delay); err != nil {
-				return fmt.Errorf("nats nak: %w", err)
-			}
+		if ctx.Err() != nil {
+			return nil // unacknowledged: redelivered after AckWait
 		}
-		return nil
+		delay := rtNakDelay(herr)
+		if n.opt.NakRedelivery {
+			if err := m.NakWithDelay(delay); err != nil {
+				return fmt.Errorf("nats nak %s: %w", d.ID, err)
+			}
+			return nil
+		}
+		if err := m.InProgress(); err != nil {
+			return fmt.Errorf("nats in-progress %s: %w", d.ID, err)
+		}
+		if !rtSleep(ctx, min(delay, n.opt.AckWait/2)) {
+			return nil
+		}
 	}
-	return nil
 }
 
 // Close does not close the connection, which the caller owns.
