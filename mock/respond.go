@@ -77,7 +77,7 @@ func (o *operation) chooseStatus(want int) (int, *openapi3.Response) {
 			return want, r.Value
 		}
 	}
-	codes := o.declaredStatuses()
+	codes := o.statuses
 	for _, c := range codes {
 		if c >= 200 && c < 300 {
 			return c, rs.Status(c).Value

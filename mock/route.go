@@ -28,6 +28,8 @@ type operation struct {
 	segs []segment
 	// keyed says the operation takes an Idempotency-Key.
 	keyed bool
+	// statuses are the declared status codes, ascending.
+	statuses []int
 }
 
 // segment is one path segment of a template: a literal, a whole-segment
@@ -175,10 +177,17 @@ func collectOperations(docs []*contracts.Document) ([]*operation, error) {
 					continue
 				}
 				pol := byID[m+" "+path]
+				// The validator's copy of the operation has no security
+				// requirements: authenticate checks them (with the
+				// configured credentials), and kin-openapi would only spend
+				// allocations calling a no-op for each.
+				unsecured := *op
+				unsecured.Security = &openapi3.SecurityRequirements{}
 				o := &operation{
 					id: pol.ID, method: m, path: path, doc: doc, op: op, policy: pol.Policy, segs: segs,
-					route: &routers.Route{Spec: t, Path: path, PathItem: item, Method: m, Operation: op},
+					route: &routers.Route{Spec: t, Path: path, PathItem: item, Method: m, Operation: &unsecured},
 				}
+				o.statuses = o.declaredStatuses()
 				if o.id == "" {
 					o.id = m + " " + path
 				}

@@ -297,7 +297,11 @@ func (s *Server) handle(op *operation, params map[string]string, w http.Response
 // answer runs authentication, signature, validation and idempotency, then
 // produces the operation's answer.
 func (s *Server) answer(op *operation, params map[string]string, r *http.Request, entry *LoggedRequest) reply {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBody))
+	var body []byte
+	var err error
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBody))
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

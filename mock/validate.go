@@ -26,7 +26,7 @@ type Violation struct {
 // validateRequest checks r (whose body has been read into body) against
 // the operation. Security is checked separately (authenticate).
 func (o *operation) validateRequest(ctx context.Context, r *http.Request, body []byte, pathParams map[string]string) (*openapi3filter.RequestValidationInput, []Violation) {
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	setBody(r, body)
 	in := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams,
@@ -38,7 +38,7 @@ func (o *operation) validateRequest(ctx context.Context, r *http.Request, body [
 		},
 	}
 	err := openapi3filter.ValidateRequest(ctx, in)
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	setBody(r, body)
 	if err == nil {
 		return in, nil
 	}
@@ -51,6 +51,15 @@ func (o *operation) validateRequest(ctx context.Context, r *http.Request, body [
 var formatValidators = []openapi3.SchemaValidationOption{
 	openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
 	openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562)),
+}
+
+// setBody gives r a fresh reader of body (bodies are read once, up front).
+func setBody(r *http.Request, body []byte) {
+	if len(body) == 0 {
+		r.Body = http.NoBody
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 }
 
 // validateResponse checks one of the mock's own answers.
