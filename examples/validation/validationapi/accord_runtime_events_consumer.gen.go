@@ -101,7 +101,7 @@ func (c *EventConsumer) Run(ctx context.Context) error {
 		return errors.New("event consumer: no handlers")
 	}
 	if bt, ok := c.t.(rtBatchTransport); ok {
-		if _, sql := c.opt.Inbox.(*SQLInbox); sql {
+		if _, isSQL := c.opt.Inbox.(*SQLInbox); isSQL {
 			return bt.rtConsumeBatch(ctx, c.opt.Group, topics, c.Deliver, c.deliverBatch)
 		}
 	}
