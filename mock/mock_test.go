@@ -99,6 +99,9 @@ func TestExamplesAndPrefer(t *testing.T) {
 	if a.status != 404 || a.json(t)["detail"] != "no such item" || a.header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("code=404: %d %s %v", a.status, a.body, a.header)
 	}
+	if a := do(t, "GET", u, "", "Prefer", "code=418"); a.status != 400 || !strings.Contains(string(a.body), "declares no 418") {
+		t.Fatalf("undeclared code: %d %s", a.status, a.body)
+	}
 	if a := do(t, "GET", u, "", "Prefer", "example=nope"); a.status != 400 {
 		t.Fatalf("unknown example: %d", a.status)
 	}

@@ -362,6 +362,9 @@ func (s *Server) produce(op *operation, params map[string]string, r *http.Reques
 		}
 	}
 	status, resp := op.chooseStatus(pref.code)
+	if pref.code != 0 && status != pref.code {
+		return problem(http.StatusBadRequest, fmt.Sprintf("Prefer: code=%d, but %s declares no %d, %dXX or default response", pref.code, op.id, pref.code, pref.code/100), nil)
+	}
 	k := cacheKey{op, status, pref.example}
 	if v, ok := s.cache.Load(k); ok {
 		return v.(reply)
