@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -19,7 +20,8 @@ type KafkaTransportOptions struct {
 	ClientOptions []kgo.Opt
 	// MaxPollRecords bounds one poll of a consumer [1,000].
 	MaxPollRecords int
-	// OnFetchError sees fetch errors franz-go reports and retries itself.
+	// OnFetchError sees every fetch error; without it an error franz-go
+	// does not retry itself ends Consume.
 	OnFetchError func(topic string, partition int32, err error)
 }
 
@@ -108,11 +110,23 @@ func (k *KafkaTransport) rtConsumeBatch(ctx context.Context, group string, topic
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return nil
 		}
+		var fatal error
 		fetches.EachError(func(t string, p int32, err error) {
-			if k.opt.OnFetchError != nil && !errors.Is(err, context.Canceled) {
+			var loss *kgo.ErrDataLoss
+			switch {
+			case errors.Is(err, context.Canceled):
+			case k.opt.OnFetchError != nil:
 				k.opt.OnFetchError(t, p, err)
+			case !kerr.IsRetriable(err) && !errors.As(err, &loss):
+				// Not retried by franz-go and nobody to tell: stop rather than
+				// consume on as if nothing happened (data loss is a reset to
+				// the oldest kept offset, which consuming on handles).
+				fatal = errors.Join(fatal, fmt.Errorf("%s/%d: %w", t, p, err))
 			}
 		})
+		if fatal != nil {
+			return fmt.Errorf("kafka fetch %s: %w", group, fatal)
+		}
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
