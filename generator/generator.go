@@ -191,6 +191,10 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		title = doc.OpenAPI.Info.Title
 	}
 
+	// Validation follows the contract as written, before prepare() adapts
+	// schemas to oapi-codegen.
+	val, valNotes := buildValidation(doc.OpenAPI, pols, schemes)
+
 	res := &Result{}
 	reserved, err := reservedNames(opts.templates, opts.Package)
 	if err != nil {
@@ -216,6 +220,8 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	res.Files = append(res.Files, File{Name: "accord_models.gen.go", Content: models})
 
 	m := buildModel(opts.Package, title, parts, out, responses, pols, schemes)
+	m.Validation = val
+	res.Notes = append(res.Notes, valNotes...)
 	m.Auth = auth
 	res.Model = m
 	if parts.Client || parts.Server {

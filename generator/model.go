@@ -33,6 +33,8 @@ type Model struct {
 	Webhooks []Operation
 	// Signatures are the signing schemes the contract declares, by name.
 	Signatures []Signature
+	// Validation is the generated request validation (validate.go).
+	Validation Validation
 	// Auth is the contract's securitySchemes and each operation's
 	// security requirement (security.go).
 	Auth Auth

@@ -34,6 +34,7 @@ func templateFiles() []templateFile {
 		{"client_methods.tmpl", "accord_client_methods.gen.go", client},
 		{"server_options.tmpl", "accord_server_options.gen.go", server},
 		{"server.tmpl", "accord_server.gen.go", server},
+		{"validate.tmpl", "accord_validate.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
 		{"auth.tmpl", "accord_auth.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
 		{"webhook_sender.tmpl", "accord_webhook_sender.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Webhooks) > 0 }},
 		{"webhook_receiver.tmpl", "accord_webhook_receiver.gen.go", func(m *Model) bool { return m.Parts.Server && len(m.Webhooks) > 0 }},

@@ -79,15 +79,15 @@ func TestAttackSignatureReboundToAnotherResource(t *testing.T) {
 	prov := newProvider()
 	srv := startPayments(t, prov)
 	// Control: delivered where it was meant to go, the request is fine.
-	if status, body := (&hijack{}).refund(t, partner, "pay_A").send(t, http.MethodPost, srv.URL+"/v1/payments/pay_A/refunds"); status != http.StatusCreated {
+	if status, body := (&hijack{}).refund(t, partner, "pay_AAAAAAAA").send(t, http.MethodPost, srv.URL+"/v1/payments/pay_AAAAAAAA/refunds"); status != http.StatusCreated {
 		t.Fatalf("the captured request itself is refused: %d %s", status, body)
 	}
 	for _, c := range []struct{ name, url string }{
-		{"another payment", "/v1/payments/pay_B/refunds"},
-		{"a changed query", "/v1/payments/pay_A/refunds?reason=fraudulent"},
+		{"another payment", "/v1/payments/pay_BBBBBBBB/refunds"},
+		{"a changed query", "/v1/payments/pay_AAAAAAAA/refunds?reason=fraudulent"},
 		{"another escaping of the same path", "/v1/payments/pay%5FA/refunds"},
 	} {
-		status, body := (&hijack{}).refund(t, partner, "pay_A").send(t, http.MethodPost, srv.URL+c.url)
+		status, body := (&hijack{}).refund(t, partner, "pay_AAAAAAAA").send(t, http.MethodPost, srv.URL+c.url)
 		if status != http.StatusUnauthorized || !strings.Contains(body, "no signature matches") {
 			t.Errorf("%s: %d %s", c.name, status, body)
 		}
@@ -104,10 +104,10 @@ func TestAttackSignatureReboundToAnotherResource(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 	})))
 	legacy := serve(t, mux)
-	if status, body := (&hijack{}).refund(t, partner, "pay_A").send(t, http.MethodPost, legacy.URL+"/v1/payments/pay_A/refunds"); status != http.StatusCreated {
+	if status, body := (&hijack{}).refund(t, partner, "pay_AAAAAAAA").send(t, http.MethodPost, legacy.URL+"/v1/payments/pay_AAAAAAAA/refunds"); status != http.StatusCreated {
 		t.Fatalf("control on the legacy endpoint: %d %s", status, body)
 	}
-	if status, body := (&hijack{}).refund(t, partner, "pay_A").send(t, http.MethodPut, legacy.URL+"/v1/payments/pay_A/refunds"); status != http.StatusUnauthorized {
+	if status, body := (&hijack{}).refund(t, partner, "pay_AAAAAAAA").send(t, http.MethodPut, legacy.URL+"/v1/payments/pay_AAAAAAAA/refunds"); status != http.StatusUnauthorized {
 		t.Errorf("a changed method: %d %s", status, body)
 	}
 }
@@ -147,15 +147,15 @@ func TestAttackHTTPMessageSignaturesEndToEnd(t *testing.T) {
 	if r := tap.replay(t); r.StatusCode != http.StatusUnauthorized || prov.runs.Load() != 1 {
 		t.Fatalf("replay answered %d, handler runs %d", r.StatusCode, prov.runs.Load())
 	}
-	captured := (&hijack{}).refund(t, sign, "pay_A")
-	if status, body := captured.send(t, http.MethodPost, srv.URL+"/v1/payments/pay_B/refunds"); status != http.StatusUnauthorized {
+	captured := (&hijack{}).refund(t, sign, "pay_AAAAAAAA")
+	if status, body := captured.send(t, http.MethodPost, srv.URL+"/v1/payments/pay_BBBBBBBB/refunds"); status != http.StatusUnauthorized {
 		t.Errorf("rebound to another payment: %d %s", status, body)
 	}
 	tampered := newClient(t, srv.URL, sign, paymentsapi.WithHTTPClient(&http.Client{Transport: tamper{transport()}}))
 	if _, err := tampered.CreatePayment(ctx, nil, paymentRequest(100)); asResponseError(t, err).StatusCode != http.StatusUnauthorized {
 		t.Errorf("tampered body: %v", err)
 	}
-	if status, body := (&hijack{}).refund(t, sign, "pay_A").send(t, http.MethodPost, srv.URL+"/v1/payments/pay_A/refunds"); status != http.StatusCreated {
+	if status, body := (&hijack{}).refund(t, sign, "pay_AAAAAAAA").send(t, http.MethodPost, srv.URL+"/v1/payments/pay_AAAAAAAA/refunds"); status != http.StatusCreated {
 		t.Errorf("an honest refund: %d %s", status, body)
 	}
 }

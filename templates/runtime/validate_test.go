@@ -111,6 +111,11 @@ func TestValidateStepAnswersProblem(t *testing.T) {
 		t.Fatalf("%d %s (handled %v)", w.Code, w.Body, handled)
 	}
 	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader(`{"a":`)))
+	if w.Code != 400 || handled {
+		t.Fatalf("malformed JSON: %d, want 400 even where the contract says 422", w.Code)
+	}
+	w = httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader(`{"a":1}`)))
 	if !handled {
 		t.Fatalf("valid request not handled: %d %s", w.Code, w.Body)

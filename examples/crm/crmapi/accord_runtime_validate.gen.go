@@ -47,6 +47,7 @@ type rtViolations struct {
 	// in and param say where the value being checked came from: "" is
 	// the body, else a parameter's location and name.
 	in, param string
+	syntax    bool // the body is not JSON
 	// n counts violations without recording them, for the trial runs of
 	// oneOf/anyOf alternatives.
 	n     int

@@ -42,6 +42,10 @@ type ServerSettings struct {
 	// Validators returns an operation's request validator (generated from
 	// the contract), or nil to serve it unvalidated.
 	Validators func(operationID string) *RequestValidator
+	// OnInvalid sees, and may change, the problem answering a request the
+	// validation step refuses (err is a *RequestInvalidError, or the
+	// body's read error); the server's WithErrorHandler.
+	OnInvalid func(r *http.Request, err error, p *ProblemDetails)
 }
 
 // ServerHooks observe served requests for RED metrics. They run
@@ -194,7 +198,7 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	}
 	if s.Validators != nil {
 		if rv := s.Validators(op.ID); rv != nil {
-			next = &rtValidateStep{next: next, rv: rv}
+			next = &rtValidateStep{next: next, rv: rv, op: op.ID, hook: s.OnInvalid}
 		}
 	}
 	if p.Signature != "" {

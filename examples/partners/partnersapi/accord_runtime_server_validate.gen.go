@@ -3,7 +3,11 @@
 package partnersapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -31,6 +35,43 @@ const ValidationErrorsMember = "errors"
 type rtValidateStep struct {
 	next http.Handler
 	rv   *RequestValidator
+	op   string
+	hook func(r *http.Request, err error, p *ProblemDetails)
+}
+
+func (s *rtValidateStep) answer(w http.ResponseWriter, r *http.Request, err error, p ProblemDetails) {
+	if s.hook != nil {
+		s.hook(r, err, &p)
+	}
+	WriteProblem(w, r, p)
+}
+
+// readBody reads the body once per request, bounded, as rtReadBody does,
+// but answers failures through the hook like the server's other errors.
+func (s *rtValidateStep) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	st := rtRequestState(r)
+	if st != nil && st.bodyRead {
+		r.Body = io.NopCloser(bytes.NewReader(st.body))
+		return st.body, true
+	}
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rtMaxBody))
+		if err != nil {
+			p := ProblemDetails{Status: http.StatusBadRequest, Detail: "request body could not be read"}
+			if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+				p = ProblemDetails{Status: http.StatusRequestEntityTooLarge, Detail: "request body exceeds 10 MiB"}
+			}
+			s.answer(w, r, fmt.Errorf("reading the request body: %w", err), p)
+			return nil, false
+		}
+		body = b
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if st != nil {
+		st.body, st.bodyRead = body, true
+	}
+	return body, true
 }
 
 // Validate checks r, whose body was read into body, and returns the
@@ -55,7 +96,7 @@ func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var v rtViolations
 	var body []byte
 	if s.rv.Body != nil {
-		b, ok := rtReadBody(w, r, rtRequestState(r))
+		b, ok := s.readBody(w, r)
 		if !ok {
 			return
 		}
@@ -67,14 +108,15 @@ func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := s.rv.Status
-	if status == 0 {
+	if status == 0 || v.syntax {
+		// A body that is not JSON at all is malformed, not unprocessable.
 		status = http.StatusBadRequest
 	}
 	detail := "the request does not match the contract: " + v.list[0].String()
 	if n := len(v.list); n > 1 {
 		detail += " (and more, see " + ValidationErrorsMember + ")"
 	}
-	WriteProblem(w, r, ProblemDetails{Status: status, Detail: detail,
+	s.answer(w, r, &RequestInvalidError{Operation: s.op, Violations: v.list}, ProblemDetails{Status: status, Detail: detail,
 		Extensions: map[string]any{ValidationErrorsMember: v.list}})
 }
 
@@ -93,6 +135,7 @@ func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rt
 	var x any
 	if err := json.Unmarshal(body, &x); err != nil {
 		v.add(nil, "is not valid JSON")
+		v.syntax = true
 		return
 	}
 	rv.Body(x, v)
@@ -109,8 +152,10 @@ func rtIsJSONMedia(contentType string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// RequestInvalidError is what a generated client returns, without sending
-// anything, for a call that lacks a required parameter or body field.
+// RequestInvalidError lists the violations of a request: a generated client
+// returns it, sending nothing, for a call that lacks a required parameter;
+// the server's error handler (WithErrorHandler) sees it for a request the
+// validation step refused.
 type RequestInvalidError struct {
 	Operation  string
 	Violations []Violation
@@ -121,7 +166,7 @@ func (e *RequestInvalidError) Error() string {
 	for i, v := range e.Violations {
 		parts[i] = v.String()
 	}
-	return e.Operation + ": request not sent, it breaks the contract: " + strings.Join(parts, "; ")
+	return e.Operation + ": the request breaks the contract: " + strings.Join(parts, "; ")
 }
 
 // rtRequestInvalid turns collected violations into the client's error, or

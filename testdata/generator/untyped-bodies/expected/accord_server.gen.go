@@ -17,6 +17,12 @@ import (
 // unknown routes, is answered as application/problem+json.
 func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	cfg := accNewServerConfig(opts)
+	if cfg.settings.Validators == nil {
+		cfg.settings.Validators = RequestValidatorFor
+	}
+	if cfg.onError != nil {
+		cfg.settings.OnInvalid = cfg.onError
+	}
 	strict := NewStrictHandlerWithOptions(h, nil, StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  cfg.requestError,
 		ResponseErrorHandlerFunc: cfg.handlerError,
