@@ -288,6 +288,11 @@ paths:
     get: {operationId: three, responses: {"200": {description: ok, content: {application/json: {schema: {const: three}}}}}}
   /a/{w}/d/:
     get: {operationId: four, responses: {"200": {description: ok, content: {application/json: {schema: {const: four}}}}}}
+  /t/{a}:
+    get: {operationId: five, responses: {"200": {description: ok, content: {application/json: {schema: {const: five}}}}}}
+  /t/{b}:
+    get: {operationId: six, responses: {"200": {description: ok, content: {application/json: {schema: {const: six}}}}}}
+    put: {operationId: seven, responses: {"200": {description: ok, content: {application/json: {schema: {const: seven}}}}}}
 `
 	doc, err := contracts.LoadBytes(context.Background(), "t.yaml", []byte(contract), contracts.LoadOptions{})
 	if err != nil {
@@ -299,7 +304,10 @@ paths:
 	}
 	srv := httptest.NewServer(m)
 	defer srv.Close()
-	for path, want := range map[string]string{"/a/1/b": `"one"`, "/q/c/b": `"two"`, "/a/c/b": "", "/a/1/d": `"three"`, "/a/1/d/": `"four"`} {
+	if a := do(t, "PUT", srv.URL+"/t/1", ""); a.status != 200 || string(a.body) != `"seven"` {
+		t.Errorf("PUT /t/1: %d %s", a.status, a.body)
+	}
+	for path, want := range map[string]string{"/a/1/b": `"one"`, "/q/c/b": `"two"`, "/a/c/b": "", "/a/1/d": `"three"`, "/a/1/d/": `"four"`, "/t/1": `"five"`} {
 		a := do(t, "GET", srv.URL+path, "")
 		if want != "" && (a.status != 200 || string(a.body) != want) {
 			t.Errorf("%s: %d %s, want %s", path, a.status, a.body, want)
