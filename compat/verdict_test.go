@@ -141,6 +141,8 @@ func TestVerdicts(t *testing.T) {
 		{"request contains added (3.1)", reqDoc("{type: array, items: {type: string}}"), reqDoc("{type: array, items: {type: string}, contains: {const: a}}"), "3.1.0", true},
 		{"request then requires under a vacuous if (3.1)", reqDoc(obj("k: {type: string}, v: {type: string}")), reqDoc("{type: object, properties: {k: {type: string}, v: {type: string}}, if: {properties: {k: {const: b}}}, then: {required: [v]}}"), "3.1.0", true},
 		{"request not added (3.1)", reqDoc("{type: string}"), reqDoc("{type: string, not: {const: x}}"), "3.1.0", true},
+		{"request integer split into overlapping oneOf ranges", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, minimum: 0}, {type: number, maximum: 100}]}"), "", true},
+		{"request integer split into ranges with a gap", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, maximum: 10}, {type: integer, minimum: 12}]}"), "", true},
 		{"query string became integer", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), "", true},
 
 		{"response items constraint dropped", respDoc("{type: array, items: {type: integer}}"), respDoc("{type: array}"), "", true},
@@ -149,6 +151,7 @@ func TestVerdicts(t *testing.T) {
 
 		// Not breaking.
 		// Issue 10: false alarms.
+		{"request integer split into ranges that cover it", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, maximum: 10}, {type: integer, minimum: 11}]}"), "", false},
 		{"response allOf of objects lost a member", respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}, {type: object}]}"), respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}]}"), "", false},
 		{"query integer became string", paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), "", false},
 		{"query scalar became exploded form array", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, style: form, explode: true, schema: {type: array, items: {type: string}}}\n"), "", false},

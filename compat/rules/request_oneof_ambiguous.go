@@ -23,6 +23,13 @@ func requestOneOfAmbiguous() Rule {
 			if len(old) == 0 {
 				old = SelfVariant(&openapi3.SchemaRef{Ref: d.Base.Ref, Value: d.Base.S})
 			}
+			if len(d.Base.Variants) == 0 {
+				if a, b, ok := rangesOverlap(h.Variants, &old[0]); ok {
+					r.Report(Hit{At: []string{"oneOf"}, Before: "the old schema", After: a + ", " + b,
+						Message: "old values in the range both oneOf alternatives " + a + " and " + b + " accept match twice, so they match none"})
+					return
+				}
+			}
 			for i := range old {
 				x := &old[i]
 				matches := matching(h.Variants, x.Ref)
