@@ -328,7 +328,9 @@ func TestAuthClientCredentials(t *testing.T) {
 	srv := startBank(t, b, ts)
 	clock := &testClock{t: time.Now()}
 	c, err := partnersapi.NewClient(srv.URL, partnersapi.WithOauthClientCredentials("partner-1", partnersapi.StaticToken("s3cret"),
-		func(cfg *partnersapi.ClientCredentialsConfig) { cfg.TokenURL, cfg.Now = ts.URL+"/oauth/token", clock.now }))
+		func(cfg *partnersapi.ClientCredentialsConfig) {
+			cfg.TokenURL, cfg.Now = ts.URL+"/oauth/token", clock.now
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,3 +496,36 @@ func testLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn st
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
+// TestAuthIPAllowList: the generated server refuses callers outside the
+// allow-list before authentication, by connection address only; a
+// malformed list refuses everyone.
+func TestAuthIPAllowList(t *testing.T) {
+	t.Parallel()
+	ts := newFakeTokenServer(t, 3600, 0)
+	start := func(cidrs ...string) (*httptest.Server, *bank) {
+		b := &bank{}
+		return serve(t, partnersapi.NewServer(b, partnersapi.WithLogger(quietLogger()), partnersapi.WithAuthenticator(bankAuth{tokens: ts}),
+			partnersapi.WithIPAllowList(cidrs...))), b
+	}
+	key := func(r *http.Request) {
+		r.Header.Set("X-Partner-Key", "pk_live_1")
+		r.Header.Set("X-Forwarded-For", "127.0.0.1")
+	}
+	inside, _ := start("10.0.0.0/8", "127.0.0.1")
+	if resp := rawCall(t, "GET", inside.URL+"/reports/daily", key); resp.StatusCode != 200 {
+		t.Fatalf("allowed address: %d", resp.StatusCode)
+	}
+	outside, b := start("10.0.0.0/8")
+	for _, path := range []string{"/health", "/reports/daily"} {
+		if resp := rawCall(t, "GET", outside.URL+path, key); resp.StatusCode != 403 {
+			t.Fatalf("%s from outside the list: %d", path, resp.StatusCode)
+		}
+	}
+	if b.runs.Load() != 0 {
+		t.Fatal("a handler ran for a refused address")
+	}
+	broken, _ := start("127.0.0.1/99")
+	if resp := rawCall(t, "GET", broken.URL+"/health", nil); resp.StatusCode != 403 {
+		t.Fatalf("malformed allow-list: %d", resp.StatusCode)
+	}
+}
