@@ -143,6 +143,8 @@ func TestVerdicts(t *testing.T) {
 		{"request not added (3.1)", reqDoc("{type: string}"), reqDoc("{type: string, not: {const: x}}"), "3.1.0", true},
 		{"request integer split into overlapping oneOf ranges", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, minimum: 0}, {type: number, maximum: 100}]}"), "", true},
 		{"request integer split into ranges with a gap", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, maximum: 10}, {type: integer, minimum: 12}]}"), "", true},
+		{"request enum split into oneOf enums missing a value", reqDoc("{type: string, enum: [a, b, c]}"), reqDoc("{oneOf: [{type: string, enum: [a]}, {type: string, enum: [b]}]}"), "", true},
+		{"request enum split into overlapping oneOf enums", reqDoc("{type: string, enum: [a, b]}"), reqDoc("{oneOf: [{type: string, enum: [a, b]}, {type: string, enum: [b]}]}"), "", true},
 		{"query string became integer", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), "", true},
 
 		{"response items constraint dropped", respDoc("{type: array, items: {type: integer}}"), respDoc("{type: array}"), "", true},
@@ -152,6 +154,7 @@ func TestVerdicts(t *testing.T) {
 		// Not breaking.
 		// Issue 10: false alarms.
 		{"request integer split into ranges that cover it", reqDoc("{type: integer}"), reqDoc("{oneOf: [{type: integer, maximum: 10}, {type: integer, minimum: 11}]}"), "", false},
+		{"request enum split into oneOf enums that cover it", reqDoc("{type: string, enum: [a, b, c]}"), reqDoc("{oneOf: [{type: string, enum: [a]}, {type: string, enum: [b, c]}]}"), "", false},
 		{"response allOf of objects lost a member", respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}, {type: object}]}"), respDoc("{allOf: [{$ref: '#/components/schemas/Entity'}]}"), "", false},
 		{"query integer became string", paramsDoc("        - {name: q, in: query, schema: {type: integer}}\n"), paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), "", false},
 		{"query scalar became exploded form array", paramsDoc("        - {name: q, in: query, schema: {type: string}}\n"), paramsDoc("        - {name: q, in: query, style: form, explode: true, schema: {type: array, items: {type: string}}}\n"), "", false},

@@ -24,9 +24,13 @@ func requestOneOfAmbiguous() Rule {
 				old = SelfVariant(&openapi3.SchemaRef{Ref: d.Base.Ref, Value: d.Base.S})
 			}
 			if len(d.Base.Variants) == 0 {
-				if a, b, ok := rangesOverlap(h.Variants, &old[0]); ok {
+				a, b, ok := rangesOverlap(h.Variants, &old[0])
+				if !ok {
+					a, b, ok = enumsOverlap(h.Variants, &old[0])
+				}
+				if ok {
 					r.Report(Hit{At: []string{"oneOf"}, Before: "the old schema", After: a + ", " + b,
-						Message: "old values in the range both oneOf alternatives " + a + " and " + b + " accept match twice, so they match none"})
+						Message: "old values both oneOf alternatives " + a + " and " + b + " accept match twice, so they match none"})
 					return
 				}
 			}

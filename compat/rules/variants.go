@@ -41,7 +41,7 @@ func SelfVariant(ref *openapi3.SchemaRef) []Variant {
 // by type); the rest was removed (Base only) or added (Head only).
 func MatchVariants(base, head []Variant, dir Direction) []VariantPair {
 	m := matcher{base: base, head: head, bUsed: make([]bool, len(base)), hUsed: make([]bool, len(head))}
-	if dir == Request && len(base) == 1 && base[0].Index < 0 && rangesCover(head, &base[0]) {
+	if dir == Request && len(base) == 1 && base[0].Index < 0 && (rangesCover(head, &base[0]) || enumsCover(head, &base[0])) {
 		// Split by ranges that together accept every old value: pairing it
 		// with one of them would report a narrowing that is not there.
 		m.bUsed[0] = true

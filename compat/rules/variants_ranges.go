@@ -138,3 +138,78 @@ func intersect(a, b span) span {
 func nonEmpty(s span) bool {
 	return s.lo < s.hi || s.lo == s.hi && !s.loOpen && !s.hiOpen
 }
+
+// enumsCover reports whether alternatives that differ from the enum schema
+// x only by their enums together list every value of x: `enum: [a, b]`
+// split into `oneOf: [{enum: [a]}, {enum: [b]}]`.
+func enumsCover(alts []Variant, x *Variant) bool {
+	xv := NewView(x.Ref, nil)
+	xs, ok := xv.Enum()
+	if !ok || len(xv.Variants) > 0 || xv.Nullable {
+		return false
+	}
+	var union []any
+	n := 0
+	for k := range alts {
+		hv := NewView(alts[k].Ref, nil)
+		hs, ok := hv.Enum()
+		if !ok || len(hv.Variants) > 0 || !hv.Types.Covers(xv.Types) || !FormatAccepts(hv.Format(), xv.Format()) ||
+			Canon(&openapi3.SchemaRef{Value: withoutEnum(hv.S)}) != Canon(&openapi3.SchemaRef{Value: withoutEnum(xv.S)}) {
+			continue
+		}
+		union = append(union, hs...)
+		n++
+	}
+	return n >= 2 && len(Missing(xs, union)) == 0
+}
+
+// withoutEnum is a copy of s with its enum, const and annotations' effect
+// dropped, to compare what else two enum schemas constrain.
+func withoutEnum(s *openapi3.Schema) *openapi3.Schema {
+	c := *s
+	c.Enum, c.Const, c.Type = nil, nil, nil
+	return &c
+}
+
+// enumsOverlap returns two alternatives whose enums share a value x
+// accepted (alternatives that differ from x only by their enums).
+func enumsOverlap(alts []Variant, x *Variant) (string, string, bool) {
+	xv := NewView(x.Ref, nil)
+	xs, xok := xv.Enum()
+	if len(xv.Variants) > 0 {
+		return "", "", false
+	}
+	type alt struct {
+		label string
+		vals  map[string]bool
+	}
+	var list []alt
+	for k := range alts {
+		hv := NewView(alts[k].Ref, nil)
+		hs, ok := hv.Enum()
+		if !ok || len(hv.Variants) > 0 || !hv.Types.Covers(xv.Types) ||
+			Canon(&openapi3.SchemaRef{Value: withoutEnum(hv.S)}) != Canon(&openapi3.SchemaRef{Value: withoutEnum(xv.S)}) {
+			continue
+		}
+		vals := valueSet(hs)
+		if xok {
+			in := valueSet(xs)
+			for v := range vals {
+				if !in[v] {
+					delete(vals, v)
+				}
+			}
+		}
+		list = append(list, alt{alts[k].Label(), vals})
+	}
+	for i := range list {
+		for j := i + 1; j < len(list); j++ {
+			for v := range list[i].vals {
+				if list[j].vals[v] {
+					return list[i].label, list[j].label, true
+				}
+			}
+		}
+	}
+	return "", "", false
+}
