@@ -38,7 +38,8 @@ type SQLOutbox struct {
 	now     func() time.Time
 
 	qCreate, qCreateShards, qIndex, qInsertShard string
-	qInsert, qClaim, qBatch, qPending, qPurge    string
+	qInsert, qReady, qClaim, qBatch              string
+	qPending, qPurge                             string
 }
 
 func NewSQLOutbox(db *sql.DB, opt SQLOutboxOptions) *SQLOutbox {
@@ -118,9 +119,14 @@ func (o *SQLOutbox) buildQueries() {
 	// A shard is ready when it has pending rows and none is waiting out a
 	// backoff: a failed head holds back the key order behind it. SKIP
 	// LOCKED lets each relay take a shard no other relay holds.
-	o.qClaim = "SELECT s.shard FROM " + s + " s WHERE EXISTS (SELECT 1 FROM " + t + " o WHERE o.shard = s.shard AND o.sent_at IS NULL)" +
+	// Candidates are read without locks; then each is tried alone with
+	// SKIP LOCKED. Locking in the candidate query itself would, on InnoDB,
+	// lock every row it examines before the ORDER BY and LIMIT, so one
+	// relay would hold all shards.
+	o.qReady = "SELECT s.shard FROM " + s + " s WHERE EXISTS (SELECT 1 FROM " + t + " o WHERE o.shard = s.shard AND o.sent_at IS NULL)" +
 		" AND NOT EXISTS (SELECT 1 FROM " + t + " o WHERE o.shard = s.shard AND o.sent_at IS NULL AND o.next_attempt_at > " + o.ph(1) + ")" +
-		" ORDER BY MOD(s.shard + " + o.ph(2) + ", " + strconv.Itoa(o.shards) + ") LIMIT 1 FOR UPDATE SKIP LOCKED"
+		" ORDER BY MOD(s.shard + " + o.ph(2) + ", " + strconv.Itoa(o.shards) + ")"
+	o.qClaim = "SELECT shard FROM " + s + " WHERE shard = " + o.ph(1) + " FOR UPDATE SKIP LOCKED"
 	// A locking read sees the newest committed rows: under MySQL's
 	// REPEATABLE READ a plain read would use a snapshot older than the
 	// previous owner's mark-sent and publish its rows again.
@@ -252,19 +258,48 @@ type rtOutboxRow struct {
 }
 
 // claim takes one ready shard's lock in tx and reads its head rows;
-// shard is -1 when no shard is ready.
+// shard is -1 when no shard is ready or every ready one is held.
 func (o *SQLOutbox) claim(ctx context.Context, tx *sql.Tx, rotate, limit int) (int, []rtOutboxRow, error) {
-	shard := -1
-	err := tx.QueryRowContext(ctx, o.qClaim, o.now().UnixMilli(), rotate%o.shards).Scan(&shard)
-	if errors.Is(err, sql.ErrNoRows) {
-		return -1, nil, nil
-	}
+	rows, err := tx.QueryContext(ctx, o.qReady, o.now().UnixMilli(), rotate%o.shards)
 	if err != nil {
-		return -1, nil, fmt.Errorf("outbox claim shard: %w", err)
+		return -1, nil, fmt.Errorf("outbox ready shards: %w", err)
 	}
+	var ready []int
+	for rows.Next() {
+		var s int
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return -1, nil, fmt.Errorf("outbox ready shards: %w", err)
+		}
+		ready = append(ready, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return -1, nil, fmt.Errorf("outbox ready shards: %w", err)
+	}
+	for _, shard := range ready {
+		var got int
+		err := tx.QueryRowContext(ctx, o.qClaim, shard).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // another relay holds it
+		}
+		if err != nil {
+			return -1, nil, fmt.Errorf("outbox claim shard %d: %w", shard, err)
+		}
+		batch, err := o.readShard(ctx, tx, shard, limit)
+		if err != nil || len(batch) > 0 {
+			return shard, batch, err
+		}
+		// Drained by its previous holder since the candidates were read;
+		// the lock is held until commit, which is harmless.
+	}
+	return -1, nil, nil
+}
+
+func (o *SQLOutbox) readShard(ctx context.Context, tx *sql.Tx, shard, limit int) ([]rtOutboxRow, error) {
 	rows, err := tx.QueryContext(ctx, o.qBatch, shard, limit)
 	if err != nil {
-		return shard, nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
+		return nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
 	}
 	defer rows.Close()
 	var out []rtOutboxRow
@@ -273,19 +308,19 @@ func (o *SQLOutbox) claim(ctx context.Context, tx *sql.Tx, rotate, limit int) (i
 		var topic, key, headers string
 		var payload []byte
 		if err := rows.Scan(&r.seq, &topic, &key, &headers, &payload, &r.attempts, &r.created); err != nil {
-			return shard, nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
+			return nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
 		}
 		h := map[string]string{}
 		if err := json.Unmarshal([]byte(headers), &h); err != nil {
-			return shard, nil, fmt.Errorf("outbox row %d: headers: %w", r.seq, err)
+			return nil, fmt.Errorf("outbox row %d: headers: %w", r.seq, err)
 		}
 		r.msg = rtEventFromWire(topic, key, payload, h)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return shard, nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
+		return nil, fmt.Errorf("outbox read shard %d: %w", shard, err)
 	}
-	return shard, out, nil
+	return out, nil
 }
 
 // seqIn renders "seq IN (…)" for rows, placeholders from start.
