@@ -8,11 +8,11 @@ import (
 )
 
 // never is the schema no value matches, standing in for a closed object's
-// unlisted properties.
-var neverValue = false
-
+// unlisted properties. Each call gets its own flag: a shared one would be
+// package-level state that any writer through the pointer could flip.
 func never() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{Value: &openapi3.Schema{Always: &neverValue}}
+	always := false
+	return &openapi3.SchemaRef{Value: &openapi3.Schema{Always: &always}}
 }
 
 // keywords2020 descends into the subschemas JSON Schema 2020-12 adds:
