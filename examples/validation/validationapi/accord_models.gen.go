@@ -188,7 +188,6 @@ type Item struct {
 	Ip6     *string              `json:"ip6,omitempty"`
 	Kind    ItemKind             `json:"kind"`
 	Labels  *[]string            `json:"labels,omitempty"`
-	Look    *string              `json:"look,omitempty"`
 	Name    string               `json:"name"`
 	NotText interface{}          `json:"notText,omitempty"`
 	Note    *string              `json:"note,omitempty"`

@@ -483,48 +483,45 @@ func (accValidator) sItem(x any, p *rtPtr, v *rtViolations) {
 		if pv, ok := y["labels"]; ok {
 			accValidator{}.s32(pv, &rtPtr{up: p, key: "labels"}, v)
 		}
-		if pv, ok := y["look"]; ok {
-			accValidator{}.s33(pv, &rtPtr{up: p, key: "look"}, v)
-		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s34(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s33(pv, &rtPtr{up: p, key: "name"}, v)
 		}
 		if pv, ok := y["notText"]; ok {
-			accValidator{}.s35(pv, &rtPtr{up: p, key: "notText"}, v)
+			accValidator{}.s34(pv, &rtPtr{up: p, key: "notText"}, v)
 		}
 		if pv, ok := y["note"]; ok {
-			accValidator{}.s36(pv, &rtPtr{up: p, key: "note"}, v)
+			accValidator{}.s35(pv, &rtPtr{up: p, key: "note"}, v)
 		}
 		if pv, ok := y["pet"]; ok {
-			accValidator{}.s37(pv, &rtPtr{up: p, key: "pet"}, v)
+			accValidator{}.s36(pv, &rtPtr{up: p, key: "pet"}, v)
 		}
 		if pv, ok := y["price"]; ok {
-			accValidator{}.s38(pv, &rtPtr{up: p, key: "price"}, v)
+			accValidator{}.s37(pv, &rtPtr{up: p, key: "price"}, v)
 		}
 		if pv, ok := y["qty"]; ok {
-			accValidator{}.s39(pv, &rtPtr{up: p, key: "qty"}, v)
+			accValidator{}.s38(pv, &rtPtr{up: p, key: "qty"}, v)
 		}
 		if pv, ok := y["shape"]; ok {
 			accValidator{}.sShape(pv, &rtPtr{up: p, key: "shape"}, v)
 		}
 		if pv, ok := y["site"]; ok {
-			accValidator{}.s41(pv, &rtPtr{up: p, key: "site"}, v)
+			accValidator{}.s40(pv, &rtPtr{up: p, key: "site"}, v)
 		}
 		if pv, ok := y["sized"]; ok {
-			accValidator{}.s42(pv, &rtPtr{up: p, key: "sized"}, v)
+			accValidator{}.s41(pv, &rtPtr{up: p, key: "sized"}, v)
 		}
 		if pv, ok := y["tree"]; ok {
 			accValidator{}.sNode(pv, &rtPtr{up: p, key: "tree"}, v)
 		}
 		if pv, ok := y["uid"]; ok {
-			accValidator{}.s44(pv, &rtPtr{up: p, key: "uid"}, v)
+			accValidator{}.s43(pv, &rtPtr{up: p, key: "uid"}, v)
 		}
 		if pv, ok := y["when"]; ok {
-			accValidator{}.s45(pv, &rtPtr{up: p, key: "when"}, v)
+			accValidator{}.s44(pv, &rtPtr{up: p, key: "when"}, v)
 		}
 		for _, k := range rtExtraKeys(y, func(k string) bool {
 			switch k {
-			case "blob", "code", "day", "dims", "either", "email", "id", "ip4", "ip6", "kind", "labels", "look", "name", "notText", "note", "pet", "price", "qty", "shape", "site", "sized", "tree", "uid", "when":
+			case "blob", "code", "day", "dims", "either", "email", "id", "ip4", "ip6", "kind", "labels", "name", "notText", "note", "pet", "price", "qty", "shape", "site", "sized", "tree", "uid", "when":
 				return true
 			}
 			return false
@@ -557,7 +554,7 @@ func (accValidator) s9(x any, p *rtPtr, v *rtViolations) {
 			v.add(&rtPtr{up: p, key: "name"}, "is required")
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s46(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s45(pv, &rtPtr{up: p, key: "name"}, v)
 		}
 	}
 }
@@ -679,7 +676,7 @@ func (accValidator) s13(x any, p *rtPtr, v *rtViolations) {
 			v.add(p, "must not have duplicate items")
 		}
 		for i, it := range y {
-			accValidator{}.s47(it, &rtPtr{up: p, idx: i, arr: true}, v)
+			accValidator{}.s46(it, &rtPtr{up: p, idx: i, arr: true}, v)
 			if v.full() {
 				break
 			}
@@ -764,7 +761,7 @@ func (accValidator) s16(x any, p *rtPtr, v *rtViolations) {
 			v.add(p, "must have at most 2 properties")
 		}
 		for k, pv := range y {
-			accValidator{}.s48(pv, &rtPtr{up: p, key: k}, v)
+			accValidator{}.s47(pv, &rtPtr{up: p, key: k}, v)
 		}
 	}
 }
@@ -781,7 +778,7 @@ func (accValidator) s17(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s49, x)) + rtCount(rtMatches(accValidator{}.s50, x)); n != 1 {
+	if n := 0 + rtCount(rtMatches(accValidator{}.s48, x)) + rtCount(rtMatches(accValidator{}.s49, x)); n != 1 {
 		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
@@ -798,7 +795,7 @@ func (accValidator) s18(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if !(rtMatches(accValidator{}.s51, x) || rtMatches(accValidator{}.s15, x)) {
+	if !(rtMatches(accValidator{}.s50, x) || rtMatches(accValidator{}.s15, x)) {
 		v.add(p, "must match at least one of the anyOf schemas")
 	}
 }
@@ -815,8 +812,8 @@ func (accValidator) s19(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
+	accValidator{}.s51(x, p, v)
 	accValidator{}.s52(x, p, v)
-	accValidator{}.s53(x, p, v)
 }
 
 func (accValidator) s20(x any, p *rtPtr, v *rtViolations) {
@@ -1007,7 +1004,7 @@ func (accValidator) s27(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s54, x)) + rtCount(rtMatches(accValidator{}.s22, x)); n != 1 {
+	if n := 0 + rtCount(rtMatches(accValidator{}.s53, x)) + rtCount(rtMatches(accValidator{}.s22, x)); n != 1 {
 		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
@@ -1140,7 +1137,7 @@ func (accValidator) s32(x any, p *rtPtr, v *rtViolations) {
 			v.add(p, "must not have duplicate items")
 		}
 		for i, it := range y {
-			accValidator{}.s51(it, &rtPtr{up: p, idx: i, arr: true}, v)
+			accValidator{}.s50(it, &rtPtr{up: p, idx: i, arr: true}, v)
 			if v.full() {
 				break
 			}
@@ -1152,28 +1149,6 @@ func (accValidator) s32(x any, p *rtPtr, v *rtViolations) {
 }
 
 func (accValidator) s33(x any, p *rtPtr, v *rtViolations) {
-	switch y := x.(type) {
-	case nil:
-		v.add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.add(p, "must be a string")
-		return
-	case float64:
-		v.add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.add(p, "must be a string")
-		return
-	case map[string]any:
-		v.add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1201,7 +1176,7 @@ func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s35(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must not be null")
@@ -1213,12 +1188,12 @@ func (accValidator) s35(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if rtMatches(accValidator{}.s51, x) {
+	if rtMatches(accValidator{}.s50, x) {
 		v.add(p, "must not match the not schema")
 	}
 }
 
-func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s35(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		return
@@ -1239,7 +1214,7 @@ func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s37(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must not be null")
@@ -1256,7 +1231,7 @@ func (accValidator) s37(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s38(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s37(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a number, not null")
@@ -1284,7 +1259,7 @@ func (accValidator) s38(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s39(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s38(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an integer, not null")
@@ -1340,7 +1315,7 @@ func (accValidator) sShape(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s41(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s40(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1365,7 +1340,7 @@ func (accValidator) s41(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s42(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s41(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must not be null")
@@ -1378,7 +1353,7 @@ func (accValidator) s42(x any, p *rtPtr, v *rtViolations) {
 	case map[string]any:
 	}
 	accValidator{}.sNamed(x, p, v)
-	accValidator{}.s60(x, p, v)
+	accValidator{}.s59(x, p, v)
 }
 
 func (accValidator) sNode(x any, p *rtPtr, v *rtViolations) {
@@ -1404,7 +1379,7 @@ func (accValidator) sNode(x any, p *rtPtr, v *rtViolations) {
 			v.add(&rtPtr{up: p, key: "value"}, "is required")
 		}
 		if pv, ok := y["children"]; ok {
-			accValidator{}.s61(pv, &rtPtr{up: p, key: "children"}, v)
+			accValidator{}.s60(pv, &rtPtr{up: p, key: "children"}, v)
 		}
 		if pv, ok := y["value"]; ok {
 			accValidator{}.s22(pv, &rtPtr{up: p, key: "value"}, v)
@@ -1412,7 +1387,7 @@ func (accValidator) sNode(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s44(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s43(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1437,7 +1412,7 @@ func (accValidator) s44(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s45(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s44(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1462,7 +1437,7 @@ func (accValidator) s45(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s46(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s45(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1487,7 +1462,7 @@ func (accValidator) s46(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s47(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s46(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an integer, not null")
@@ -1518,7 +1493,7 @@ func (accValidator) s47(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s48(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s47(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1543,7 +1518,7 @@ func (accValidator) s48(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s49(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s48(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an integer, not null")
@@ -1572,7 +1547,7 @@ func (accValidator) s49(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s50(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s49(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an integer, not null")
@@ -1601,7 +1576,7 @@ func (accValidator) s50(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s51(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s50(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1623,7 +1598,7 @@ func (accValidator) s51(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s52(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s51(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an object, not null")
@@ -1648,7 +1623,7 @@ func (accValidator) s52(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s53(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s52(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an object, not null")
@@ -1668,12 +1643,12 @@ func (accValidator) s53(x any, p *rtPtr, v *rtViolations) {
 		return
 	case map[string]any:
 		if pv, ok := y["k"]; ok {
-			accValidator{}.s62(pv, &rtPtr{up: p, key: "k"}, v)
+			accValidator{}.s61(pv, &rtPtr{up: p, key: "k"}, v)
 		}
 	}
 }
 
-func (accValidator) s54(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s53(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a string, not null")
@@ -1780,10 +1755,10 @@ func (accValidator) sCircle(x any, p *rtPtr, v *rtViolations) {
 			v.add(&rtPtr{up: p, key: "radius"}, "is required")
 		}
 		if pv, ok := y["radius"]; ok {
-			accValidator{}.s63(pv, &rtPtr{up: p, key: "radius"}, v)
+			accValidator{}.s62(pv, &rtPtr{up: p, key: "radius"}, v)
 		}
 		if pv, ok := y["type"]; ok {
-			accValidator{}.s51(pv, &rtPtr{up: p, key: "type"}, v)
+			accValidator{}.s50(pv, &rtPtr{up: p, key: "type"}, v)
 		}
 	}
 }
@@ -1814,10 +1789,10 @@ func (accValidator) sSquare(x any, p *rtPtr, v *rtViolations) {
 			v.add(&rtPtr{up: p, key: "side"}, "is required")
 		}
 		if pv, ok := y["side"]; ok {
-			accValidator{}.s63(pv, &rtPtr{up: p, key: "side"}, v)
+			accValidator{}.s62(pv, &rtPtr{up: p, key: "side"}, v)
 		}
 		if pv, ok := y["type"]; ok {
-			accValidator{}.s51(pv, &rtPtr{up: p, key: "type"}, v)
+			accValidator{}.s50(pv, &rtPtr{up: p, key: "type"}, v)
 		}
 	}
 }
@@ -1845,12 +1820,12 @@ func (accValidator) sNamed(x any, p *rtPtr, v *rtViolations) {
 			v.add(&rtPtr{up: p, key: "label"}, "is required")
 		}
 		if pv, ok := y["label"]; ok {
-			accValidator{}.s51(pv, &rtPtr{up: p, key: "label"}, v)
+			accValidator{}.s50(pv, &rtPtr{up: p, key: "label"}, v)
 		}
 	}
 }
 
-func (accValidator) s60(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s59(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an object, not null")
@@ -1878,7 +1853,7 @@ func (accValidator) s60(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s61(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s60(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an array, not null")
@@ -1906,7 +1881,7 @@ func (accValidator) s61(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s62(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s61(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be an integer, not null")
@@ -1935,7 +1910,7 @@ func (accValidator) s62(x any, p *rtPtr, v *rtViolations) {
 	}
 }
 
-func (accValidator) s63(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s62(x any, p *rtPtr, v *rtViolations) {
 	switch y := x.(type) {
 	case nil:
 		v.add(p, "must be a number, not null")
