@@ -44,7 +44,7 @@ FUZZTIME ?= 20s
 FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzCompare \
 	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
 	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./generator:FuzzGenerate \
-	./examples/e2e:FuzzValidateDifferential
+	./templates/runtime:FuzzDecodeJSON ./examples/e2e:FuzzValidateDifferential
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t"; \

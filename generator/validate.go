@@ -721,7 +721,7 @@ func (g *validation) composition(s *openapi3.Schema) {
 		var conds []string
 		for _, m := range s.AnyOf {
 			if n := g.ref(m); n != "" {
-				conds = append(conds, "rtMatches(accValidator{}."+n+", x)")
+				conds = append(conds, "rtMatches(accValidator{}."+n+", x, v)")
 			}
 		}
 		if len(conds) > 0 {
@@ -735,14 +735,14 @@ func (g *validation) composition(s *openapi3.Schema) {
 		g.pf("\tif n := 0")
 		for _, m := range s.OneOf {
 			if n := g.ref(m); n != "" {
-				g.pf(" + rtCount(rtMatches(accValidator{}.%s, x))", n)
+				g.pf(" + rtCount(rtMatches(accValidator{}.%s, x, v))", n)
 			}
 		}
 		g.pf("; n != 1 {\n\t\tv.add(p, \"must match exactly one of the oneOf schemas, matches \"+strconv.Itoa(n))\n\t}\n")
 	}
 	if s.Not != nil {
 		if n := g.ref(s.Not); n != "" {
-			g.pf("\tif rtMatches(accValidator{}.%s, x) {\n\t\tv.add(p, \"must not match the not schema\")\n\t}\n", n)
+			g.pf("\tif rtMatches(accValidator{}.%s, x, v) {\n\t\tv.add(p, \"must not match the not schema\")\n\t}\n", n)
 		}
 	}
 }

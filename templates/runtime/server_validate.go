@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,8 +129,8 @@ func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rt
 	if !rtIsJSONMedia(contentType) {
 		return
 	}
-	var x any
-	if err := json.Unmarshal(body, &x); err != nil {
+	x, ok := rtDecodeJSON(body)
+	if !ok {
 		v.add(nil, "is not valid JSON")
 		v.syntax = true
 		return

@@ -65,8 +65,10 @@ func TestValidateCapsAndCounts(t *testing.T) {
 			v.add(p, "no")
 		}
 	}
-	if !rtMatches(fails, "ok") || rtMatches(fails, 1) {
-		t.Fatal("rtMatches")
+	var w rtViolations
+	w.add(nil, "kept")
+	if !rtMatches(fails, "ok", &w) || rtMatches(fails, 1, &w) || len(w.list) != 1 || w.count || w.n != 0 {
+		t.Fatalf("rtMatches: %+v", w)
 	}
 }
 

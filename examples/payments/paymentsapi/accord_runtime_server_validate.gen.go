@@ -4,7 +4,6 @@ package paymentsapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,8 +131,8 @@ func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rt
 	if !rtIsJSONMedia(contentType) {
 		return
 	}
-	var x any
-	if err := json.Unmarshal(body, &x); err != nil {
+	x, ok := rtDecodeJSON(body)
+	if !ok {
 		v.add(nil, "is not valid JSON")
 		v.syntax = true
 		return

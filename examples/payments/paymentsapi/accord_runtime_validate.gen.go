@@ -77,10 +77,15 @@ func (v *rtViolations) add(p *rtPtr, detail string) {
 
 // rtMatches reports whether x passes f, for anyOf, oneOf and not: the trial
 // run only counts, and stops at the first violation.
-func rtMatches(f func(any, *rtPtr, *rtViolations), x any) bool {
-	t := rtViolations{count: true}
-	f(x, nil, &t)
-	return t.n == 0
+func rtMatches(f func(any, *rtPtr, *rtViolations), x any, v *rtViolations) bool {
+	// The trial counts on v itself, its list untouched: a collector of its
+	// own would escape through f and cost an allocation per trial.
+	count, n := v.count, v.n
+	v.count, v.n = true, 0
+	f(x, nil, v)
+	ok := v.n == 0
+	v.count, v.n = count, n
+	return ok
 }
 
 // rtPtr is a JSON pointer built as a chain of stack frames, turned into a
@@ -96,20 +101,30 @@ func (p *rtPtr) String() string {
 	if p == nil {
 		return ""
 	}
-	var parts []string
-	for q := p; q != nil; q = q.up {
-		if q.arr {
-			parts = append(parts, strconv.Itoa(q.idx))
-		} else {
-			parts = append(parts, strings.ReplaceAll(strings.ReplaceAll(q.key, "~", "~0"), "/", "~1"))
+	return string(p.appendTo(make([]byte, 0, 32)))
+}
+
+// appendTo copies bytes, never p's strings, so that no pointer of the chain
+// leaks: the chain's frames then stay on the stack.
+func (p *rtPtr) appendTo(b []byte) []byte {
+	if p == nil {
+		return b
+	}
+	b = append(p.up.appendTo(b), '/')
+	if p.arr {
+		return strconv.AppendInt(b, int64(p.idx), 10)
+	}
+	for i := 0; i < len(p.key); i++ {
+		switch c := p.key[i]; c {
+		case '~':
+			b = append(b, '~', '0')
+		case '/':
+			b = append(b, '~', '1')
+		default:
+			b = append(b, c)
 		}
 	}
-	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(parts[i])
-	}
-	return b.String()
+	return b
 }
 
 // rtTypeName names a decoded JSON value's type for a violation's detail.

@@ -778,7 +778,7 @@ func (accValidator) s17(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s48, x)) + rtCount(rtMatches(accValidator{}.s49, x)); n != 1 {
+	if n := 0 + rtCount(rtMatches(accValidator{}.s48, x, v)) + rtCount(rtMatches(accValidator{}.s49, x, v)); n != 1 {
 		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
@@ -795,7 +795,7 @@ func (accValidator) s18(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if !(rtMatches(accValidator{}.s50, x) || rtMatches(accValidator{}.s15, x)) {
+	if !(rtMatches(accValidator{}.s50, x, v) || rtMatches(accValidator{}.s15, x, v)) {
 		v.add(p, "must match at least one of the anyOf schemas")
 	}
 }
@@ -828,7 +828,7 @@ func (accValidator) s20(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if rtMatches(accValidator{}.s22, x) {
+	if rtMatches(accValidator{}.s22, x, v) {
 		v.add(p, "must not match the not schema")
 	}
 }
@@ -1004,7 +1004,7 @@ func (accValidator) s27(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s53, x)) + rtCount(rtMatches(accValidator{}.s22, x)); n != 1 {
+	if n := 0 + rtCount(rtMatches(accValidator{}.s53, x, v)) + rtCount(rtMatches(accValidator{}.s22, x, v)); n != 1 {
 		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
@@ -1188,7 +1188,7 @@ func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if rtMatches(accValidator{}.s50, x) {
+	if rtMatches(accValidator{}.s50, x, v) {
 		v.add(p, "must not match the not schema")
 	}
 }
@@ -1226,7 +1226,7 @@ func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if !(rtMatches(accValidator{}.sCat, x) || rtMatches(accValidator{}.sDog, x)) {
+	if !(rtMatches(accValidator{}.sCat, x, v) || rtMatches(accValidator{}.sDog, x, v)) {
 		v.add(p, "must match at least one of the anyOf schemas")
 	}
 }

@@ -68,7 +68,7 @@ func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s1, x)) + rtCount(rtMatches(accValidator{}.s2, x)); n != 1 {
+	if n := 0 + rtCount(rtMatches(accValidator{}.s1, x, v)) + rtCount(rtMatches(accValidator{}.s2, x, v)); n != 1 {
 		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
