@@ -457,22 +457,29 @@ func (g *validation) schema(s *openapi3.Schema) {
 	default:
 		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
 	}
-	g.number(s)
+	// A type's keywords are emitted only where the type is allowed: a
+	// contract's minimum on a string schema is dead, and would be dead code.
+	if has("number") || has("integer") {
+		g.number(s)
+	}
 	g.pf("\tcase string:\n")
-	if !has("string") {
+	if has("string") {
+		g.str(s)
+	} else {
 		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
 	}
-	g.str(s)
 	g.pf("\tcase []any:\n")
-	if !has("array") {
+	if has("array") {
+		g.array(s)
+	} else {
 		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
 	}
-	g.array(s)
 	g.pf("\tcase map[string]any:\n")
-	if !has("object") {
+	if has("object") {
+		g.object(s)
+	} else {
 		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
 	}
-	g.object(s)
 	g.pf("\t}\n")
 	g.enum(s)
 	g.composition(s)
