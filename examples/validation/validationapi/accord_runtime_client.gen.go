@@ -134,7 +134,7 @@ type AttemptInfo struct {
 	StatusCode  int // 0 when no response
 	Duration    time.Duration
 	Err         error
-	RetryReason string // why a retry follows this attempt: "status", "timeout", "transport" or "in-flight" (409 to a keyed request); "" when none does
+	RetryReason string // why a retry follows this attempt: "status", "timeout", "transport", "in-flight" (409 to a keyed request) or "auth" (a 401 to refreshable credentials); "" when none does
 }
 
 // CallInfo describes one logical call (all its attempts).
