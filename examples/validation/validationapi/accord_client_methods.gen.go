@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzBody calls POST /fuzz.
-// Policy "fuzzBody": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "fuzzBody": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opts ...CallOption) (*FuzzBodyResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -25,7 +25,7 @@ func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opt
 }
 
 // CreateItem calls POST /items/{item_id}.
-// Policy "createItem": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "createItem": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemParams, body CreateItemJSONRequestBody, opts ...CallOption) (*CreateItemResponse, error) {
 	if err := (accValidator{}).c1(params == nil); err != nil {
 		return nil, err // nothing was sent
