@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/accord
 # Packages whose code is concurrent: they also run under the race detector.
-RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/...
+RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/... ./mock/... ./verify/...
 # The end-to-end loopback tests assert timings (a call returns by its budget);
 # they run on their own, after the rest, so that a parallel load of the
 # 70 real corpus contracts cannot starve their timers on a 2-core machine.
@@ -18,7 +18,7 @@ build:
 # the generated client and server at work over loopback. In-memory stores;
 # ACCORD_DEMO_POSTGRES_DSN=postgres://... switches idempotency to PostgreSQL.
 demo: build
-	$(BIN) validate examples/payments/openapi.yaml examples/crm/openapi.yaml examples/invoicing/openapi.yaml examples/events/asyncapi.yaml
+	$(BIN) validate examples/payments/openapi.yaml examples/crm/openapi.yaml examples/invoicing/openapi.yaml examples/partners/openapi.yaml examples/events/asyncapi.yaml
 	$(BIN) gen --check --config examples/accord.yaml
 	$(GO) run ./examples/demo
 
@@ -39,16 +39,19 @@ bench-examples:
 bench-compat: build
 	./scripts/bench-compat.sh
 
-# Short, bounded fuzzing of every parser (FUZZTIME per target).
+# Short, bounded fuzzing of every parser and of the generator (FUZZTIME per
+# target). Minimisation is capped: with the default, FuzzGenerate spends its
+# whole budget shrinking one input.
 FUZZTIME ?= 20s
 FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzCompare \
 	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
-	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./generator:FuzzGenerate \
+	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./templates/runtime:FuzzVerifyHTTPSig \
+	./generator:FuzzGenerate \
 	./templates/runtime:FuzzDecodeJSON ./examples/e2e:FuzzValidateDifferential
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t"; \
-		$(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) || exit 1; \
+		$(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
 	done
 
 lint:
