@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,25 +15,8 @@ import (
 // openBenchPostgres is openPostgres for benchmarks.
 func openBenchPostgres(tb testing.TB) (*sql.DB, string) {
 	tb.Helper()
-	dsn := os.Getenv("ACCORD_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("PostgreSQL unreachable at %s: %v", dsn, err)
-		}
-		tb.Skipf("PostgreSQL unreachable at %s (set ACCORD_TEST_POSTGRES_DSN; CI=true makes this fatal): %v", dsn, err)
-	}
-	db.SetMaxOpenConns(20)
-	tb.Cleanup(func() { db.Close() })
-	return db, fmt.Sprintf("accord_ev_bench_%d_%d", time.Now().UnixNano(), os.Getpid())
+	return openTestDB(tb, "pgx", "PostgreSQL", "ACCORD_TEST_POSTGRES_DSN",
+		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "accord_ev_bench")
 }
 
 // pipeline runs outbox → relay → Kafka (kfake) → consumer → SQL inbox with

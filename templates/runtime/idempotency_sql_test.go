@@ -18,11 +18,21 @@ import (
 // cleanup. Without a reachable server the test is skipped, except in CI.
 func openPostgres(t *testing.T) (*sql.DB, string) {
 	t.Helper()
-	dsn := os.Getenv("ACCORD_TEST_POSTGRES_DSN")
+	return openTestDB(t, "pgx", "PostgreSQL", "ACCORD_TEST_POSTGRES_DSN",
+		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "accord_idem_test")
+}
+
+// openTestDB opens the database a SQL test runs against (the DSN from env,
+// else def) and returns a fresh table name with the prefix, dropped with the
+// handle at cleanup. An unreachable server skips the test, except under
+// CI=true, where it fails: CI must never pass by skipping the real engine.
+func openTestDB(tb testing.TB, driver, label, env, def, prefix string) (*sql.DB, string) {
+	tb.Helper()
+	dsn := os.Getenv(env)
 	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		dsn = def
 	}
-	db, err := sql.Open("pgx", dsn)
+	db, err := sql.Open(driver, dsn)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		err = db.PingContext(ctx)
@@ -30,13 +40,13 @@ func openPostgres(t *testing.T) (*sql.DB, string) {
 	}
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s: %v", dsn, err)
+			tb.Fatalf("%s unreachable at %s: %v", label, dsn, err)
 		}
-		t.Skipf("PostgreSQL unreachable at %s (set ACCORD_TEST_POSTGRES_DSN; CI=true makes this fatal): %v", dsn, err)
+		tb.Skipf("%s unreachable at %s (set %s; CI=true makes this fatal): %v", label, dsn, env, err)
 	}
 	db.SetMaxOpenConns(20)
-	table := fmt.Sprintf("accord_idem_test_%d_%d", time.Now().UnixNano(), os.Getpid())
-	t.Cleanup(func() {
+	table := fmt.Sprintf("%s_%d_%d", prefix, time.Now().UnixNano(), os.Getpid())
+	tb.Cleanup(func() {
 		_, _ = db.Exec("DROP TABLE IF EXISTS " + table)
 		db.Close()
 	})

@@ -3,8 +3,6 @@ package runtime
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,29 +15,7 @@ import (
 // openMariaDB is openPostgres for the MySQL dialect (MariaDB or MySQL).
 func openMariaDB(t *testing.T) (*sql.DB, string) {
 	t.Helper()
-	dsn := os.Getenv("ACCORD_TEST_MYSQL_DSN")
-	if dsn == "" {
-		dsn = "root@tcp(127.0.0.1:3306)/test"
-	}
-	db, err := sql.Open("mysql", dsn)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("MySQL/MariaDB unreachable at %s: %v", dsn, err)
-		}
-		t.Skipf("MySQL/MariaDB unreachable at %s (set ACCORD_TEST_MYSQL_DSN; CI=true makes this fatal): %v", dsn, err)
-	}
-	db.SetMaxOpenConns(20)
-	table := fmt.Sprintf("accord_test_%d_%d", time.Now().UnixNano(), os.Getpid())
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP TABLE IF EXISTS " + table)
-		db.Close()
-	})
-	return db, table
+	return openTestDB(t, "mysql", "MySQL/MariaDB", "ACCORD_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test", "accord_test")
 }
 
 type sqlBackend struct {
