@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/accord-dev/accord/contracts"
@@ -58,23 +57,10 @@ func TestVerifyPassesOnGeneratedServers(t *testing.T) {
 				t.Fatalf("checked %v of %d operations", rep.Checked, rep.Operations)
 			}
 			for _, f := range rep.Findings {
-				if knownServerGap(f) {
-					t.Logf("known gap (generated servers do not check required body properties): %s: %s", f.Operation, f.Message)
-					continue
-				}
 				t.Errorf("verify against the generated %s server: %s %s: %s", c.name, f.Operation, f.Kind, f.Message)
 			}
 		})
 	}
-}
-
-// knownServerGap: generated servers decode request bodies but do not check
-// them against the schema, so a body missing a required property reaches the
-// handler (accepted with a zero value, or failing when the answer is
-// encoded). verify reports it; this test tolerates only that finding.
-func knownServerGap(f verify.Finding) bool {
-	return (f.Kind == verify.KindAcceptedInvalid || f.Kind == verify.KindServerErrorInvalid) &&
-		strings.Contains(f.Message, "without the required property")
 }
 
 // A generated server whose idempotency step is turned off executes the
