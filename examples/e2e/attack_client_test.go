@@ -194,7 +194,11 @@ func TestAttackHugeResponseBodyIsCapped(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, err := c.ListCustomers(context.Background(), nil)
+	// Reading 32 MiB takes seconds under the race detector on a loaded
+	// machine: the contract's timeout must not end the call before the cap
+	// does, which is what this test is about.
+	slow := []crmapi.CallOption{crmapi.WithTimeout(time.Minute), crmapi.WithBudget(2 * time.Minute), crmapi.WithRetries(0)}
+	_, err := c.ListCustomers(context.Background(), nil, slow...)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, crmapi.ErrResponseTooLarge) {
 		t.Fatalf("want ErrResponseTooLarge, got %v", err)
@@ -205,7 +209,7 @@ func TestAttackHugeResponseBodyIsCapped(t *testing.T) {
 		t.Fatalf("the call allocated %d MiB for a capped body", alloc>>20)
 	}
 	// The per-call option lowers it further.
-	if _, err := c.ListCustomers(context.Background(), nil, crmapi.WithMaxResponseBodyCall(1<<20)); !errors.Is(err, crmapi.ErrResponseTooLarge) {
+	if _, err := c.ListCustomers(context.Background(), nil, append(slow, crmapi.WithMaxResponseBodyCall(1<<20))...); !errors.Is(err, crmapi.ErrResponseTooLarge) {
 		t.Fatalf("per-call cap: %v", err)
 	}
 }
