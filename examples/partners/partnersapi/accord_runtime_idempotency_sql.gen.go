@@ -193,12 +193,12 @@ func (s *SQLIdempotencyStore) Claim(ctx context.Context, id IdempotencyID, finge
 		var res sql.Result
 		var err error
 		if s.dialect == DialectMySQL {
-			if _, err = s.db.ExecContext(ctx, s.qDeleteExpired, scope, op, key, now.UnixMilli()); err != nil {
+			if _, err = rtSQLExec(ctx, s.db, s.qDeleteExpired, scope, op, key, now.UnixMilli()); err != nil {
 				return nil, fmt.Errorf("idempotency claim %s: delete expired: %w", id, err)
 			}
-			res, err = s.db.ExecContext(ctx, s.qClaim, scope, op, key, fingerprint, exp)
+			res, err = rtSQLExec(ctx, s.db, s.qClaim, scope, op, key, fingerprint, exp)
 		} else {
-			res, err = s.db.ExecContext(ctx, s.qClaim, scope, op, key, fingerprint, exp, now.UnixMilli())
+			res, err = rtSQLExec(ctx, s.db, s.qClaim, scope, op, key, fingerprint, exp, now.UnixMilli())
 		}
 		if err != nil {
 			return nil, fmt.Errorf("idempotency claim %s: %w", id, err)

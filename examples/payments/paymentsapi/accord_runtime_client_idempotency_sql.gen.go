@@ -152,12 +152,12 @@ func (s *SQLCallStore) Begin(ctx context.Context, op, key string, rec CallRecord
 		var res sql.Result
 		var err error
 		if s.dialect == DialectMySQL {
-			if _, err = s.db.ExecContext(ctx, s.qDeleteExpired, op, key, now.UnixMilli()); err != nil {
+			if _, err = rtSQLExec(ctx, s.db, s.qDeleteExpired, op, key, now.UnixMilli()); err != nil {
 				return CallRecord{}, false, fmt.Errorf("client call %s: delete expired: %w", op, err)
 			}
-			res, err = s.db.ExecContext(ctx, s.qBegin, op, key, rec.Reference, int(rec.State), lease, exp)
+			res, err = rtSQLExec(ctx, s.db, s.qBegin, op, key, rec.Reference, int(rec.State), lease, exp)
 		} else {
-			res, err = s.db.ExecContext(ctx, s.qBegin, op, key, rec.Reference, int(rec.State), lease, exp, now.UnixMilli())
+			res, err = rtSQLExec(ctx, s.db, s.qBegin, op, key, rec.Reference, int(rec.State), lease, exp, now.UnixMilli())
 		}
 		if err != nil {
 			return CallRecord{}, false, fmt.Errorf("client call %s: record: %w", op, err)

@@ -108,12 +108,12 @@ func (c *SQLReplayCache) Seen(ctx context.Context, id string, until time.Time) (
 	var res sql.Result
 	var err error
 	if c.dialect == DialectMySQL {
-		if _, err = c.db.ExecContext(ctx, c.qDeleteExpired, key, now); err != nil {
+		if _, err = rtSQLExec(ctx, c.db, c.qDeleteExpired, key, now); err != nil {
 			return false, fmt.Errorf("replay cache %s: delete expired: %w", c.table, err)
 		}
-		res, err = c.db.ExecContext(ctx, c.qSeen, key, until.UnixMilli())
+		res, err = rtSQLExec(ctx, c.db, c.qSeen, key, until.UnixMilli())
 	} else {
-		res, err = c.db.ExecContext(ctx, c.qSeen, key, until.UnixMilli(), now)
+		res, err = rtSQLExec(ctx, c.db, c.qSeen, key, until.UnixMilli(), now)
 	}
 	if err != nil {
 		return false, fmt.Errorf("replay cache %s: %w", c.table, err)
