@@ -40,6 +40,16 @@ type ClientSettings struct {
 	// ClientCertificates the mutualTLS schemes' (auth_client.go).
 	Auth               map[string]ClientAuth
 	ClientCertificates map[string]CertificateSource
+	// Switches are the kill switches (killswitch.go); nil: always on.
+	Switches Switches
+	// RetryBudget bounds retries across calls (retry_budget.go); default:
+	// one per Engine from RetryBudgetPolicy, unless NoRetryBudget.
+	RetryBudget       *RetryBudget
+	RetryBudgetPolicy RetryBudgetPolicy
+	NoRetryBudget     bool
+	// Transports wrap the HTTP client's transport, innermost first, after
+	// the runtime's own changes to it (e.g. per-attempt tracing spans).
+	Transports []func(http.RoundTripper) http.RoundTripper
 }
 
 // Limits that hold when neither the contract nor the caller sets one, so
@@ -122,6 +132,15 @@ func WithKeyGenerator(f func() string) ClientOption {
 type Hooks struct {
 	OnAttempt func(AttemptInfo)
 	OnCall    func(CallInfo)
+	// OnRetryDenied: a retry the policy allowed was not made because the
+	// retry budget is spent or retries are switched off.
+	OnRetryDenied func(RetryDeniedInfo)
+	// OnBreakerState: an operation's circuit breaker changed state.
+	OnBreakerState func(BreakerStateInfo)
+	// StartCall runs before a call; the context it returns is the call's
+	// (tracing spans, in-flight gauges), and end, when not nil, runs with
+	// the call's CallInfo after OnCall.
+	StartCall func(ctx context.Context, op Operation) (_ context.Context, end func(CallInfo))
 }
 
 // AttemptInfo describes one HTTP attempt.
@@ -237,6 +256,21 @@ func NewEngine(opts ...ClientOption) *Engine {
 	}
 	if e.s.CallStore == nil {
 		e.s.CallStore = NewMemoryCallStore(MemoryCallStoreOptions{})
+	}
+	if e.s.RetryBudget == nil && !e.s.NoRetryBudget {
+		e.s.RetryBudget = NewRetryBudget(e.s.RetryBudgetPolicy, e.s.Now)
+	}
+	if len(e.s.Transports) > 0 {
+		hc := *e.s.HTTPClient
+		t := hc.Transport
+		if t == nil {
+			t = http.DefaultTransport
+		}
+		for _, wrap := range e.s.Transports {
+			t = wrap(t)
+		}
+		hc.Transport = t
+		e.s.HTTPClient = &hc
 	}
 	return e
 }

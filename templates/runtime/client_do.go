@@ -79,16 +79,26 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 		}
 		c.cs = cs
 	}
+	var end func(CallInfo)
+	if e.s.Hooks.StartCall != nil {
+		ctx, end = e.s.Hooks.StartCall(ctx, op)
+	}
 	resp, err := c.run(ctx, start, build)
 	var recordErr error
 	if c.rec != nil {
 		resp, err, recordErr = c.clientEnd(ctx, resp, err)
 	}
-	if e.s.Hooks.OnCall != nil {
-		e.s.Hooks.OnCall(CallInfo{
+	if e.s.Hooks.OnCall != nil || end != nil {
+		info := CallInfo{
 			Operation: op.ID, Method: op.Method, Attempts: c.attempts, StatusCode: c.status,
 			Duration: time.Since(start), Err: err, TraceID: c.traceID, RecordErr: recordErr,
-		})
+		}
+		if e.s.Hooks.OnCall != nil {
+			e.s.Hooks.OnCall(info)
+		}
+		if end != nil {
+			end(info)
+		}
 	}
 	return resp, err
 }
@@ -102,6 +112,12 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 	c.traceID = TraceIDFromContext(ctx)
 	if !rtValidTraceID(c.traceID) {
 		c.traceID = "" // prepare starts a new trace in the first traceparent
+	}
+	if e.s.Switches != nil && !e.s.Switches.Enabled(c.id) {
+		return nil, c.fail(ErrDisabled)
+	}
+	if e.s.RetryBudget != nil {
+		e.s.RetryBudget.deposit()
 	}
 	if p.Signature != "" {
 		sg, ok := e.s.Signers[p.Signature]
@@ -185,6 +201,9 @@ func (c *rtCall) run(ctx context.Context, start time.Time, build func(context.Co
 				finalErr = fmt.Errorf("%w: %w", ErrBudgetExhausted, err)
 			}
 			if retry {
+				retry = c.retryAllowed()
+			}
+			if retry {
 				if probe, ok = c.allow(); !ok {
 					retry = false
 				}
@@ -227,12 +246,14 @@ func (c *rtCall) allow() (probe, ok bool) {
 	if c.st == nil || c.p.Breaker.Failures <= 0 {
 		return false, true
 	}
-	return c.st.breaker.allow(c.p.Breaker, c.e.s.Now())
+	probe, ok, tr := c.st.breaker.allowT(c.p.Breaker, c.e.s.Now())
+	c.breakerChanged(tr)
+	return probe, ok
 }
 
 func (c *rtCall) record(probe bool, o rtOutcome) {
 	if c.st != nil && c.p.Breaker.Failures > 0 {
-		c.st.breaker.record(c.p.Breaker, probe, o, c.e.s.Now())
+		c.breakerChanged(c.st.breaker.record(c.p.Breaker, probe, o, c.e.s.Now()))
 	}
 }
 

@@ -44,6 +44,13 @@ type ServerSettings struct {
 	// validation step refuses (err is a *RequestInvalidError, or the
 	// body's read error); the server's WithErrorHandler.
 	OnInvalid func(r *http.Request, err error, p *ProblemDetails)
+	// Switches are the kill switches (killswitch.go): a switched-off
+	// operation answers 503 with Retry-After without running anything
+	// behind the switch. nil: always on.
+	Switches Switches
+	// Wrap, when set, wraps each operation's whole chain, outermost (e.g.
+	// the OpenTelemetry adapter's server spans).
+	Wrap func(op Operation, h http.Handler) http.Handler
 }
 
 // ServerHooks observe served requests for RED metrics. They run
@@ -170,7 +177,7 @@ type rtChain struct {
 }
 
 // Chain wraps one operation's handler in DESIGN §5 order:
-// recover → trace id → access log → IP allow-list → concurrency limit →
+// recover → trace id → access log → IP allow-list → kill switch → concurrency limit →
 // timeout → authentication → signature → validation → idempotency → h.
 func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	if s == nil {
@@ -220,10 +227,19 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	if p.Concurrency > 0 {
 		next = &rtLimitStep{next: next, limit: int64(p.Concurrency)}
 	}
+	// The switch sits inside the IP allow-list, so callers outside it learn
+	// nothing about which operations are switched off.
+	if s.Switches != nil {
+		next = &rtSwitchStep{next: next, sw: s.Switches, op: op.ID}
+	}
 	if len(s.AllowIPs) > 0 {
 		next = &rtIPStep{next: next, allow: s.AllowIPs}
 	}
-	return &rtChain{op: op, log: log, hooks: s.Hooks, inner: next}
+	var out http.Handler = &rtChain{op: op, log: log, hooks: s.Hooks, inner: next}
+	if s.Wrap != nil {
+		out = s.Wrap(op, out)
+	}
+	return out
 }
 
 func (c *rtChain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
