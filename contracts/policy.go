@@ -59,6 +59,15 @@ type Policy struct {
 	// the winning layer wrote it.
 	Reconcile    string
 	ReconcilePos Position
+	// SLO is the latency the whole call must fit in (x-accord slo), 0 when
+	// none is declared: the budget, all retries included, must not exceed it.
+	SLO time.Duration
+	// Reason says why a setting is off (idempotency off, no retries, no
+	// breaker); preflight accepts a disabled safeguard only with one.
+	Reason string
+	// KillSwitch marks an operation risky enough that operators must be
+	// able to switch it off at run time (x-accord kill-switch).
+	KillSwitch bool
 }
 
 // KeyHonoured reports whether the contract says the provider deduplicates
@@ -107,6 +116,9 @@ type PolicySpec struct {
 	Signature      *string
 	Reconcile      *string
 	ReconcilePos   Position
+	SLO            *time.Duration
+	Reason         *string
+	KillSwitch     *bool
 }
 
 // Defaults chosen for partner APIs: an attempt may take a while, the whole
@@ -182,6 +194,9 @@ func (p Policy) with(s PolicySpec) Policy {
 	if s.Reconcile != nil {
 		p.Reconcile, p.ReconcilePos = *s.Reconcile, s.ReconcilePos
 	}
+	set(&p.SLO, s.SLO)
+	set(&p.Reason, s.Reason)
+	set(&p.KillSwitch, s.KillSwitch)
 	return p
 }
 
@@ -208,12 +223,28 @@ func (p Policy) Check(pos Position, where string) []Problem {
 			fmt.Sprintf("backoff base %s is above its cap %s, so every delay is the cap", p.BackoffBase, p.BackoffCap),
 			"set base below cap")
 	}
+	if p.Reason != "" && !p.disablesSafeguard() {
+		warn("policy-reason-unused",
+			fmt.Sprintf("reason %q is given, but no safeguard is off (idempotency, retries, circuit breaker and concurrency limit are all on)", p.Reason),
+			"remove the reason, or put it next to the setting it explains")
+	}
+	if p.SLO > 0 && p.Budget > p.SLO {
+		warn("policy-budget-over-slo",
+			fmt.Sprintf("budget %s is longer than the slo %s, so a call that uses its retries misses the objective", p.Budget, p.SLO),
+			"lower budget (or retries and timeout) until the budget fits in the slo, or raise the slo")
+	}
 	return ps
+}
+
+// disablesSafeguard: some protection is switched off, which is what a
+// reason explains.
+func (p Policy) disablesSafeguard() bool {
+	return (p.Idempotency == IdempotencyOff && p.IdempotencyExplicit) || p.Retries == 0 || p.Breaker.Failures == 0 || p.Concurrency == 0
 }
 
 // policyKeys are the keys x-accord accepts, in the order the reference lists them.
 var policyKeys = []string{"timeout", "budget", "retries", "backoff", "retryOn", "idempotency",
-	"idempotencyTTL", "concurrency", "circuitBreaker", "signature", "reconcile"}
+	"idempotencyTTL", "concurrency", "circuitBreaker", "signature", "reconcile", "slo", "reason", "kill-switch"}
 
 // ParsePolicySpec reads one x-accord value. pointer is where the value sits
 // in its file; pos turns a pointer into a position for problems.
@@ -282,6 +313,23 @@ func ParsePolicySpec(v any, pointer string, pos func(string) Position) (PolicySp
 				continue
 			}
 			s.Reconcile, s.ReconcilePos = &str, pp.pos(at)
+		case "slo":
+			s.SLO = pp.duration(val, at, k, false)
+		case "reason":
+			str, ok := val.(string)
+			if !ok || strings.TrimSpace(str) == "" {
+				pp.errorf(at, "policy-bad-value", "reason must say in words why a safeguard is off (e.g. \"the provider dedupes by order id\"), not %s", describe(val))
+				continue
+			}
+			str = strings.TrimSpace(str)
+			s.Reason = &str
+		case "kill-switch":
+			b, ok := val.(bool)
+			if !ok {
+				pp.errorf(at, "policy-bad-value", "kill-switch must be true or false, not %s", describe(val))
+				continue
+			}
+			s.KillSwitch = &b
 		default:
 			pp.unknown(at, k, policyKeys)
 		}

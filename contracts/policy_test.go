@@ -59,6 +59,7 @@ func TestParsePolicySpecAcceptsEveryKey(t *testing.T) {
 		"retryOn": []any{429.0, 503.0}, "idempotency": "required", "idempotencyTTL": "24h",
 		"concurrency": 64, "circuitBreaker": map[string]any{"failures": 5, "window": "10s", "cooldown": "30s"},
 		"signature": "partner-hmac", "reconcile": "getThing",
+		"slo": "1s", "reason": " the partner dedupes by order id ", "kill-switch": true,
 	}
 	s, ps := ParsePolicySpec(v, "/x-accord", func(string) Position { return Position{} })
 	if len(ps) != 0 {
@@ -71,6 +72,7 @@ func TestParsePolicySpecAcceptsEveryKey(t *testing.T) {
 		Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64,
 		Breaker: Breaker{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac",
 		IdempotencyExplicit: true, Reconcile: "getThing",
+		SLO: time.Second, Reason: "the partner dedupes by order id", KillSwitch: true,
 	}
 	if !slices.Equal(p.RetryOn, want.RetryOn) {
 		t.Fatalf("RetryOn = %v", p.RetryOn)
@@ -284,5 +286,89 @@ webhooks:
 	ops, ps := doc.Policies()
 	if len(ps) != 0 || len(ops) != 1 || !ops[0].Webhook || !ops[0].Policy.KeyHonoured() {
 		t.Fatalf("webhook: %+v %v", ops, ps)
+	}
+}
+
+func TestPolicySLOReasonKillSwitch(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.0.3
+info: {title: t, version: "1"}
+x-accord: {slo: 2s, budget: 1s, timeout: 200ms}
+paths:
+  /p:
+    post:
+      operationId: createPayment
+      x-accord: {kill-switch: true, idempotency: off, reason: "the provider dedupes by order id"}
+      responses: {"201": {description: ok}}
+    get:
+      operationId: getPayment
+      x-accord: {budget: 5s}
+      responses: {"200": {description: ok}}
+`)
+	ops, ps := doc.Policies()
+	got := map[string]OperationPolicy{}
+	for _, op := range ops {
+		got[op.ID] = op
+	}
+	c, g := got["createPayment"].Policy, got["getPayment"].Policy
+	if !c.KillSwitch || c.Reason != "the provider dedupes by order id" || c.SLO != 2*time.Second || g.KillSwitch || g.SLO != 2*time.Second {
+		t.Fatalf("createPayment %+v\ngetPayment %+v", c, g)
+	}
+	var codes []string
+	for _, p := range ps {
+		codes = append(codes, fmt.Sprintf("%s@%d %s", p.Code, p.Pos.Line, p.Severity))
+	}
+	// getPayment's 5s budget misses the document's 2s slo; it is reported
+	// where the operation is.
+	if len(codes) != 1 || !strings.HasPrefix(codes[0], "policy-budget-over-slo@") || ps[0].Pos.Line < 11 || !strings.Contains(ps[0].Message, "getPayment") {
+		t.Fatalf("problems %v (%v)", codes, ps)
+	}
+}
+
+func TestPolicyNewKeysRejectBadValuesWithPositions(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /p:
+    post:
+      operationId: createPayment
+      x-accord:
+        slo: fast
+        reason: ""
+        kill-switch: "yes"
+        killSwitch: true
+      responses: {"201": {description: ok}}
+`)
+	_, ps := doc.Policies()
+	var got []string
+	for _, p := range ps {
+		if p.Severity == SeverityError {
+			got = append(got, fmt.Sprintf("%d %s", p.Pos.Line, p.Code))
+		}
+		if p.Pos.File == "" {
+			t.Errorf("%s has no file", p.Code)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"10 policy-bad-value", "11 policy-unknown-key", "8 policy-bad-duration", "9 policy-bad-value"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v (%v)", got, want, ps)
+	}
+	for _, p := range ps {
+		if p.Code == "policy-unknown-key" && !strings.HasPrefix(p.Hint, "did you mean kill-switch?") {
+			t.Errorf("killSwitch hint %q", p.Hint)
+		}
+	}
+}
+
+func TestPolicyReasonWithoutDisabledSafeguardWarns(t *testing.T) {
+	p := DefaultPolicy("GET")
+	p.Reason = "legacy"
+	ps := p.Check(Position{File: "x", Line: 3}, "getThing")
+	if len(ps) != 1 || ps[0].Code != "policy-reason-unused" || ps[0].Severity != SeverityWarning {
+		t.Fatalf("got %v", ps)
+	}
+	p.Retries = 0
+	if ps := p.Check(Position{}, "getThing"); len(ps) != 0 {
+		t.Fatalf("retries 0 is a safeguard off, the reason explains it: %v", ps)
 	}
 }

@@ -46,6 +46,10 @@ type Policy struct {
 	// Reconcile is the operation ID of the GET that can settle a call whose
 	// outcome stayed unknown (IdempotencyClient).
 	Reconcile string
+	// KillSwitch: the contract marks the operation risky (x-accord
+	// kill-switch), so operator pages list its switch first. Every
+	// operation can be switched off (Switches) whether marked or not.
+	KillSwitch bool
 }
 
 // Operation describes one API operation to the runtime.
