@@ -27,8 +27,12 @@ type Config struct {
 	// File is the path the config was read from, as given.
 	File string
 	// Dir is the directory relative paths in the file resolve against.
-	Dir          string
-	Version      int
+	Dir     string
+	Version int
+	// Runtime is the directory of the runtime package every integration
+	// imports, resolved against Dir; "" gives each integration a runtime
+	// subpackage of its own output.
+	Runtime      string
 	Integrations []Integration
 }
 
@@ -62,7 +66,7 @@ type OperationPolicy struct {
 
 // Keys accepted at each level. The JSON Schema in accord.schema.json lists
 // the same ones; a test keeps the two in step.
-func topKeys() []string { return []string{"version", "integrations"} }
+func topKeys() []string { return []string{"version", "runtime", "integrations"} }
 
 func integrationKeys() []string {
 	return []string{"name", "contract", "output", "package", "generate", "enabled", "policy", "operations"}
@@ -133,6 +137,9 @@ func Parse(name string, data []byte, dir string) (*Config, error) {
 	p.top(doc.Content[0], cfg)
 	if len(p.problems) > 0 {
 		return nil, p.result()
+	}
+	if cfg.Runtime != "" && !filepath.IsAbs(cfg.Runtime) {
+		cfg.Runtime = filepath.Join(dir, cfg.Runtime)
 	}
 	for i := range cfg.Integrations {
 		in := &cfg.Integrations[i]

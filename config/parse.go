@@ -70,6 +70,13 @@ func (p *parser) top(n *yaml.Node, cfg *Config) {
 	} else {
 		cfg.Version = v
 	}
+	if kv, ok := m["runtime"]; ok {
+		if kv[1].Kind != yaml.ScalarNode || kv[1].Tag != "!!str" || strings.TrimSpace(kv[1].Value) == "" {
+			p.errorf(kv[1], "config-bad-value", "runtime must name a directory", "e.g. `runtime: internal/accordrt`: the package every integration imports")
+		} else {
+			cfg.Runtime = kv[1].Value
+		}
+	}
 	kv, ok := m["integrations"]
 	if !ok {
 		p.errorf(n, "config-no-integrations", "the config lists no integrations", "add an `integrations:` list")

@@ -34,12 +34,16 @@ func TestEventAdaptersCompile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Generate(d, Options{Package: "api", Parts: parts, templates: testTemplates()})
+			res, err := Generate(d, Options{Package: "api", Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt, err := RuntimePackage(parts.Adapters()...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			adapterFiles := 0
-			for _, f := range res.Files {
+			for _, f := range append(res.Files, rt...) {
 				if strings.HasSuffix(f.Name, "_"+c.part+".gen.go") {
 					adapterFiles++
 				}
@@ -67,9 +71,7 @@ func TestEventAdaptersCompile(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Write(filepath.Join(mod, "api"), res.Files); err != nil {
-				t.Fatal(err)
-			}
+			writeGenerated(t, mod, "api", res, parts.Adapters())
 			if out, err := goCmd(t, mod, "vet", "./..."); err != nil {
 				t.Fatalf("go vet: %v\n%s", err, out)
 			}

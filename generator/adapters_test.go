@@ -35,15 +35,19 @@ func TestAdapterFilesOnlyWhenAsked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Generate(doc(), Options{Package: "api", Parts: parts, templates: testTemplates()})
+		res, err := Generate(doc(), Options{Package: "api", Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt, err := RuntimePackage(parts.Adapters()...)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := 0
-		for _, f := range res.Files {
+		for _, f := range append(res.Files, rt...) {
 			if strings.HasSuffix(f.Name, "_redis.gen.go") {
 				got++
-			} else if strings.Contains(string(f.Content), "go-redis") {
+			} else if !c.redis && strings.Contains(string(f.Content), "go-redis") {
 				t.Errorf("%v: %s mentions go-redis", c.parts, f.Name)
 			}
 		}
@@ -90,7 +94,7 @@ func TestRedisAdapterCompiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	parts, _ := ParseParts([]string{"server", "redis"})
-	res, err := Generate(d, Options{Package: "api", Parts: parts, templates: testTemplates()})
+	res, err := Generate(d, Options{Package: "api", Runtime: testRuntime, Parts: parts, templates: testTemplates()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +115,7 @@ func TestRedisAdapterCompiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Write(filepath.Join(mod, "api"), res.Files); err != nil {
-		t.Fatal(err)
-	}
+	writeGenerated(t, mod, "api", res, parts.Adapters())
 	if out, err := goCmd(t, mod, "vet", "./..."); err != nil {
 		t.Fatalf("go vet: %v\n%s", err, out)
 	}

@@ -37,7 +37,7 @@ func accordOnce(b *testing.B, path string) int {
 	if ps := contracts.Validate(ctx, doc); contracts.HasErrors(ps) {
 		b.Fatalf("invalid: %v", ps[0])
 	}
-	res, err := Generate(doc, Options{Package: "api"})
+	res, err := Generate(doc, Options{Package: "api", Runtime: testRuntime})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,26 @@ var testModuleDeps = []string{
 	"github.com/apapsch/go-jsonmerge/v2 v2.0.0",
 }
 
+// testRuntime is the runtime package's import path in the test modules
+// (writeTestModule, writeGenerated).
+const testRuntime = "accordtest/" + RuntimeName
+
+// writeGenerated writes a generated package into mod/dir and the runtime
+// package, with the adapters' files, into mod/accordrt.
+func writeGenerated(t testing.TB, mod, dir string, res *Result, adapters []string) {
+	t.Helper()
+	if _, err := Write(filepath.Join(mod, dir), res.Files); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := RuntimePackage(adapters...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(filepath.Join(mod, RuntimeName), rt); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // writeTestModule makes dir a module that requires what generated code
 // needs.
 func writeTestModule(t testing.TB, dir string) {
@@ -74,11 +94,7 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 	mod := t.TempDir()
 	writeTestModule(t, mod)
 	for _, dir := range caseDirs(t) {
-		res := genCase(t, dir)
-		out := filepath.Join(mod, filepath.Base(dir))
-		if _, err := Write(out, res.Files); err != nil {
-			t.Fatal(err)
-		}
+		writeGenerated(t, mod, filepath.Base(dir), genCase(t, dir), nil)
 	}
 	if out, err := goCmd(t, mod, "vet", "./..."); err != nil {
 		t.Fatalf("go vet: %v\n%s", err, out)

@@ -69,7 +69,7 @@ func FuzzGenerate(f *testing.F) {
 		// Generate gets what validate lets through and what it does not:
 		// the generator must not rely on validate having run.
 		_ = contracts.Validate(ctx, doc)
-		res, err := Generate(doc, Options{Package: "api", templates: testTemplates()})
+		res, err := Generate(doc, Options{Package: "api", Runtime: testRuntime, templates: testTemplates()})
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an error without a message")

@@ -26,8 +26,9 @@ type Parts struct {
 	Redis, Kafka, NATS     bool
 }
 
-// adapters lists the runtime adapters (templates.Adapters) p asks for.
-func (p Parts) adapters() []string {
+// Adapters lists the runtime adapters (templates.Adapters) p asks for: the
+// runtime package (RuntimePackage) must include their files.
+func (p Parts) Adapters() []string {
 	var out []string
 	if p.Redis {
 		out = append(out, "redis")
@@ -68,7 +69,7 @@ func ParseParts(list []string) (Parts, error) {
 	if !p.Models && !p.Client && !p.Server {
 		return p, errors.New("nothing to generate: list models, client and/or server")
 	}
-	if a := p.adapters(); len(a) > 0 && !p.Client && !p.Server {
+	if a := p.Adapters(); len(a) > 0 && !p.Client && !p.Server {
 		return p, fmt.Errorf("%s adds runtime files, which come with a client or a server: list client and/or server too", a[0])
 	}
 	return p.normal(), nil
@@ -93,7 +94,7 @@ func (p Parts) String() string {
 	if p.Server {
 		s = append(s, "server")
 	}
-	s = append(s, p.adapters()...)
+	s = append(s, p.Adapters()...)
 	return strings.Join(s, ",")
 }
 
@@ -103,6 +104,9 @@ type Options struct {
 	Package string
 	// Parts to generate; the zero value means all of them.
 	Parts Parts
+	// Runtime is the import path of the runtime package (RuntimePackage)
+	// the generated code imports; required for a client or a server.
+	Runtime string
 	// Overrides are policy layers applied to every operation after the
 	// document's and the operation's x-accord (accord.yaml, then flags).
 	Overrides []contracts.PolicySpec
@@ -195,6 +199,10 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	// schemas to oapi-codegen.
 	val, valNotes := buildValidation(doc.OpenAPI, pols, schemes)
 
+	if (parts.Client || parts.Server) && opts.Runtime == "" {
+		return nil, errors.New("no import path for the runtime package: a client or a server imports it (Options.Runtime)")
+	}
+
 	res := &Result{}
 	reserved, err := reservedNames(opts.templates, opts.Package)
 	if err != nil {
@@ -220,6 +228,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	res.Files = append(res.Files, File{Name: "accord_models.gen.go", Content: models})
 
 	m := buildModel(opts.Package, title, parts, out, responses, pols, schemes)
+	m.Runtime = opts.Runtime
 	m.Validation = val
 	res.Notes = append(res.Notes, valNotes...)
 	m.Auth = auth
@@ -230,14 +239,34 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Files = append(res.Files, files...)
-		rt, err := runtimeFiles(opts.Package, parts)
+		taken, err := declaredNames(res.Files)
 		if err != nil {
 			return nil, err
 		}
-		res.Files = append(res.Files, rt...)
+		rt, notes, err := reexports(opts.Package, opts.Runtime, parts.Adapters(), taken)
+		if err != nil {
+			return nil, err
+		}
+		res.Notes = append(res.Notes, notes...)
+		res.Files = append(res.Files, rt)
 	}
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Name < res.Files[j].Name })
 	return res, nil
+}
+
+// declaredNames are the package-level names files declare.
+func declaredNames(files []File) (map[string]bool, error) {
+	names := map[string]bool{}
+	for _, f := range files {
+		list, err := topLevelNames(f.Name, f.Content)
+		if err != nil {
+			return nil, fmt.Errorf("generated %s does not parse: %w", f.Name, err)
+		}
+		for _, n := range list {
+			names[n] = true
+		}
+	}
+	return names, nil
 }
 
 // prepare applies the model fixes (prepare.go, names.go) in the order they

@@ -58,7 +58,7 @@ func policyLiteral(p contracts.Policy) string {
 		if b.Cooldown != 0 {
 			bf = append(bf, "Cooldown: "+durationLiteral(b.Cooldown))
 		}
-		add("Breaker", "BreakerPolicy{"+strings.Join(bf, ", ")+"}")
+		add("Breaker", "accordrt.BreakerPolicy{"+strings.Join(bf, ", ")+"}")
 	}
 	if p.Signature != "" {
 		add("Signature", strconv.Quote(p.Signature))
@@ -69,22 +69,22 @@ func policyLiteral(p contracts.Policy) string {
 	if p.Reconcile != "" {
 		add("Reconcile", strconv.Quote(p.Reconcile))
 	}
-	return "Policy{" + strings.Join(f, ", ") + "}"
+	return "accordrt.Policy{" + strings.Join(f, ", ") + "}"
 }
 
 func idempotencyConst(m contracts.IdempotencyMode) string {
 	switch m {
 	case contracts.IdempotencyRequired:
-		return "IdempotencyRequired"
+		return "accordrt.IdempotencyRequired"
 	case contracts.IdempotencyOptional:
-		return "IdempotencyOptional"
+		return "accordrt.IdempotencyOptional"
 	case contracts.IdempotencyOff:
-		return "IdempotencyOff"
+		return "accordrt.IdempotencyOff"
 	case contracts.IdempotencyClient:
-		return "IdempotencyClient"
+		return "accordrt.IdempotencyClient"
 	}
 	// contracts validates the mode; a new one shows up as a typed string.
-	return "IdempotencyMode(" + strconv.Quote(string(m)) + ")"
+	return "accordrt.IdempotencyMode(" + strconv.Quote(string(m)) + ")"
 }
 
 // durationLiteral prints d as n * unit in the largest unit that divides it.
@@ -109,14 +109,14 @@ func durationLiteral(d time.Duration) string {
 
 // signatureLiteral renders a signing scheme as the runtime's SignatureScheme.
 func signatureLiteral(s contracts.SignatureScheme) string {
-	format := "SignatureFormat(" + strconv.Quote(s.Format) + ")"
+	format := "accordrt.SignatureFormat(" + strconv.Quote(s.Format) + ")"
 	switch s.Format {
 	case contracts.FormatAccord:
-		format = "FormatAccord"
+		format = "accordrt.FormatAccord"
 	case contracts.FormatStandardWebhooks:
-		format = "FormatStandardWebhooks"
+		format = "accordrt.FormatStandardWebhooks"
 	case contracts.FormatHTTPMessageSignatures:
-		format = "FormatHTTPMessageSignatures"
+		format = "accordrt.FormatHTTPMessageSignatures"
 	}
 	f := []string{"Name: " + strconv.Quote(s.Name), "Format: " + format}
 	if s.SignatureHeader != "" {
@@ -131,5 +131,5 @@ func signatureLiteral(s contracts.SignatureScheme) string {
 	if s.Tolerance != 0 {
 		f = append(f, "Tolerance: "+durationLiteral(s.Tolerance))
 	}
-	return "SignatureScheme{" + strings.Join(f, ", ") + "}"
+	return "accordrt.SignatureScheme{" + strings.Join(f, ", ") + "}"
 }

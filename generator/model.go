@@ -19,6 +19,9 @@ type Model struct {
 	Package string
 	// Version is accord's version (the one in the file headers).
 	Version string
+	// Runtime is the import path of the accord runtime package the
+	// generated code imports as accordrt.
+	Runtime string
 	// Title is the contract's info.title.
 	Title string
 	// Parts says which files are generated; templates may adapt to it.

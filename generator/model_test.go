@@ -68,7 +68,7 @@ func TestModelOfBasic(t *testing.T) {
 	if wh.ID != "paymentSettled" || !wh.Webhook || wh.Path != "paymentSettled" || wh.RawBuilder != "NewPaymentSettledWebhookRequestWithBody" || wh.Signature == nil {
 		t.Errorf("webhook %+v", wh)
 	}
-	if len(m.Signatures) != 1 || m.Signatures[0].Literal != `SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute}` {
+	if len(m.Signatures) != 1 || m.Signatures[0].Literal != `accordrt.SignatureScheme{Name: "partner-hmac", Format: accordrt.FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute}` {
 		t.Errorf("signatures %+v", m.Signatures)
 	}
 }
@@ -76,13 +76,13 @@ func TestModelOfBasic(t *testing.T) {
 func TestPolicyLiteral(t *testing.T) {
 	p := contracts.DefaultPolicy("POST")
 	p.Signature = "s"
-	want := `Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, ` +
-		`BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, ` +
-		`IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "s"}`
+	want := `accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, ` +
+		`BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, ` +
+		`IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "s"}`
 	if got := policyLiteral(p); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got := policyLiteral(contracts.Policy{}); got != "Policy{}" {
+	if got := policyLiteral(contracts.Policy{}); got != "accordrt.Policy{}" {
 		t.Errorf("zero policy: %s", got)
 	}
 	for d, want := range map[time.Duration]string{

@@ -22,7 +22,7 @@ func TestRecursiveModelsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Generate(doc, Options{Package: "recursive", Parts: Parts{Models: true}, templates: testTemplates()})
+	res, err := Generate(doc, Options{Package: "recursive", Runtime: testRuntime, Parts: Parts{Models: true}, templates: testTemplates()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRefusesInfiniteSchemas(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Generate(doc, Options{Package: "api", templates: testTemplates()})
+			_, err = Generate(doc, Options{Package: "api", Runtime: testRuntime, templates: testTemplates()})
 			var ce *contracts.Error
 			if !errors.As(err, &ce) || ce.Class != contracts.ClassInvalid {
 				t.Fatalf("Generate = %v, want a contracts.Error of class invalid", err)

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/format"
 	"go/parser"
 	"go/scanner"
 	"go/token"
 	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"text/template"
@@ -113,36 +111,19 @@ func offendingLine(src []byte, err error) string {
 	return ""
 }
 
-// reservedNames are the package-level names the runtime and the templates
-// declare. The templates are rendered with no operations: their
-// package-level names must not depend on the contract (per-operation code
-// belongs in methods), and this is what makes that checkable.
+// reservedNames are the package-level names the templates declare, and the
+// runtime's import name. The templates are rendered with no operations:
+// their package-level names must not depend on the contract (per-operation
+// code belongs in methods), and this is what makes that checkable. The
+// runtime's own names are not reserved: it is a package of its own, and a
+// model may take a name the runtime re-exports (see reexports).
 func reservedNames(fsys fs.FS, pkg string) (map[string]bool, error) {
-	reserved := map[string]bool{}
-	// Every adapter's names are reserved, whether or not this package gets
-	// its files: adding one later must not rename the models.
-	files, err := templates.RuntimeFiles(templates.Adapters()...)
-	if err != nil {
-		return nil, fmt.Errorf("accord's runtime: %w", err)
-	}
-	for _, name := range files {
-		src, err := fs.ReadFile(templates.FS, name)
-		if err != nil {
-			return nil, fmt.Errorf("accord's runtime: %w", err)
-		}
-		names, err := topLevelNames(name, src)
-		if err != nil {
-			return nil, fmt.Errorf("accord's runtime: %w", err)
-		}
-		for _, n := range names {
-			reserved[n] = true
-		}
-	}
+	reserved := map[string]bool{RuntimeName: true}
 	t, err := parseTemplates(fsys)
 	if err != nil {
 		return nil, err
 	}
-	empty := &Model{Package: pkg, Version: Version, Parts: allParts()}
+	empty := &Model{Package: pkg, Version: Version, Runtime: "example.com/" + RuntimeName, Parts: allParts()}
 	for _, tf := range templateFiles() {
 		var buf bytes.Buffer
 		if err := t.ExecuteTemplate(&buf, tf.template, empty); err != nil {
@@ -157,50 +138,4 @@ func reservedNames(fsys fs.FS, pkg string) (map[string]bool, error) {
 		}
 	}
 	return reserved, nil
-}
-
-// runtimeFiles copies the runtime's sources into the package, the optional
-// files of the adapters parts asks for included: the package clause names
-// pkg, the runtime's package doc is dropped (it would become the generated
-// package's), the header goes on top; nothing else changes.
-func runtimeFiles(pkg string, parts Parts) ([]File, error) {
-	names, err := templates.RuntimeFiles(parts.adapters()...)
-	if err != nil {
-		return nil, fmt.Errorf("accord's runtime: %w", err)
-	}
-	out := make([]File, 0, len(names))
-	for _, name := range names {
-		src, err := fs.ReadFile(templates.FS, name)
-		if err != nil {
-			return nil, fmt.Errorf("accord's runtime: %w", err)
-		}
-		content, err := repackage(name, src, pkg)
-		if err != nil {
-			return nil, fmt.Errorf("accord's runtime %s: %w", name, err)
-		}
-		base := strings.TrimSuffix(path.Base(name), ".go")
-		out = append(out, File{Name: "accord_runtime_" + base + ".gen.go", Content: content})
-	}
-	return out, nil
-}
-
-func repackage(name string, src []byte, pkg string) ([]byte, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.PackageClauseOnly|parser.ParseComments)
-	if err != nil {
-		return nil, err
-	}
-	off := func(p token.Pos) int { return fset.Position(p).Offset }
-	var buf bytes.Buffer
-	buf.WriteString(Header())
-	buf.WriteString("\n\n")
-	start := 0
-	if f.Doc != nil {
-		buf.Write(src[:off(f.Doc.Pos())])
-		start = off(f.Doc.End())
-	}
-	buf.Write(src[start:off(f.Name.Pos())])
-	buf.WriteString(pkg)
-	buf.Write(src[off(f.Name.End()):])
-	return format.Source(buf.Bytes())
 }

@@ -164,7 +164,7 @@ func buildAuth(doc *contracts.Document, pols []contracts.OperationPolicy) Auth {
 			}
 			alts = append(alts, "{"+strings.Join(items, ", ")+"}")
 		}
-		a.ops[p.ID] = "[]SecurityRequirement{" + strings.Join(alts, ", ") + "}"
+		a.ops[p.ID] = "[]accordrt.SecurityRequirement{" + strings.Join(alts, ", ") + "}"
 	}
 	for i := range a.Schemes {
 		s := &a.Schemes[i]

@@ -14,10 +14,10 @@ func TestSecurityRequirements(t *testing.T) {
 	a := res.Model.Auth
 	want := map[string]string{
 		"listThings":   "",
-		"getThing":     `[]SecurityRequirement{{{Scheme: "bearerAuth"}}}`,
-		"createThing":  `[]SecurityRequirement{{{Scheme: "apiKey"}, {Scheme: "oauth", Scopes: []string{"things:write"}}}, {{Scheme: "basicAuth"}}}`,
-		"deleteThing":  `[]SecurityRequirement{{{Scheme: "mtls"}}, {{Scheme: "oidc", Scopes: []string{"openid", "admin"}}}, {}}`,
-		"signedCall":   `[]SecurityRequirement{{{Scheme: "cookieKey"}}}`,
+		"getThing":     `[]accordrt.SecurityRequirement{{{Scheme: "bearerAuth"}}}`,
+		"createThing":  `[]accordrt.SecurityRequirement{{{Scheme: "apiKey"}, {Scheme: "oauth", Scopes: []string{"things:write"}}}, {{Scheme: "basicAuth"}}}`,
+		"deleteThing":  `[]accordrt.SecurityRequirement{{{Scheme: "mtls"}}, {{Scheme: "oidc", Scopes: []string{"openid", "admin"}}}, {}}`,
+		"signedCall":   `[]accordrt.SecurityRequirement{{{Scheme: "cookieKey"}}}`,
 		"thingChanged": "",
 	}
 	for id, w := range want {

@@ -227,11 +227,11 @@ func (g *validation) operation(i int, p contracts.OperationPolicy, item *openapi
 	}
 	if body.Len() > 0 {
 		vo.Params = "p" + strconv.Itoa(i)
-		g.pf("\n// %s checks the parameters of %s.\nfunc (accValidator) %s(r *http.Request, v *rtViolations) {\n", vo.Params, commentSafe(p.ID), vo.Params)
+		g.pf("\n// %s checks the parameters of %s.\nfunc (accValidator) %s(r *http.Request, v *accordrt.Violations) {\n", vo.Params, commentSafe(p.ID), vo.Params)
 		if query {
 			g.pf("q := r.URL.Query()\n")
 		}
-		g.pf("%sv.in, v.param = \"\", \"\"\n}\n", body.String())
+		g.pf("%sv.At(\"\", \"\")\n}\n", body.String())
 	}
 	if rb := op.RequestBody; rb != nil && rb.Value != nil {
 		vo.BodyRequired = rb.Value.Required
@@ -256,13 +256,13 @@ func (g *validation) operation(i int, p contracts.OperationPolicy, item *openapi
 	}
 	if clientParams {
 		g.out.Client[p.ID] = ClientCheck{Method: "c" + strconv.Itoa(i), Params: true}
-		g.pf("\n// c%d refuses a %s call without its required parameters.\nfunc (accValidator) c%d(noParams bool) error {\n\tif !noParams {\n\t\treturn nil\n\t}\n\tvar v rtViolations\n", i, commentSafe(p.ID), i)
+		g.pf("\n// c%d refuses a %s call without its required parameters.\nfunc (accValidator) c%d(noParams bool) error {\n\tif !noParams {\n\t\treturn nil\n\t}\n\tvar v accordrt.Violations\n", i, commentSafe(p.ID), i)
 		for _, pr := range params {
 			if g.clientRequired(pr) {
-				g.pf("\tv.in, v.param = %q, %q\n\tv.add(nil, \"is required\")\n", pr.In, pr.Name)
+				g.pf("\tv.At(%q, %q)\n\tv.Add(nil, \"is required\")\n", pr.In, pr.Name)
 			}
 		}
-		g.pf("\treturn rtRequestInvalid(%q, &v)\n}\n", p.ID)
+		g.pf("\treturn accordrt.RequestInvalid(%q, &v)\n}\n", p.ID)
 	}
 }
 
@@ -352,10 +352,10 @@ func (g *validation) parameter(pr *openapi3.Parameter, wild map[string]string) s
 		sep = "|"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\t// %s parameter %s\n\tv.in, v.param = %q, %q\n", pr.In, commentSafe(pr.Name), pr.In, pr.Name)
+	fmt.Fprintf(&b, "\t// %s parameter %s\n\tv.At(%q, %q)\n", pr.In, commentSafe(pr.Name), pr.In, pr.Name)
 	fmt.Fprintf(&b, "\tif vals := %s; len(vals) == 0 {\n", g.source(pr, wild))
 	if pr.Required {
-		b.WriteString("\t\tv.add(nil, \"is required\")\n")
+		b.WriteString("\t\tv.Add(nil, \"is required\")\n")
 	}
 	method := g.ref(pr.Schema)
 	if typ == "array" {
@@ -363,12 +363,12 @@ func (g *validation) parameter(pr *openapi3.Parameter, wild map[string]string) s
 		if s.Items != nil && s.Items.Value != nil {
 			itemType = mainType(s.Items.Value)
 		}
-		fmt.Fprintf(&b, "\t} else {\n\t\tparts := rtParamArray(vals, %q)\n\t\titems := make([]any, len(parts))\n\t\tbad := false\n", sep)
-		fmt.Fprintf(&b, "\t\tfor i, s := range parts {\n\t\t\tx, ok := rtParamValue(%q, s)\n\t\t\tif !ok {\n\t\t\t\tv.add(&rtPtr{idx: i, arr: true}, %q)\n\t\t\t\tbad = true\n\t\t\t}\n\t\t\titems[i] = x\n\t\t}\n", itemType, "must be "+article(itemType))
+		fmt.Fprintf(&b, "\t} else {\n\t\tparts := accordrt.ParamArray(vals, %q)\n\t\titems := make([]any, len(parts))\n\t\tbad := false\n", sep)
+		fmt.Fprintf(&b, "\t\tfor i, s := range parts {\n\t\t\tx, ok := accordrt.ParamValue(%q, s)\n\t\t\tif !ok {\n\t\t\t\tv.Add(&accordrt.JSONPointer{Index: i, Array: true}, %q)\n\t\t\t\tbad = true\n\t\t\t}\n\t\t\titems[i] = x\n\t\t}\n", itemType, "must be "+article(itemType))
 		fmt.Fprintf(&b, "\t\tif !bad {\n\t\t\taccValidator{}.%s(items, nil, v)\n\t\t}\n\t}\n", method)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "\t} else if x, ok := rtParamValue(%q, vals[0]); !ok {\n\t\tv.add(nil, %q)\n\t} else {\n\t\taccValidator{}.%s(x, nil, v)\n\t}\n", typ, "must be "+article(typ), method)
+	fmt.Fprintf(&b, "\t} else if x, ok := accordrt.ParamValue(%q, vals[0]); !ok {\n\t\tv.Add(nil, %q)\n\t} else {\n\t\taccValidator{}.%s(x, nil, v)\n\t}\n", typ, "must be "+article(typ), method)
 	return b.String()
 }
 
@@ -376,7 +376,7 @@ func (g *validation) presence(pr *openapi3.Parameter, wild map[string]string) st
 	if !pr.Required {
 		return ""
 	}
-	return fmt.Sprintf("\tv.in, v.param = %q, %q\n\tif vals := %s; len(vals) == 0 {\n\t\tv.add(nil, \"is required\")\n\t}\n", pr.In, pr.Name, g.source(pr, wild))
+	return fmt.Sprintf("\tv.At(%q, %q)\n\tif vals := %s; len(vals) == 0 {\n\t\tv.Add(nil, \"is required\")\n\t}\n", pr.In, pr.Name, g.source(pr, wild))
 }
 
 // source is the expression of a parameter's raw values ([]string).
@@ -387,11 +387,11 @@ func (g *validation) source(pr *openapi3.Parameter, wild map[string]string) stri
 		if name == "" {
 			name = pr.Name
 		}
-		return fmt.Sprintf("rtNonEmpty(r.PathValue(%q))", name)
+		return fmt.Sprintf("accordrt.NonEmpty(r.PathValue(%q))", name)
 	case "header":
 		return fmt.Sprintf("r.Header.Values(%q)", pr.Name)
 	case "cookie":
-		return fmt.Sprintf("rtCookie(r, %q)", pr.Name)
+		return fmt.Sprintf("accordrt.CookieValues(r, %q)", pr.Name)
 	}
 	return fmt.Sprintf("q[%q]", pr.Name)
 }

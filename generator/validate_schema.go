@@ -18,11 +18,11 @@ import (
 // schema writes the method checking s.
 func (g *validation) schema(s *openapi3.Schema) {
 	name := g.names[s]
-	g.pf("\nfunc (accValidator) %s(x any, p *rtPtr, v *rtViolations) {\n", name)
+	g.pf("\nfunc (accValidator) %s(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {\n", name)
 	defer g.pf("}\n")
 	if s.Always != nil {
 		if !*s.Always {
-			g.pf("\tv.add(p, \"no value is allowed here\")\n")
+			g.pf("\tv.Add(p, \"no value is allowed here\")\n")
 		}
 		return
 	}
@@ -46,19 +46,19 @@ func (g *validation) schema(s *openapi3.Schema) {
 	if nullOK {
 		g.pf("\t\treturn\n")
 	} else {
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", nullDetail(want))
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", nullDetail(want))
 	}
 	g.pf("\tcase bool:\n\t\t_ = y\n")
 	if !has("boolean") {
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
 	}
 	g.pf("\tcase float64:\n")
 	switch {
 	case has("number"):
 	case has("integer"):
-		g.pf("\t\tif !rtIsInteger(y) {\n\t\t\tv.add(p, %q)\n\t\t\treturn\n\t\t}\n", typeErr)
+		g.pf("\t\tif !accordrt.IsInteger(y) {\n\t\t\tv.Add(p, %q)\n\t\t\treturn\n\t\t}\n", typeErr)
 	default:
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
 	}
 	// A type's keywords are emitted only where the type is allowed: a
 	// contract's minimum on a string schema is dead, and would be dead code.
@@ -69,19 +69,19 @@ func (g *validation) schema(s *openapi3.Schema) {
 	if has("string") {
 		g.str(s)
 	} else {
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
 	}
 	g.pf("\tcase []any:\n")
 	if has("array") {
 		g.array(s)
 	} else {
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
 	}
 	g.pf("\tcase map[string]any:\n")
 	if has("object") {
 		g.object(s)
 	} else {
-		g.pf("\t\tv.add(p, %q)\n\t\treturn\n", typeErr)
+		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
 	}
 	g.pf("\t}\n")
 	g.enum(s)
@@ -112,7 +112,7 @@ func (g *validation) number(s *openapi3.Schema) {
 		if exclusive {
 			cmp = strings.TrimSuffix(op, "=")
 		}
-		g.pf("\t\tif !(y %s %s) {\n\t\t\tv.add(p, %q)\n\t\t}\n", cmp, floatLit(*v), "must be "+cmp+" "+rtNum(*v))
+		g.pf("\t\tif !(y %s %s) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", cmp, floatLit(*v), "must be "+cmp+" "+rtNum(*v))
 		_ = nop
 	}
 	bound(s.Min, s.ExclusiveMin.IsTrue(), ">=", "")
@@ -124,7 +124,7 @@ func (g *validation) number(s *openapi3.Schema) {
 		bound(s.ExclusiveMax.Value, true, "<=", "")
 	}
 	if m := s.MultipleOf; m != nil && *m > 0 {
-		g.pf("\t\tif !rtMultipleOf(y, %s) {\n\t\t\tv.add(p, %q)\n\t\t}\n", floatLit(*m), "must be a multiple of "+rtNum(*m))
+		g.pf("\t\tif !accordrt.MultipleOf(y, %s) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", floatLit(*m), "must be a multiple of "+rtNum(*m))
 	}
 }
 
@@ -140,10 +140,10 @@ func rtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func (g *validation) str(s *openapi3.Schema) {
 	if s.MinLength > 0 {
-		g.pf("\t\tif rtRunes(y) < %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", s.MinLength, fmt.Sprintf("must be at least %d characters long", s.MinLength))
+		g.pf("\t\tif accordrt.RuneCount(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinLength, fmt.Sprintf("must be at least %d characters long", s.MinLength))
 	}
 	if s.MaxLength != nil {
-		g.pf("\t\tif rtRunes(y) > %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", *s.MaxLength, fmt.Sprintf("must be at most %d characters long", *s.MaxLength))
+		g.pf("\t\tif accordrt.RuneCount(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxLength, fmt.Sprintf("must be at most %d characters long", *s.MaxLength))
 	}
 	if s.Pattern != "" {
 		if _, err := regexp.Compile(s.Pattern); err != nil {
@@ -154,36 +154,36 @@ func (g *validation) str(s *openapi3.Schema) {
 				i = len(g.patterns)
 				g.patterns[s.Pattern] = i
 			}
-			g.pf("\t\tif !accPatterns[%d].MatchString(y) {\n\t\t\tv.add(p, %q)\n\t\t}\n", i, "must match the pattern "+s.Pattern)
+			g.pf("\t\tif !accPatterns[%d].MatchString(y) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", i, "must match the pattern "+s.Pattern)
 		}
 	}
 	switch s.Format {
 	case "date-time", "date", "uuid", "email", "uri", "ipv4", "ipv6", "byte":
-		g.pf("\t\tif !rtFormat(%q, y) {\n\t\t\tv.add(p, %q)\n\t\t}\n", s.Format, "must be a valid "+s.Format)
+		g.pf("\t\tif !accordrt.FormatValid(%q, y) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.Format, "must be a valid "+s.Format)
 	}
 }
 
 func (g *validation) array(s *openapi3.Schema) {
 	if s.MinItems > 0 {
-		g.pf("\t\tif len(y) < %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", s.MinItems, fmt.Sprintf("must have at least %d items", s.MinItems))
+		g.pf("\t\tif len(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinItems, fmt.Sprintf("must have at least %d items", s.MinItems))
 	}
 	if s.MaxItems != nil {
-		g.pf("\t\tif len(y) > %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", *s.MaxItems, fmt.Sprintf("must have at most %d items", *s.MaxItems))
+		g.pf("\t\tif len(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxItems, fmt.Sprintf("must have at most %d items", *s.MaxItems))
 	}
 	if s.UniqueItems {
-		g.pf("\t\tif !rtUnique(y) {\n\t\t\tv.add(p, \"must not have duplicate items\")\n\t\t}\n")
+		g.pf("\t\tif !accordrt.UniqueItems(y) {\n\t\t\tv.Add(p, \"must not have duplicate items\")\n\t\t}\n")
 	}
 	if m := g.ref(s.Items); m != "" {
-		g.pf("\t\tfor i, it := range y {\n\t\t\taccValidator{}.%s(it, &rtPtr{up: p, idx: i, arr: true}, v)\n\t\t\tif v.full() {\n\t\t\t\tbreak\n\t\t\t}\n\t\t}\n", m)
+		g.pf("\t\tfor i, it := range y {\n\t\t\taccValidator{}.%s(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)\n\t\t\tif v.Full() {\n\t\t\t\tbreak\n\t\t\t}\n\t\t}\n", m)
 	}
 }
 
 func (g *validation) object(s *openapi3.Schema) {
 	if s.MinProps > 0 {
-		g.pf("\t\tif len(y) < %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", s.MinProps, fmt.Sprintf("must have at least %d properties", s.MinProps))
+		g.pf("\t\tif len(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinProps, fmt.Sprintf("must have at least %d properties", s.MinProps))
 	}
 	if s.MaxProps != nil {
-		g.pf("\t\tif len(y) > %d {\n\t\t\tv.add(p, %q)\n\t\t}\n", *s.MaxProps, fmt.Sprintf("must have at most %d properties", *s.MaxProps))
+		g.pf("\t\tif len(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxProps, fmt.Sprintf("must have at most %d properties", *s.MaxProps))
 	}
 	readOnly := func(name string) bool {
 		pr := s.Properties[name]
@@ -193,7 +193,7 @@ func (g *validation) object(s *openapi3.Schema) {
 		if readOnly(name) {
 			continue // the server sets it; a request does not send it
 		}
-		g.pf("\t\tif _, ok := y[%q]; !ok {\n\t\t\tv.add(&rtPtr{up: p, key: %q}, \"is required\")\n\t\t}\n", name, name)
+		g.pf("\t\tif _, ok := y[%q]; !ok {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, \"is required\")\n\t\t}\n", name, name)
 	}
 	for _, name := range sortedKeys(s.Properties) {
 		pr := s.Properties[name]
@@ -201,10 +201,10 @@ func (g *validation) object(s *openapi3.Schema) {
 			continue
 		}
 		if readOnly(name) {
-			g.pf("\t\tif _, ok := y[%q]; ok {\n\t\t\tv.add(&rtPtr{up: p, key: %q}, \"is read-only and must not be sent\")\n\t\t}\n", name, name)
+			g.pf("\t\tif _, ok := y[%q]; ok {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, \"is read-only and must not be sent\")\n\t\t}\n", name, name)
 			continue
 		}
-		g.pf("\t\tif pv, ok := y[%q]; ok {\n\t\t\taccValidator{}.%s(pv, &rtPtr{up: p, key: %q}, v)\n\t\t}\n", name, g.ref(pr), name)
+		g.pf("\t\tif pv, ok := y[%q]; ok {\n\t\t\taccValidator{}.%s(pv, &accordrt.JSONPointer{Up: p, Key: %q}, v)\n\t\t}\n", name, g.ref(pr), name)
 	}
 	ap := s.AdditionalProperties
 	known := func() string {
@@ -215,12 +215,12 @@ func (g *validation) object(s *openapi3.Schema) {
 	}
 	switch {
 	case ap.Has != nil && !*ap.Has:
-		// rtExtraKeys sorts only when there is something to report: the
+		// accordrt.ExtraKeys sorts only when there is something to report: the
 		// answer is stable and a valid request pays no allocation.
-		g.pf("\t\tfor _, k := range rtExtraKeys(y, %s) {\n\t\t\tv.add(&rtPtr{up: p, key: k}, \"is not allowed (additionalProperties is false)\")\n\t\t}\n",
+		g.pf("\t\tfor _, k := range accordrt.ExtraKeys(y, %s) {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: k}, \"is not allowed (additionalProperties is false)\")\n\t\t}\n",
 			knownSetLit(sortedKeys(s.Properties)))
 	case ap.Schema != nil && ap.Schema.Value != nil:
-		g.pf("\t\tfor k, pv := range y {\n%s\t\t\taccValidator{}.%s(pv, &rtPtr{up: p, key: k}, v)\n\t\t}\n", known(), g.ref(ap.Schema))
+		g.pf("\t\tfor k, pv := range y {\n%s\t\t\taccValidator{}.%s(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)\n\t\t}\n", known(), g.ref(ap.Schema))
 	}
 }
 
@@ -302,14 +302,14 @@ func (g *validation) enum(s *openapi3.Schema) {
 			norm = append(norm, x)
 		}
 		if scalar {
-			g.pf("\tswitch x {\n\tcase %s:\n\tdefault:\n\t\tv.add(p, %q)\n\t}\n", strings.Join(mapAny(norm), ", "), detail)
+			g.pf("\tswitch x {\n\tcase %s:\n\tdefault:\n\t\tv.Add(p, %q)\n\t}\n", strings.Join(mapAny(norm), ", "), detail)
 			return
 		}
 		var conds []string
 		for _, x := range norm {
-			conds = append(conds, "rtJSONEqual(x, "+goValue(x)+")")
+			conds = append(conds, "accordrt.JSONEqual(x, "+goValue(x)+")")
 		}
-		g.pf("\tif !(%s) {\n\t\tv.add(p, %q)\n\t}\n", strings.Join(conds, " || "), detail)
+		g.pf("\tif !(%s) {\n\t\tv.Add(p, %q)\n\t}\n", strings.Join(conds, " || "), detail)
 	}
 	if len(s.Enum) > 0 {
 		b, _ := json.Marshal(s.Enum)
@@ -331,11 +331,11 @@ func (g *validation) composition(s *openapi3.Schema) {
 		var conds []string
 		for _, m := range s.AnyOf {
 			if n := g.ref(m); n != "" {
-				conds = append(conds, "rtMatches(accValidator{}."+n+", x, v)")
+				conds = append(conds, "accordrt.Matches(accValidator{}."+n+", x, v)")
 			}
 		}
 		if len(conds) > 0 {
-			g.pf("\tif !(%s) {\n\t\tv.add(p, \"must match at least one of the anyOf schemas\")\n\t}\n", strings.Join(conds, " || "))
+			g.pf("\tif !(%s) {\n\t\tv.Add(p, \"must match at least one of the anyOf schemas\")\n\t}\n", strings.Join(conds, " || "))
 		}
 	}
 	if len(s.OneOf) > 0 {
@@ -345,14 +345,14 @@ func (g *validation) composition(s *openapi3.Schema) {
 		g.pf("\tif n := 0")
 		for _, m := range s.OneOf {
 			if n := g.ref(m); n != "" {
-				g.pf(" + rtCount(rtMatches(accValidator{}.%s, x, v))", n)
+				g.pf(" + accordrt.CountTrue(accordrt.Matches(accValidator{}.%s, x, v))", n)
 			}
 		}
-		g.pf("; n != 1 {\n\t\tv.add(p, \"must match exactly one of the oneOf schemas, matches \"+strconv.Itoa(n))\n\t}\n")
+		g.pf("; n != 1 {\n\t\tv.Add(p, \"must match exactly one of the oneOf schemas, matches \"+strconv.Itoa(n))\n\t}\n")
 	}
 	if s.Not != nil {
 		if n := g.ref(s.Not); n != "" {
-			g.pf("\tif rtMatches(accValidator{}.%s, x, v) {\n\t\tv.add(p, \"must not match the not schema\")\n\t}\n", n)
+			g.pf("\tif accordrt.Matches(accValidator{}.%s, x, v) {\n\t\tv.Add(p, \"must not match the not schema\")\n\t}\n", n)
 		}
 	}
 }
@@ -389,6 +389,6 @@ func (g *validation) discriminated(s *openapi3.Schema, d *openapi3.Discriminator
 	for _, k := range keys {
 		g.pf("\t\tcase %q:\n\t\t\taccValidator{}.%s(x, p, v)\n", k, cases[k])
 	}
-	g.pf("\t\tdefault:\n\t\t\tv.add(&rtPtr{up: p, key: %q}, %q)\n\t\t}\n\t}\n", d.PropertyName, "must be one of "+strings.Join(mapStrings(keys, strconv.Quote), ", "))
+	g.pf("\t\tdefault:\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, %q)\n\t\t}\n\t}\n", d.PropertyName, "must be one of "+strings.Join(mapStrings(keys, strconv.Quote), ", "))
 	return true
 }

@@ -41,7 +41,7 @@ func validationFile(t *testing.T, src string) (string, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Generate(doc, Options{Package: "api"})
+	res, err := Generate(doc, Options{Package: "api", Runtime: testRuntime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestValidationGeneratedForms(t *testing.T) {
 		`if !(y > 0.0) {`,            // exclusiveMinimum: 0 (3.1)
 		`case nil:` + "\n\t\treturn", // type [integer, null]
 		`case "fixed":`,              // const
-		`accValidator{}.sThing(pv, &rtPtr{up: p, key: "next"}, v)`,
+		`accValidator{}.sThing(pv, &accordrt.JSONPointer{Up: p, Key: "next"}, v)`,
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("generated validation lacks %q", want)

@@ -41,6 +41,10 @@ type Target struct {
 	// Integration is the accord.yaml entry; nil for a contract named on the
 	// command line (its output directory is then unknown).
 	Integration *config.Integration
+	// RuntimeImport is the import path gen gives the integration's runtime
+	// package (generator.RuntimeImportPath); "" when there is no output to
+	// compare with, and any path serves to look into the generated code.
+	RuntimeImport string
 	// Base is the contract at BaseRev; nil when there is no BaseRev or the
 	// contract is new there (BaseNew).
 	Base    *contracts.Document

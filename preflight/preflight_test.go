@@ -102,7 +102,7 @@ func runFixture(t *testing.T, name string) Report {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := generator.Generate(own, generator.Options{Package: integ.Package})
+			res, err := generator.Generate(own, generator.Options{Package: integ.Package, Runtime: "example.com/" + generator.RuntimeName})
 			if err != nil {
 				t.Fatal(err)
 			}

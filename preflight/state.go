@@ -95,6 +95,10 @@ func newTarget(t Target) *target {
 		}
 	}
 	tg.opts.Package, tg.opts.Parts, tg.opts.Overrides = pkg, parts, overrides
+	tg.opts.Runtime = t.RuntimeImport
+	if tg.opts.Runtime == "" {
+		tg.opts.Runtime = "example.com/" + generator.RuntimeName
+	}
 	pols, _ := t.Doc.PoliciesWith(overrides, perOp) // validate reports the problems; preflight judges what resolves
 	tg.schemes, _ = t.Doc.SignatureSchemes()
 	for _, p := range pols {

@@ -2,8 +2,8 @@
 // oapi-codegen's models: the text/template files for the client facade, the
 // server wiring and the operations table (one concern per template), and the
 // sources of the resilience runtime, which is a real Go package compiled and
-// tested in place (templates/runtime) and copied verbatim into every
-// generated package.
+// tested in place (templates/runtime) and written, its package clause
+// renamed, into the user's runtime package that generated packages import.
 package templates
 
 import (
@@ -28,11 +28,11 @@ const RuntimeDir = "runtime"
 
 // Adapters are the optional parts of the runtime, each tying it to one
 // third-party client (Redis; the Kafka and NATS JetStream event transports;
-// OTel to come). A runtime
-// file named <name>_<adapter>.go belongs to that adapter and is copied into
-// a generated package only when the integration asks for the adapter, so
+// OpenTelemetry). A runtime
+// file named <name>_<adapter>.go belongs to that adapter and is written into
+// the runtime package only when an integration asks for the adapter, so
 // generated code imports a client only when its configuration says so.
-func Adapters() []string { return []string{"redis", "kafka", "nats"} }
+func Adapters() []string { return []string{"redis", "kafka", "nats", "otel"} }
 
 // RuntimeAdapter returns the adapter a runtime file belongs to, "" for the
 // files every generated package gets.

@@ -215,6 +215,9 @@ func TestAttackControlCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // the runtime package: accord's own sources
+		}
 		b, err := os.ReadFile(filepath.Join(out, "cc", e.Name()))
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,6 +81,37 @@ type genJob struct {
 	output   string
 	loadDir  string // where relative contract paths and git run
 	opts     generator.Options
+	// runtimeDir is where the runtime package the job imports goes; ""
+	// for models alone, which import no runtime.
+	runtimeDir string
+}
+
+// withRuntime points a job that generates a client or a server at its
+// runtime package: shared, or a subpackage of its output. The import path
+// is found when the job runs (runtimeImport).
+func (j *genJob) withRuntime(shared string) {
+	p := j.opts.Parts
+	if p != (generator.Parts{}) && !p.Client && !p.Server {
+		return
+	}
+	j.runtimeDir = generator.RuntimeDir(j.output, shared)
+}
+
+// runtimeImport sets the job's runtime import path from the go.mod above
+// its runtime directory.
+func (j *genJob) runtimeImport(e *env) error {
+	if j.runtimeDir == "" {
+		return nil
+	}
+	imp, note, err := generator.RuntimeImportPath(j.runtimeDir, j.output, j.opts.Package)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %w", j.name, err)}
+	}
+	if note != "" {
+		fmt.Fprintf(e.stderr, "%s: note: %s\n", j.name, termsafe.Line(note))
+	}
+	j.opts.Runtime = imp
+	return nil
 }
 
 func genJobs(cmd *cobra.Command, e *env, o genOptions, args []string) ([]genJob, error) {
@@ -102,10 +134,12 @@ func genJobs(cmd *cobra.Command, e *env, o genOptions, args []string) ([]genJob,
 		if !isPackageName(pkg) {
 			return nil, usageError("-p: %q is not a Go package name (lower-case letters, digits, underscores)", pkg)
 		}
-		return []genJob{{
+		j := genJob{
 			name: args[0], contract: args[0], output: inDir(e.dir, o.output), loadDir: e.dir,
 			opts: generator.Options{Package: pkg, Parts: parts},
-		}}, nil
+		}
+		j.withRuntime("")
+		return []genJob{j}, nil
 	}
 	for _, fl := range []string{"output", "package", "generate"} {
 		if flags.Changed(fl) {
@@ -139,7 +173,9 @@ func genJobs(cmd *cobra.Command, e *env, o genOptions, args []string) ([]genJob,
 		for _, op := range in.Operations {
 			opts.OperationOverrides = append(opts.OperationOverrides, generator.OperationOverride{ID: op.ID, Spec: op.Spec, Pos: op.Pos})
 		}
-		jobs = append(jobs, genJob{name: in.Name, contract: in.Contract, output: in.Output, loadDir: cfg.Dir, opts: opts})
+		j := genJob{name: in.Name, contract: in.Contract, output: in.Output, loadDir: cfg.Dir, opts: opts}
+		j.withRuntime(cfg.Runtime)
+		jobs = append(jobs, j)
 	}
 	if len(jobs) == 0 {
 		fmt.Fprintf(e.stderr, "accord: %s has no enabled integration; nothing to generate\n", cfg.File)
@@ -166,6 +202,11 @@ func runGen(ctx context.Context, e *env, o genOptions, jobs []genJob) error {
 		}
 		results = append(results, genResult{j, files})
 	}
+	rt, err := runtimeResults(e, jobs)
+	if err != nil {
+		return err
+	}
+	results = append(results, rt...)
 	if o.check {
 		return checkGenerated(e, results)
 	}
@@ -184,6 +225,44 @@ func runGen(ctx context.Context, e *env, o genOptions, jobs []genJob) error {
 	return nil
 }
 
+// runtimeResults makes the runtime packages the jobs import: one per
+// directory, with the adapters any of its importers asks for, so that a
+// shared runtime serves every integration.
+func runtimeResults(e *env, jobs []genJob) ([]genResult, error) {
+	var dirs []string
+	adapters := map[string][]string{}
+	outputs := map[string]string{}
+	for _, j := range jobs {
+		outputs[filepath.Clean(j.output)] = j.name
+	}
+	for _, j := range jobs {
+		if j.runtimeDir == "" {
+			continue
+		}
+		if other, ok := outputs[filepath.Clean(j.runtimeDir)]; ok {
+			return nil, &exitError{code: exitFailed, err: fmt.Errorf("%s: the runtime package would go into %s, the output of %s; give the runtime a directory of its own", j.name, displayDir(e, j.runtimeDir), other)}
+		}
+		if _, ok := adapters[j.runtimeDir]; !ok {
+			dirs = append(dirs, j.runtimeDir)
+			adapters[j.runtimeDir] = []string{}
+		}
+		for _, a := range j.opts.Parts.Adapters() {
+			if !slices.Contains(adapters[j.runtimeDir], a) {
+				adapters[j.runtimeDir] = append(adapters[j.runtimeDir], a)
+			}
+		}
+	}
+	var out []genResult
+	for _, d := range dirs {
+		files, err := generator.RuntimePackage(adapters[d]...)
+		if err != nil {
+			return nil, &exitError{code: exitFailed, err: err}
+		}
+		out = append(out, genResult{job: genJob{name: "runtime", output: d}, files: files})
+	}
+	return out, nil
+}
+
 func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.File, error) {
 	doc, err := contracts.Load(ctx, j.contract, contracts.LoadOptions{Stdin: e.stdin, Dir: j.loadDir, AllowRemoteRefs: o.allowRemoteRefs, AllowRefsIn: inDirs(e.dir, o.allowRefsIn)})
 	if err != nil {
@@ -196,6 +275,9 @@ func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.Fi
 	if contracts.HasErrors(problems) {
 		fmt.Fprintf(e.stderr, "accord: %s is invalid; nothing was generated\n", j.contract)
 		return nil, silentExit(exitFailed)
+	}
+	if err := j.runtimeImport(e); err != nil {
+		return nil, err
 	}
 	res, err := generator.Generate(doc, j.opts)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/accord-dev/accord/config"
 	"github.com/accord-dev/accord/contracts"
+	"github.com/accord-dev/accord/generator"
 	"github.com/accord-dev/accord/preflight"
 )
 
@@ -154,6 +155,13 @@ func runPreflight(ctx context.Context, e *env, o preflightOptions) error {
 			continue
 		}
 		t := preflight.Target{Name: src.name, Doc: doc, Integration: src.integ}
+		if src.integ != nil && in.Config != nil {
+			out := inDir(wd, src.integ.Output)
+			shared := in.Config.Runtime
+			if imp, _, err := generator.RuntimeImportPath(generator.RuntimeDir(out, shared), out, src.integ.Package); err == nil {
+				t.RuntimeImport = imp
+			}
+		}
 		if abs, err := filepath.Abs(inDir(wd, src.path)); err == nil {
 			if r, err := filepath.Rel(fsRoot, abs); err == nil && !strings.HasPrefix(r, "..") {
 				t.File = filepath.ToSlash(r)

@@ -30,7 +30,7 @@ type unavailable struct{}
 
 func (unavailable) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 	w.Header().Set("Retry-After", "1")
-	paymentsapi.WriteProblem(w, nil, paymentsapi.ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the ledger is busy"})
+	paymentsapi.WriteProblem(w, nil, paymentsapi.AccordProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the ledger is busy"})
 	return nil
 }
 

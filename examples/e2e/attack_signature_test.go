@@ -220,7 +220,7 @@ func TestAttackRedirectToAnotherOriginGetsNoCredentials(t *testing.T) {
 		mu.Lock()
 		got = append(got, r.Header.Clone())
 		mu.Unlock()
-		paymentsapi.WriteProblem(w, r, paymentsapi.ProblemDetails{Status: http.StatusNotFound})
+		paymentsapi.WriteProblem(w, r, paymentsapi.AccordProblemDetails{Status: http.StatusNotFound})
 	}))
 	moved := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, evil.URL+r.URL.Path, http.StatusTemporaryRedirect)

@@ -127,7 +127,7 @@ func (p problemAnswer) write(w http.ResponseWriter) error {
 	if p.retryAfter != "" {
 		w.Header().Set("Retry-After", p.retryAfter)
 	}
-	paymentsapi.WriteProblem(w, nil, paymentsapi.ProblemDetails{Status: p.status, Detail: "injected fault"})
+	paymentsapi.WriteProblem(w, nil, paymentsapi.AccordProblemDetails{Status: p.status, Detail: "injected fault"})
 	return nil
 }
 

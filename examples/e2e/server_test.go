@@ -69,12 +69,12 @@ func (f failing) GetCustomer(context.Context, crmapi.GetCustomerRequestObject) (
 type conflictError struct{}
 
 func (conflictError) Error() string { return "customer is locked by an import" }
-func (conflictError) Problem() crmapi.ProblemDetails {
-	return crmapi.ProblemDetails{Status: http.StatusConflict, Detail: "the customer is being imported; try again later"}
+func (conflictError) Problem() crmapi.AccordProblemDetails {
+	return crmapi.AccordProblemDetails{Status: http.StatusConflict, Detail: "the customer is being imported; try again later"}
 }
 
 // problemOf sends a raw request and decodes the problem+json answer.
-func problemOf(t *testing.T, req *http.Request) (*http.Response, crmapi.ProblemDetails) {
+func problemOf(t *testing.T, req *http.Request) (*http.Response, crmapi.AccordProblemDetails) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -85,7 +85,7 @@ func problemOf(t *testing.T, req *http.Request) (*http.Response, crmapi.ProblemD
 		body, _ := io.ReadAll(resp.Body)
 		t.Fatalf("%s %s: %d with %q: %s", req.Method, req.URL.Path, resp.StatusCode, ct, body)
 	}
-	var p crmapi.ProblemDetails
+	var p crmapi.AccordProblemDetails
 	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestErrorsAreProblemJSON(t *testing.T) {
 	t.Parallel()
 	var hookMu sync.Mutex
 	var hooked []error
-	hook := crmapi.WithErrorHandler(func(_ *http.Request, err error, p *crmapi.ProblemDetails) {
+	hook := crmapi.WithErrorHandler(func(_ *http.Request, err error, p *crmapi.AccordProblemDetails) {
 		hookMu.Lock()
 		hooked = append(hooked, err)
 		hookMu.Unlock()

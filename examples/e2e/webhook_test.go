@@ -29,8 +29,8 @@ var _ paymentsapi.WebhookHandler = (*integrator)(nil)
 type unavailableError struct{}
 
 func (unavailableError) Error() string { return "ledger unavailable" }
-func (unavailableError) Problem() paymentsapi.ProblemDetails {
-	return paymentsapi.ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "try again"}
+func (unavailableError) Problem() paymentsapi.AccordProblemDetails {
+	return paymentsapi.AccordProblemDetails{Status: http.StatusServiceUnavailable, Detail: "try again"}
 }
 
 func (h *integrator) PaymentSucceeded(_ context.Context, body paymentsapi.PaymentSucceededJSONRequestBody) error {

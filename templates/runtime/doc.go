@@ -3,9 +3,10 @@
 // propagation) and the server chain (recover, trace id, access log,
 // concurrency limit, timeout, signature verification, idempotency).
 //
-// It is compiled and tested in place and then copied verbatim into every
-// generated package, which is why it imports only the standard library, keeps
-// no package-level mutable state and prefixes unexported top-level names with
-// "rt": anything declared here shares a namespace with types generated from
-// users' schemas.
+// It is compiled and tested in place, then written once into the user's
+// module as package accordrt, which every generated integration package
+// imports and re-exports. It imports only the standard library outside its
+// adapter files (<name>_<adapter>.go) and keeps no package-level mutable
+// state. Declarations marked //accord:generated-only serve generated code
+// (the validators) and are not re-exported.
 package runtime

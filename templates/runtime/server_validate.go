@@ -15,10 +15,10 @@ import (
 // accord_validate.gen.go) as plain Go: no schema is interpreted at run time.
 type RequestValidator struct {
 	// Params checks the path, query, header and cookie parameters.
-	Params func(r *http.Request, v *rtViolations)
+	Params func(r *http.Request, v *Violations)
 	// Body checks a JSON request body, decoded; nil when the operation
 	// declares no JSON body.
-	Body         func(x any, v *rtViolations)
+	Body         func(x any, v *Violations)
 	BodyRequired bool
 	// Status answers a failure: 400, or 422 where the contract declares
 	// 422 and not 400 for the operation.
@@ -75,12 +75,12 @@ func (s *rtValidateStep) readBody(w http.ResponseWriter, r *http.Request) ([]byt
 // violations (at most 50), nil when r matches the contract. Use it to check
 // requests outside NewServer (another router, a test).
 func (rv *RequestValidator) Validate(r *http.Request, body []byte) []Violation {
-	var v rtViolations
+	var v Violations
 	rv.check(r, body, &v)
 	return v.list
 }
 
-func (rv *RequestValidator) check(r *http.Request, body []byte, v *rtViolations) {
+func (rv *RequestValidator) check(r *http.Request, body []byte, v *Violations) {
 	if rv.Params != nil {
 		rv.Params(r, v)
 	}
@@ -90,7 +90,7 @@ func (rv *RequestValidator) check(r *http.Request, body []byte, v *rtViolations)
 }
 
 func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var v rtViolations
+	var v Violations
 	var body []byte
 	if s.rv.Body != nil {
 		b, ok := s.readBody(w, r)
@@ -119,10 +119,10 @@ func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rtValidateBody decodes a JSON body and runs the operation's body checks.
 // Bodies of other media types are the handler's to decode.
-func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rtViolations) {
+func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *Violations) {
 	if len(body) == 0 {
 		if rv.BodyRequired {
-			v.add(nil, "a request body is required")
+			v.Add(nil, "a request body is required")
 		}
 		return
 	}
@@ -131,7 +131,7 @@ func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *rt
 	}
 	x, ok := rtDecodeJSON(body)
 	if !ok {
-		v.add(nil, "is not valid JSON")
+		v.Add(nil, "is not valid JSON")
 		v.syntax = true
 		return
 	}
@@ -166,9 +166,11 @@ func (e *RequestInvalidError) Error() string {
 	return e.Operation + ": the request breaks the contract: " + strings.Join(parts, "; ")
 }
 
-// rtRequestInvalid turns collected violations into the client's error, or
+// RequestInvalid turns collected violations into the client's error, or
 // nil when there are none.
-func rtRequestInvalid(op string, v *rtViolations) error {
+//
+//accord:generated-only
+func RequestInvalid(op string, v *Violations) error {
 	if v.ok() {
 		return nil
 	}

@@ -37,9 +37,11 @@ func (v Violation) String() string {
 // amplification of work or response size.
 const rtMaxViolations = 50
 
-// rtViolations collects the violations of one request. Its zero value is
+// Violations collects the violations of one request. Its zero value is
 // ready; nothing is allocated while a request is valid.
-type rtViolations struct {
+//
+//accord:generated-only
+type Violations struct {
 	list      []Violation
 	truncated bool
 	// in and param say where the value being checked came from: "" is
@@ -52,12 +54,17 @@ type rtViolations struct {
 	count bool
 }
 
-func (v *rtViolations) ok() bool { return v.n == 0 && len(v.list) == 0 }
+func (v *Violations) ok() bool { return v.n == 0 && len(v.list) == 0 }
 
-// full says no further violation will be recorded; generated loops stop early.
-func (v *rtViolations) full() bool { return v.truncated || (v.count && v.n > 0) }
+// Full says no further violation will be recorded; generated loops stop early.
+func (v *Violations) Full() bool { return v.truncated || (v.count && v.n > 0) }
 
-func (v *rtViolations) add(p *rtPtr, detail string) {
+// At says where the values checked next come from: a parameter's location
+// and name, or ("", "") for the body.
+func (v *Violations) At(in, param string) { v.in, v.param = in, param }
+
+// Add records a violation at p (nil: the value itself).
+func (v *Violations) Add(p *JSONPointer, detail string) {
 	if v.count {
 		v.n++
 		return
@@ -73,9 +80,11 @@ func (v *rtViolations) add(p *rtPtr, detail string) {
 	v.list = append(v.list, Violation{In: in, Parameter: v.param, Pointer: p.String(), Detail: detail})
 }
 
-// rtMatches reports whether x passes f, for anyOf, oneOf and not: the trial
+// Matches reports whether x passes f, for anyOf, oneOf and not: the trial
 // run only counts, and stops at the first violation.
-func rtMatches(f func(any, *rtPtr, *rtViolations), x any, v *rtViolations) bool {
+//
+//accord:generated-only
+func Matches(f func(any, *JSONPointer, *Violations), x any, v *Violations) bool {
 	// The trial counts on v itself, its list untouched: a collector of its
 	// own would escape through f and cost an allocation per trial.
 	count, n := v.count, v.n
@@ -86,16 +95,18 @@ func rtMatches(f func(any, *rtPtr, *rtViolations), x any, v *rtViolations) bool 
 	return ok
 }
 
-// rtPtr is a JSON pointer built as a chain of stack frames, turned into a
+// JSONPointer is a JSON pointer built as a chain of stack frames, turned into a
 // string only when a violation is recorded: a valid request pays nothing.
-type rtPtr struct {
-	up  *rtPtr
-	key string // the property name, unless arr
-	idx int    // the item index, when arr
-	arr bool
+//
+//accord:generated-only
+type JSONPointer struct {
+	Up    *JSONPointer
+	Key   string // the property name, unless Array
+	Index int    // the item index, when Array
+	Array bool
 }
 
-func (p *rtPtr) String() string {
+func (p *JSONPointer) String() string {
 	if p == nil {
 		return ""
 	}
@@ -104,16 +115,16 @@ func (p *rtPtr) String() string {
 
 // appendTo copies bytes, never p's strings, so that no pointer of the chain
 // leaks: the chain's frames then stay on the stack.
-func (p *rtPtr) appendTo(b []byte) []byte {
+func (p *JSONPointer) appendTo(b []byte) []byte {
 	if p == nil {
 		return b
 	}
-	b = append(p.up.appendTo(b), '/')
-	if p.arr {
-		return strconv.AppendInt(b, int64(p.idx), 10)
+	b = append(p.Up.appendTo(b), '/')
+	if p.Array {
+		return strconv.AppendInt(b, int64(p.Index), 10)
 	}
-	for i := 0; i < len(p.key); i++ {
-		switch c := p.key[i]; c {
+	for i := 0; i < len(p.Key); i++ {
+		switch c := p.Key[i]; c {
 		case '~':
 			b = append(b, '~', '0')
 		case '/':
@@ -147,11 +158,16 @@ func rtTypeName(x any) string {
 	return fmt.Sprintf("%T", x)
 }
 
-func rtIsInteger(f float64) bool { return f == math.Trunc(f) && !math.IsInf(f, 0) }
+// IsInteger is called by generated validators.
+//
+//accord:generated-only
+func IsInteger(f float64) bool { return f == math.Trunc(f) && !math.IsInf(f, 0) }
 
-// rtMultipleOf tolerates the rounding of decimal fractions in binary
+// MultipleOf tolerates the rounding of decimal fractions in binary
 // (0.3 is a multiple of 0.1), as JSON Schema validators commonly do.
-func rtMultipleOf(f, m float64) bool {
+//
+//accord:generated-only
+func MultipleOf(f, m float64) bool {
 	q := f / m
 	if math.IsInf(q, 0) || math.IsNaN(q) {
 		return false
@@ -159,12 +175,17 @@ func rtMultipleOf(f, m float64) bool {
 	return math.Abs(q-math.Round(q)) < 1e-9
 }
 
-func rtRunes(s string) int { return utf8.RuneCountInString(s) }
+// RuneCount is called by generated validators.
+//
+//accord:generated-only
+func RuneCount(s string) int { return utf8.RuneCountInString(s) }
 
 func rtFmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// rtFormat reports whether s is in one of the formats the validator checks.
-func rtFormat(format, s string) bool {
+// FormatValid reports whether s is in one of the formats the validator checks.
+//
+//accord:generated-only
+func FormatValid(format, s string) bool {
 	switch format {
 	case "date-time":
 		_, err := time.Parse(time.RFC3339Nano, s)
@@ -213,8 +234,10 @@ func rtIsUUID(s string) bool {
 	return true
 }
 
-// rtJSONEqual compares two decoded JSON values (enum, const, uniqueItems).
-func rtJSONEqual(a, b any) bool {
+// JSONEqual compares two decoded JSON values (enum, const, uniqueItems).
+//
+//accord:generated-only
+func JSONEqual(a, b any) bool {
 	switch a := a.(type) {
 	case nil:
 		return b == nil
@@ -233,7 +256,7 @@ func rtJSONEqual(a, b any) bool {
 			return false
 		}
 		for i := range a {
-			if !rtJSONEqual(a[i], b[i]) {
+			if !JSONEqual(a[i], b[i]) {
 				return false
 			}
 		}
@@ -245,7 +268,7 @@ func rtJSONEqual(a, b any) bool {
 		}
 		for k, av := range a {
 			bv, ok := b[k]
-			if !ok || !rtJSONEqual(av, bv) {
+			if !ok || !JSONEqual(av, bv) {
 				return false
 			}
 		}
@@ -254,12 +277,14 @@ func rtJSONEqual(a, b any) bool {
 	return false
 }
 
-// rtUnique reports whether no two items are equal. Quadratic, but arrays
+// UniqueItems reports whether no two items are equal. Quadratic, but arrays
 // whose items must be unique are short in practice and bodies are bounded.
-func rtUnique(items []any) bool {
+//
+//accord:generated-only
+func UniqueItems(items []any) bool {
 	for i := range items {
 		for j := i + 1; j < len(items); j++ {
-			if rtJSONEqual(items[i], items[j]) {
+			if JSONEqual(items[i], items[j]) {
 				return false
 			}
 		}
@@ -267,10 +292,12 @@ func rtUnique(items []any) bool {
 	return true
 }
 
-// rtParamValue converts a parameter's raw text to the JSON value its schema
+// ParamValue converts a parameter's raw text to the JSON value its schema
 // type says, so that parameters and bodies are checked by the same code.
 // typ is the schema's type ("" for untyped: the text as a string).
-func rtParamValue(typ, raw string) (any, bool) {
+//
+//accord:generated-only
+func ParamValue(typ, raw string) (any, bool) {
 	switch typ {
 	case "integer":
 		n, err := strconv.ParseInt(raw, 10, 64)
@@ -296,10 +323,12 @@ func rtParamValue(typ, raw string) (any, bool) {
 	return raw, true
 }
 
-// rtParamArray splits an array parameter's values by its style: exploded
+// ParamArray splits an array parameter's values by its style: exploded
 // form repeats the name (sep "": values as given), the other styles join
 // the items with sep in one value.
-func rtParamArray(values []string, sep string) []string {
+//
+//accord:generated-only
+func ParamArray(values []string, sep string) []string {
 	if sep == "" {
 		return values
 	}
@@ -312,9 +341,11 @@ func rtParamArray(values []string, sep string) []string {
 	return strings.Split(values[0], sep)
 }
 
-// rtExtraKeys lists, sorted, the keys of m that known does not accept; nil,
+// ExtraKeys lists, sorted, the keys of m that known does not accept; nil,
 // without allocating, when there are none.
-func rtExtraKeys(m map[string]any, known func(string) bool) []string {
+//
+//accord:generated-only
+func ExtraKeys(m map[string]any, known func(string) bool) []string {
 	n := 0
 	for k := range m {
 		if !known(k) {
@@ -334,23 +365,30 @@ func rtExtraKeys(m map[string]any, known func(string) bool) []string {
 	return out
 }
 
-func rtCount(ok bool) int {
+// CountTrue is called by generated validators.
+//
+//accord:generated-only
+func CountTrue(ok bool) int {
 	if ok {
 		return 1
 	}
 	return 0
 }
 
-// rtNonEmpty is a path value as a parameter's values: none when empty.
-func rtNonEmpty(s string) []string {
+// NonEmpty is a path value as a parameter's values: none when empty.
+//
+//accord:generated-only
+func NonEmpty(s string) []string {
 	if s == "" {
 		return nil
 	}
 	return []string{s}
 }
 
-// rtCookie is a cookie as a parameter's values.
-func rtCookie(r *http.Request, name string) []string {
+// CookieValues is a cookie as a parameter's values.
+//
+//accord:generated-only
+func CookieValues(r *http.Request, name string) []string {
 	c, err := r.Cookie(name)
 	if err != nil {
 		return nil // http.ErrNoCookie: the only error Cookie returns

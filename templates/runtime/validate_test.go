@@ -8,15 +8,15 @@ import (
 )
 
 func TestValidatePointerEscapes(t *testing.T) {
-	root := &rtPtr{key: "a/b"}
-	p := &rtPtr{up: &rtPtr{up: root, idx: 3, arr: true}, key: "c~d"}
+	root := &JSONPointer{Key: "a/b"}
+	p := &JSONPointer{Up: &JSONPointer{Up: root, Index: 3, Array: true}, Key: "c~d"}
 	if got := p.String(); got != "/a~1b/3/c~0d" {
 		t.Fatalf("pointer %q", got)
 	}
-	if got := (&rtPtr{key: ""}).String(); got != "/" {
+	if got := (&JSONPointer{Key: ""}).String(); got != "/" {
 		t.Fatalf("empty key: %q", got)
 	}
-	if got := (*rtPtr)(nil).String(); got != "" {
+	if got := (*JSONPointer)(nil).String(); got != "" {
 		t.Fatalf("root: %q", got)
 	}
 }
@@ -36,72 +36,72 @@ func TestValidateFormats(t *testing.T) {
 		{"byte", "aGk=", true}, {"byte", "aGk", false},
 		{"unknown", "anything", true},
 	} {
-		if got := rtFormat(c.format, c.s); got != c.ok {
+		if got := FormatValid(c.format, c.s); got != c.ok {
 			t.Errorf("%s %q: %v, want %v", c.format, c.s, got, c.ok)
 		}
 	}
 }
 
 func TestValidateNumbers(t *testing.T) {
-	if !rtMultipleOf(0.3, 0.1) || rtMultipleOf(0.35, 0.1) || !rtMultipleOf(-4, 2) || rtMultipleOf(1e308, 1e-308) {
+	if !MultipleOf(0.3, 0.1) || MultipleOf(0.35, 0.1) || !MultipleOf(-4, 2) || MultipleOf(1e308, 1e-308) {
 		t.Fatal("multipleOf")
 	}
-	if rtIsInteger(1.5) || !rtIsInteger(-3) {
+	if IsInteger(1.5) || !IsInteger(-3) {
 		t.Fatal("integer")
 	}
 }
 
 func TestValidateCapsAndCounts(t *testing.T) {
-	var v rtViolations
+	var v Violations
 	for range 70 {
-		v.add(nil, "x")
+		v.Add(nil, "x")
 	}
-	if len(v.list) != rtMaxViolations || !v.truncated || !v.full() {
+	if len(v.list) != rtMaxViolations || !v.truncated || !v.Full() {
 		t.Fatalf("%d violations, truncated %v", len(v.list), v.truncated)
 	}
-	fails := func(x any, p *rtPtr, v *rtViolations) {
+	fails := func(x any, p *JSONPointer, v *Violations) {
 		if x != "ok" {
-			v.add(p, "no")
-			v.add(p, "no")
+			v.Add(p, "no")
+			v.Add(p, "no")
 		}
 	}
-	var w rtViolations
-	w.add(nil, "kept")
-	if !rtMatches(fails, "ok", &w) || rtMatches(fails, 1, &w) || len(w.list) != 1 || w.count || w.n != 0 {
-		t.Fatalf("rtMatches: %+v", w)
+	var w Violations
+	w.Add(nil, "kept")
+	if !Matches(fails, "ok", &w) || Matches(fails, 1, &w) || len(w.list) != 1 || w.count || w.n != 0 {
+		t.Fatalf("Matches: %+v", w)
 	}
 }
 
 func TestValidateParams(t *testing.T) {
-	if x, ok := rtParamValue("integer", "12"); !ok || x != 12.0 {
+	if x, ok := ParamValue("integer", "12"); !ok || x != 12.0 {
 		t.Fatal("integer")
 	}
-	if _, ok := rtParamValue("integer", "1.5"); ok {
+	if _, ok := ParamValue("integer", "1.5"); ok {
 		t.Fatal("1.5 as integer")
 	}
-	if _, ok := rtParamValue("number", "NaN"); ok {
+	if _, ok := ParamValue("number", "NaN"); ok {
 		t.Fatal("NaN as number")
 	}
-	if _, ok := rtParamValue("boolean", "yes"); ok {
+	if _, ok := ParamValue("boolean", "yes"); ok {
 		t.Fatal("yes as boolean")
 	}
-	if got := rtParamArray([]string{"a|b"}, "|"); strings.Join(got, ",") != "a,b" {
+	if got := ParamArray([]string{"a|b"}, "|"); strings.Join(got, ",") != "a,b" {
 		t.Fatalf("pipe: %q", got)
 	}
-	if got := rtParamArray([]string{"a", "b"}, ""); len(got) != 2 {
+	if got := ParamArray([]string{"a", "b"}, ""); len(got) != 2 {
 		t.Fatalf("exploded: %q", got)
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Cookie", "s=1")
-	if got := rtCookie(r, "s"); len(got) != 1 || got[0] != "1" || rtCookie(r, "t") != nil {
+	if got := CookieValues(r, "s"); len(got) != 1 || got[0] != "1" || CookieValues(r, "t") != nil {
 		t.Fatalf("cookie: %q", got)
 	}
 }
 
 func TestValidateStepAnswersProblem(t *testing.T) {
-	rv := &RequestValidator{Status: 422, BodyRequired: true, Body: func(x any, v *rtViolations) {
+	rv := &RequestValidator{Status: 422, BodyRequired: true, Body: func(x any, v *Violations) {
 		if m, ok := x.(map[string]any); !ok || m["a"] == nil {
-			v.add(&rtPtr{key: "a"}, "is required")
+			v.Add(&JSONPointer{Key: "a"}, "is required")
 		}
 	}}
 	var handled bool

@@ -6,15 +6,17 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // WithApiKey sends the API key from key in the header "X-API-Key"
 // on the operations whose security names "apiKey", asked on every attempt.
-func WithApiKey(key TokenSource) ClientOption {
-	auth := WithClientAuth("apiKey", APIKeyAuth{In: "header", Name: "X-API-Key", Source: key})
+func WithApiKey(key accordrt.TokenSource) accordrt.ClientOption {
+	auth := accordrt.WithClientAuth("apiKey", accordrt.APIKeyAuth{In: "header", Name: "X-API-Key", Source: key})
 	// The key never follows a redirect to another origin.
-	sensitive := WithSensitiveHeaders("X-API-Key")
-	return func(s *ClientSettings) { auth(s); sensitive(s) }
+	sensitive := accordrt.WithSensitiveHeaders("X-API-Key")
+	return func(s *accordrt.ClientSettings) { auth(s); sensitive(s) }
 }
 
 // Authenticator checks the credentials of "CRM Customer Catalog"'s security
@@ -27,7 +29,7 @@ func WithApiKey(key TokenSource) ClientOption {
 // scopes each requires (403 when missing).
 type Authenticator interface {
 	// AuthenticateApiKey checks the API key of "apiKey" (header "X-API-Key").
-	AuthenticateApiKey(ctx context.Context, key string) (Principal, error)
+	AuthenticateApiKey(ctx context.Context, key string) (accordrt.Principal, error)
 }
 
 // WithAuthenticator enforces the contract's security with a. Without it,
@@ -39,12 +41,12 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{
-		"apiKey": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+	return map[string]accordrt.AuthenticateFunc{
+		"apiKey": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateApiKey(ctx, cr.Token)
 		},
 	}
@@ -63,7 +65,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

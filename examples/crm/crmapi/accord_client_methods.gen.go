@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // ListCustomers calls GET /customers: List customers, newest first.
@@ -25,7 +27,7 @@ func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams,
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*CreateCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createCustomer"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateCustomerRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
@@ -39,7 +41,7 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 // the effect up with ListCustomers, the contract's reconcile operation:
 // happened == false lets the same call be made again (it will be sent);
 // happened == true makes a duplicate return ErrAlreadySettled unsent.
-func (c *Client) SettleCreateCustomer(ctx context.Context, u *OutcomeUnknownError, happened bool) error {
+func (c *Client) SettleCreateCustomer(ctx context.Context, u *accordrt.OutcomeUnknownError, happened bool) error {
 	return c.engine.Settle(ctx, accOperations["createCustomer"], u, happened)
 }
 
@@ -58,7 +60,7 @@ func (c *Client) GetCustomer(ctx context.Context, customerId string, opts ...Cal
 func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body ReplaceCustomerJSONRequestBody, opts ...CallOption) (*ReplaceCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "replaceCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "replaceCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["replaceCustomer"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewReplaceCustomerRequestWithBody(c.server, customerId, "application/json", bytes.NewReader(buf))

@@ -56,8 +56,8 @@ type CustomerPatch struct {
 	Tags    *[]string            `json:"tags,omitempty"`
 }
 
-// ProblemDetailsModel defines model for ProblemDetails.
-type ProblemDetailsModel struct {
+// ProblemDetails defines model for ProblemDetails.
+type ProblemDetails struct {
 	Detail   *string `json:"detail,omitempty"`
 	Instance *string `json:"instance,omitempty"`
 	Status   *int    `json:"status,omitempty"`
@@ -67,7 +67,7 @@ type ProblemDetailsModel struct {
 }
 
 // Problem defines model for Problem.
-type Problem = ProblemDetailsModel
+type Problem = ProblemDetails
 
 // ListCustomersParams defines parameters for ListCustomers.
 type ListCustomersParams struct {
@@ -1215,7 +1215,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
-type ProblemApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ProblemApplicationProblemPlusJSONResponse ProblemDetails
 
 type ListCustomersRequestObject struct {
 	Params ListCustomersParams
@@ -1303,7 +1303,7 @@ func (response CreateCustomer409ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
-type CreateCustomer422ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreateCustomer422ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreateCustomer422ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
 

@@ -5,48 +5,50 @@ package crmapi
 import (
 	"slices"
 	"time"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accOperations describes each operation of "CRM Customer Catalog" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
-var accOperations = map[string]Operation{
-	"listCustomers":   {ID: "listCustomers", Method: "GET", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 3, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
-	"createCustomer":  {ID: "createCustomer", Method: "POST", Pattern: "/customers", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyClient, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Reconcile: "listCustomers"}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
-	"getCustomer":     {ID: "getCustomer", Method: "GET", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
-	"replaceCustomer": {ID: "replaceCustomer", Method: "PUT", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
-	"updateCustomer":  {ID: "updateCustomer", Method: "PATCH", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
-	"deleteCustomer":  {ID: "deleteCustomer", Method: "DELETE", Pattern: "/customers/{customer_id}", Policy: Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "apiKey"}}}},
+var accOperations = map[string]accordrt.Operation{
+	"listCustomers":   {ID: "listCustomers", Method: "GET", Pattern: "/customers", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 3, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"createCustomer":  {ID: "createCustomer", Method: "POST", Pattern: "/customers", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyClient, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Reconcile: "listCustomers"}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"getCustomer":     {ID: "getCustomer", Method: "GET", Pattern: "/customers/{customer_id}", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"replaceCustomer": {ID: "replaceCustomer", Method: "PUT", Pattern: "/customers/{customer_id}", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"updateCustomer":  {ID: "updateCustomer", Method: "PATCH", Pattern: "/customers/{customer_id}", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
+	"deleteCustomer":  {ID: "deleteCustomer", Method: "DELETE", Pattern: "/customers/{customer_id}", Policy: accordrt.Policy{Timeout: 800 * time.Millisecond, Budget: 3 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: 500 * time.Millisecond, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 32, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "apiKey"}}}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
 // signing schemes aside), by name.
-var accSecuritySchemes = map[string]SecurityScheme{
+var accSecuritySchemes = map[string]accordrt.SecurityScheme{
 	"apiKey": {Name: "apiKey", Kind: "apiKey", In: "header", ParamName: "X-API-Key"},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
-var accSignatureSchemes = map[string]SignatureScheme{}
+var accSignatureSchemes = map[string]accordrt.SignatureScheme{}
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
 // included), as the contract and accord.yaml resolved it. Operation IDs are
 // the contract's operationIds, or "METHOD /path" where it gives none.
-func OperationByID(id string) (Operation, bool) {
+func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }
 
-func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
 	if sec == nil {
 		return nil
 	}
-	out := make([]SecurityRequirement, len(sec))
+	out := make([]accordrt.SecurityRequirement, len(sec))
 	for i, req := range sec {
-		out[i] = make(SecurityRequirement, len(req))
+		out[i] = make(accordrt.SecurityRequirement, len(req))
 		for j, ss := range req {
-			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+			out[i][j] = accordrt.SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
 		}
 	}
 	return out
@@ -55,7 +57,7 @@ func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
 // SignatureSchemeByName returns a signing scheme the contract declares (a
 // securityScheme with x-accord-signature), for building a Signer or a
 // Verifier by hand.
-func SignatureSchemeByName(name string) (SignatureScheme, bool) {
+func SignatureSchemeByName(name string) (accordrt.SignatureScheme, bool) {
 	s, ok := accSignatureSchemes[name]
 	return s, ok
 }

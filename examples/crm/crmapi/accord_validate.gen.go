@@ -5,6 +5,8 @@ package crmapi
 import (
 	"net/http"
 	"regexp"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accValidator's methods are the contract's request checks written out as
@@ -21,32 +23,32 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "listCustomers":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	case "createCustomer":
-		return &RequestValidator{Status: 422, BodyRequired: true,
-			Body: func(x any, v *rtViolations) { accValidator{}.sCustomerInput(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, nil, v) },
 		}
 	case "getCustomer":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p2,
 		}
 	case "replaceCustomer":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sCustomerInput(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, nil, v) },
 		}
 	case "updateCustomer":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p4,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sCustomerPatch(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCustomerPatch(x, nil, v) },
 		}
 	case "deleteCustomer":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p5,
 		}
 	}
@@ -59,359 +61,359 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of listCustomers.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter cursor
-	v.in, v.param = "query", "cursor"
+	v.At("query", "cursor")
 	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
 	// query parameter limit
-	v.in, v.param = "query", "limit"
+	v.At("query", "limit")
 	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
 	// query parameter email
-	v.in, v.param = "query", "email"
+	v.At("query", "email")
 	if vals := q["email"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s2(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p2 checks the parameters of getCustomer.
-func (accValidator) p2(r *http.Request, v *rtViolations) {
+func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
 	// path parameter customer_id
-	v.in, v.param = "path", "customer_id"
-	if vals := rtNonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "customer_id")
+	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p3 checks the parameters of replaceCustomer.
-func (accValidator) p3(r *http.Request, v *rtViolations) {
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// path parameter customer_id
-	v.in, v.param = "path", "customer_id"
-	if vals := rtNonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "customer_id")
+	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p4 checks the parameters of updateCustomer.
-func (accValidator) p4(r *http.Request, v *rtViolations) {
+func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
 	// path parameter customer_id
-	v.in, v.param = "path", "customer_id"
-	if vals := rtNonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "customer_id")
+	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p5 checks the parameters of deleteCustomer.
-func (accValidator) p5(r *http.Request, v *rtViolations) {
+func (accValidator) p5(r *http.Request, v *accordrt.Violations) {
 	// path parameter customer_id
-	v.in, v.param = "path", "customer_id"
-	if vals := rtNonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "customer_id")
+	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 		if !(y <= 100.0) {
-			v.add(p, "must be <= 100")
+			v.Add(p, "must be <= 100")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("email", y) {
-			v.add(p, "must be a valid email")
+		if !accordrt.FormatValid("email", y) {
+			v.Add(p, "must be a valid email")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCustomerInput(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCustomerInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["email"]; !ok {
-			v.add(&rtPtr{up: p, key: "email"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "email"}, "is required")
 		}
 		if _, ok := y["name"]; !ok {
-			v.add(&rtPtr{up: p, key: "name"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
 		}
 		if pv, ok := y["company"]; ok {
-			accValidator{}.s0(pv, &rtPtr{up: p, key: "company"}, v)
+			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "company"}, v)
 		}
 		if pv, ok := y["email"]; ok {
-			accValidator{}.s2(pv, &rtPtr{up: p, key: "email"}, v)
+			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s5(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 		if pv, ok := y["phone"]; ok {
-			accValidator{}.s0(pv, &rtPtr{up: p, key: "phone"}, v)
+			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "phone"}, v)
 		}
 		if pv, ok := y["tags"]; ok {
-			accValidator{}.s6(pv, &rtPtr{up: p, key: "tags"}, v)
+			accValidator{}.s6(pv, &accordrt.JSONPointer{Up: p, Key: "tags"}, v)
 		}
 	}
 }
 
-func (accValidator) sCustomerPatch(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCustomerPatch(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["company"]; ok {
-			accValidator{}.s7(pv, &rtPtr{up: p, key: "company"}, v)
+			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "company"}, v)
 		}
 		if pv, ok := y["email"]; ok {
-			accValidator{}.s2(pv, &rtPtr{up: p, key: "email"}, v)
+			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s5(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 		if pv, ok := y["phone"]; ok {
-			accValidator{}.s7(pv, &rtPtr{up: p, key: "phone"}, v)
+			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "phone"}, v)
 		}
 		if pv, ok := y["tags"]; ok {
-			accValidator{}.s8(pv, &rtPtr{up: p, key: "tags"}, v)
+			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "tags"}, v)
 		}
 	}
 }
 
-func (accValidator) s5(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 1 {
-			v.add(p, "must be at least 1 characters long")
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(p, "must be at least 1 characters long")
 		}
-		if rtRunes(y) > 200 {
-			v.add(p, "must be at most 200 characters long")
+		if accordrt.RuneCount(y) > 200 {
+			v.Add(p, "must be at most 200 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s6(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		if len(y) > 20 {
-			v.add(p, "must have at most 20 items")
+			v.Add(p, "must have at most 20 items")
 		}
 		for i, it := range y {
-			accValidator{}.s0(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case float64:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case map[string]any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.s0(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }

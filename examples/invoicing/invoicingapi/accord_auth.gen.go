@@ -6,13 +6,15 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // WithBearerAuthBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "bearerAuth" (bearer); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithBearerAuthBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("bearerAuth", BearerAuth{Source: tokens})
+func WithBearerAuthBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("bearerAuth", accordrt.BearerAuth{Source: tokens})
 }
 
 // Authenticator checks the credentials of "Invoicing API"'s security
@@ -25,7 +27,7 @@ func WithBearerAuthBearer(tokens TokenSource) ClientOption {
 // scopes each requires (403 when missing).
 type Authenticator interface {
 	// AuthenticateBearerAuth checks a bearer token of "bearerAuth" (bearer).
-	AuthenticateBearerAuth(ctx context.Context, token string) (Principal, error)
+	AuthenticateBearerAuth(ctx context.Context, token string) (accordrt.Principal, error)
 }
 
 // WithAuthenticator enforces the contract's security with a. Without it,
@@ -37,12 +39,12 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{
-		"bearerAuth": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+	return map[string]accordrt.AuthenticateFunc{
+		"bearerAuth": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateBearerAuth(ctx, cr.Token)
 		},
 	}
@@ -61,7 +63,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

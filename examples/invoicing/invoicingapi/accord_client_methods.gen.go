@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // ListInvoices calls GET /invoices.
@@ -25,7 +27,7 @@ func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, o
 func (c *Client) CreateInvoice(ctx context.Context, params *CreateInvoiceParams, body CreateInvoiceJSONRequestBody, opts ...CallOption) (*CreateInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createInvoice"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateInvoiceRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
@@ -49,7 +51,7 @@ func (c *Client) GetInvoice(ctx context.Context, invoiceId string, opts ...CallO
 func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body UpdateInvoiceJSONRequestBody, opts ...CallOption) (*UpdateInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "updateInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "updateInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["updateInvoice"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewUpdateInvoiceRequestWithBody(c.server, invoiceId, "application/json", bytes.NewReader(buf))
@@ -73,7 +75,7 @@ func (c *Client) DeleteInvoice(ctx context.Context, invoiceId string, opts ...Ca
 func (c *Client) TransitionInvoice(ctx context.Context, invoiceId string, params *TransitionInvoiceParams, body TransitionInvoiceJSONRequestBody, opts ...CallOption) (*TransitionInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "transitionInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "transitionInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["transitionInvoice"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewTransitionInvoiceRequestWithBody(c.server, invoiceId, params, "application/json", bytes.NewReader(buf))

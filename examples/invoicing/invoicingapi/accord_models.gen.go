@@ -86,8 +86,8 @@ type InvoicePatch struct {
 // InvoiceStatus defines model for InvoiceStatus.
 type InvoiceStatus string
 
-// ProblemDetailsModel defines model for ProblemDetails.
-type ProblemDetailsModel struct {
+// ProblemDetails defines model for ProblemDetails.
+type ProblemDetails struct {
 	Detail   *string `json:"detail,omitempty"`
 	Instance *string `json:"instance,omitempty"`
 	Status   *int    `json:"status,omitempty"`
@@ -97,7 +97,7 @@ type ProblemDetailsModel struct {
 }
 
 // Problem defines model for Problem.
-type Problem = ProblemDetailsModel
+type Problem = ProblemDetails
 
 // ListInvoicesParams defines parameters for ListInvoices.
 type ListInvoicesParams struct {
@@ -1336,7 +1336,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
-type ProblemApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ProblemApplicationProblemPlusJSONResponse ProblemDetails
 
 type ListInvoicesRequestObject struct {
 	Params ListInvoicesParams
@@ -1508,7 +1508,7 @@ func (response UpdateInvoice404ApplicationProblemPlusJSONResponse) VisitUpdateIn
 	return err
 }
 
-type UpdateInvoice409ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type UpdateInvoice409ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response UpdateInvoice409ApplicationProblemPlusJSONResponse) VisitUpdateInvoiceResponse(w http.ResponseWriter) error {
 

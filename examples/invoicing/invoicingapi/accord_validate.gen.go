@@ -5,6 +5,8 @@ package invoicingapi
 import (
 	"net/http"
 	"regexp"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accValidator's methods are the contract's request checks written out as
@@ -23,34 +25,34 @@ var accPatterns = [...]*regexp.Regexp{
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "listInvoices":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	case "createInvoice":
-		return &RequestValidator{Status: 422, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sInvoiceInput(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sInvoiceInput(x, nil, v) },
 		}
 	case "getInvoice":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p2,
 		}
 	case "updateInvoice":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sInvoicePatch(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sInvoicePatch(x, nil, v) },
 		}
 	case "deleteInvoice":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p4,
 		}
 	case "transitionInvoice":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p5,
-			Body:   func(x any, v *rtViolations) { accValidator{}.s6(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.s6(x, nil, v) },
 		}
 	}
 	return nil
@@ -62,535 +64,535 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of listInvoices.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter status
-	v.in, v.param = "query", "status"
+	v.At("query", "status")
 	if vals := q["status"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.sInvoiceStatus(x, nil, v)
 	}
 	// query parameter customer_id
-	v.in, v.param = "query", "customer_id"
+	v.At("query", "customer_id")
 	if vals := q["customer_id"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
 	// query parameter cursor
-	v.in, v.param = "query", "cursor"
+	v.At("query", "cursor")
 	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
 	// query parameter limit
-	v.in, v.param = "query", "limit"
+	v.At("query", "limit")
 	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s2(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p1 checks the parameters of createInvoice.
-func (accValidator) p1(r *http.Request, v *rtViolations) {
+func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
-	v.in, v.param = "header", "Idempotency-Key"
+	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p2 checks the parameters of getInvoice.
-func (accValidator) p2(r *http.Request, v *rtViolations) {
+func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
 	// path parameter invoice_id
-	v.in, v.param = "path", "invoice_id"
-	if vals := rtNonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "invoice_id")
+	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p3 checks the parameters of updateInvoice.
-func (accValidator) p3(r *http.Request, v *rtViolations) {
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// path parameter invoice_id
-	v.in, v.param = "path", "invoice_id"
-	if vals := rtNonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "invoice_id")
+	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p4 checks the parameters of deleteInvoice.
-func (accValidator) p4(r *http.Request, v *rtViolations) {
+func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
 	// path parameter invoice_id
-	v.in, v.param = "path", "invoice_id"
-	if vals := rtNonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "invoice_id")
+	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p5 checks the parameters of transitionInvoice.
-func (accValidator) p5(r *http.Request, v *rtViolations) {
+func (accValidator) p5(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
-	v.in, v.param = "header", "Idempotency-Key"
+	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
 	// path parameter invoice_id
-	v.in, v.param = "path", "invoice_id"
-	if vals := rtNonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "invoice_id")
+	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) sInvoiceStatus(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sInvoiceStatus(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "draft", "open", "paid", "void":
 	default:
-		v.add(p, "must be one of [\"draft\",\"open\",\"paid\",\"void\"]")
+		v.Add(p, "must be one of [\"draft\",\"open\",\"paid\",\"void\"]")
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 		if !(y <= 100.0) {
-			v.add(p, "must be <= 100")
+			v.Add(p, "must be <= 100")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 1 {
-			v.add(p, "must be at least 1 characters long")
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(p, "must be at least 1 characters long")
 		}
-		if rtRunes(y) > 255 {
-			v.add(p, "must be at most 255 characters long")
+		if accordrt.RuneCount(y) > 255 {
+			v.Add(p, "must be at most 255 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sInvoiceInput(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sInvoiceInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["customer_id"]; !ok {
-			v.add(&rtPtr{up: p, key: "customer_id"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
 		}
 		if _, ok := y["currency"]; !ok {
-			v.add(&rtPtr{up: p, key: "currency"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
 		}
 		if _, ok := y["lines"]; !ok {
-			v.add(&rtPtr{up: p, key: "lines"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "lines"}, "is required")
 		}
 		if pv, ok := y["currency"]; ok {
-			accValidator{}.s7(pv, &rtPtr{up: p, key: "currency"}, v)
+			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
 		}
 		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s1(pv, &rtPtr{up: p, key: "customer_id"}, v)
+			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
 		}
 		if pv, ok := y["due_date"]; ok {
-			accValidator{}.s8(pv, &rtPtr{up: p, key: "due_date"}, v)
+			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "due_date"}, v)
 		}
 		if pv, ok := y["lines"]; ok {
-			accValidator{}.s9(pv, &rtPtr{up: p, key: "lines"}, v)
+			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "lines"}, v)
 		}
 	}
 }
 
-func (accValidator) sInvoicePatch(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sInvoicePatch(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["due_date"]; ok {
-			accValidator{}.s8(pv, &rtPtr{up: p, key: "due_date"}, v)
+			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "due_date"}, v)
 		}
 		if pv, ok := y["lines"]; ok {
-			accValidator{}.s9(pv, &rtPtr{up: p, key: "lines"}, v)
+			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "lines"}, v)
 		}
 	}
 }
 
-func (accValidator) s6(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["status"]; !ok {
-			v.add(&rtPtr{up: p, key: "status"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "status"}, "is required")
 		}
 		if pv, ok := y["payment_id"]; ok {
-			accValidator{}.s10(pv, &rtPtr{up: p, key: "payment_id"}, v)
+			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "payment_id"}, v)
 		}
 		if pv, ok := y["status"]; ok {
-			accValidator{}.sInvoiceStatus(pv, &rtPtr{up: p, key: "status"}, v)
+			accValidator{}.sInvoiceStatus(pv, &accordrt.JSONPointer{Up: p, Key: "status"}, v)
 		}
 	}
 }
 
-func (accValidator) s7(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 		if !accPatterns[0].MatchString(y) {
-			v.add(p, "must match the pattern ^[A-Z]{3}$")
+			v.Add(p, "must match the pattern ^[A-Z]{3}$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("date", y) {
-			v.add(p, "must be a valid date")
+		if !accordrt.FormatValid("date", y) {
+			v.Add(p, "must be a valid date")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s9(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		if len(y) < 1 {
-			v.add(p, "must have at least 1 items")
+			v.Add(p, "must have at least 1 items")
 		}
 		for i, it := range y {
-			accValidator{}.sInvoiceLine(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.sInvoiceLine(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s10(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sInvoiceLine(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sInvoiceLine(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["description"]; !ok {
-			v.add(&rtPtr{up: p, key: "description"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "description"}, "is required")
 		}
 		if _, ok := y["quantity"]; !ok {
-			v.add(&rtPtr{up: p, key: "quantity"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "quantity"}, "is required")
 		}
 		if _, ok := y["unit_amount_minor"]; !ok {
-			v.add(&rtPtr{up: p, key: "unit_amount_minor"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "unit_amount_minor"}, "is required")
 		}
 		if pv, ok := y["description"]; ok {
-			accValidator{}.s1(pv, &rtPtr{up: p, key: "description"}, v)
+			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "description"}, v)
 		}
 		if pv, ok := y["quantity"]; ok {
-			accValidator{}.s12(pv, &rtPtr{up: p, key: "quantity"}, v)
+			accValidator{}.s12(pv, &accordrt.JSONPointer{Up: p, Key: "quantity"}, v)
 		}
 		if pv, ok := y["unit_amount_minor"]; ok {
-			accValidator{}.s13(pv, &rtPtr{up: p, key: "unit_amount_minor"}, v)
+			accValidator{}.s13(pv, &accordrt.JSONPointer{Up: p, Key: "unit_amount_minor"}, v)
 		}
 	}
 }
 
-func (accValidator) s12(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s12(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s13(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s13(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 0.0) {
-			v.add(p, "must be >= 0")
+			v.Add(p, "must be >= 0")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }

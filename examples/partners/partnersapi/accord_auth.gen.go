@@ -7,25 +7,27 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/netip"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // WithBackOfficeBasic sends HTTP basic credentials from creds on the
 // operations whose security names "backOffice", asked on every attempt.
-func WithBackOfficeBasic(creds BasicAuthSource) ClientOption {
-	return WithClientAuth("backOffice", BasicAuth{Source: creds})
+func WithBackOfficeBasic(creds accordrt.BasicAuthSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("backOffice", accordrt.BasicAuth{Source: creds})
 }
 
 // WithMtlsClientCertificate presents the client certificate from cert
 // (asked on every new connection) for "mtls"; TLS 1.2 at least.
-func WithMtlsClientCertificate(cert CertificateSource) ClientOption {
-	return WithClientCertificate("mtls", cert)
+func WithMtlsClientCertificate(cert accordrt.CertificateSource) accordrt.ClientOption {
+	return accordrt.WithClientCertificate("mtls", cert)
 }
 
 // WithOauthBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "oauth" (oauth2); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithOauthBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("oauth", BearerAuth{Source: tokens})
+func WithOauthBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("oauth", accordrt.BearerAuth{Source: tokens})
 }
 
 // WithOauthClientCredentials obtains "oauth"'s tokens with the OAuth2
@@ -34,28 +36,28 @@ func WithOauthBearer(tokens TokenSource) ClientOption {
 // asked for on every token request; tokens are cached, renewed before they
 // expire with at most one request in flight, and a 401 triggers one renewal
 // and one more attempt. opts may change the token URL, scopes or client.
-func WithOauthClientCredentials(clientID string, secret TokenSource, opts ...func(*ClientCredentialsConfig)) ClientOption {
-	cfg := ClientCredentialsConfig{TokenURL: "https://auth.partners.example.com/oauth/token", ClientID: clientID, Secret: secret, Scopes: []string{"transfers:approve", "transfers:read", "transfers:write"}}
+func WithOauthClientCredentials(clientID string, secret accordrt.TokenSource, opts ...func(*accordrt.ClientCredentialsConfig)) accordrt.ClientOption {
+	cfg := accordrt.ClientCredentialsConfig{TokenURL: "https://auth.partners.example.com/oauth/token", ClientID: clientID, Secret: secret, Scopes: []string{"transfers:approve", "transfers:read", "transfers:write"}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return WithClientAuth("oauth", BearerAuth{Source: NewClientCredentials(cfg)})
+	return accordrt.WithClientAuth("oauth", accordrt.BearerAuth{Source: accordrt.NewClientCredentials(cfg)})
 }
 
 // WithOidcBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "oidc" (openIdConnect); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithOidcBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("oidc", BearerAuth{Source: tokens})
+func WithOidcBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("oidc", accordrt.BearerAuth{Source: tokens})
 }
 
 // WithPartnerKeyAPIKey sends the API key from key in the header "X-Partner-Key"
 // on the operations whose security names "partnerKey", asked on every attempt.
-func WithPartnerKeyAPIKey(key TokenSource) ClientOption {
-	auth := WithClientAuth("partnerKey", APIKeyAuth{In: "header", Name: "X-Partner-Key", Source: key})
+func WithPartnerKeyAPIKey(key accordrt.TokenSource) accordrt.ClientOption {
+	auth := accordrt.WithClientAuth("partnerKey", accordrt.APIKeyAuth{In: "header", Name: "X-Partner-Key", Source: key})
 	// The key never follows a redirect to another origin.
-	sensitive := WithSensitiveHeaders("X-Partner-Key")
-	return func(s *ClientSettings) { auth(s); sensitive(s) }
+	sensitive := accordrt.WithSensitiveHeaders("X-Partner-Key")
+	return func(s *accordrt.ClientSettings) { auth(s); sensitive(s) }
 }
 
 // Authenticator checks the credentials of "Partner API"'s security
@@ -68,16 +70,16 @@ func WithPartnerKeyAPIKey(key TokenSource) ClientOption {
 // scopes each requires (403 when missing).
 type Authenticator interface {
 	// AuthenticateBackOffice checks "backOffice"'s HTTP basic credentials.
-	AuthenticateBackOffice(ctx context.Context, username, password string) (Principal, error)
+	AuthenticateBackOffice(ctx context.Context, username, password string) (accordrt.Principal, error)
 	// AuthenticateMtls names the caller of a client certificate the TLS layer
 	// verified against the server's client CAs ("mtls").
-	AuthenticateMtls(ctx context.Context, cert *x509.Certificate) (Principal, error)
+	AuthenticateMtls(ctx context.Context, cert *x509.Certificate) (accordrt.Principal, error)
 	// AuthenticateOauth checks a bearer token of "oauth" (oauth2).
-	AuthenticateOauth(ctx context.Context, token string) (Principal, error)
+	AuthenticateOauth(ctx context.Context, token string) (accordrt.Principal, error)
 	// AuthenticateOidc checks a bearer token of "oidc" (openIdConnect).
-	AuthenticateOidc(ctx context.Context, token string) (Principal, error)
+	AuthenticateOidc(ctx context.Context, token string) (accordrt.Principal, error)
 	// AuthenticatePartnerKey checks the API key of "partnerKey" (header "X-Partner-Key").
-	AuthenticatePartnerKey(ctx context.Context, key string) (Principal, error)
+	AuthenticatePartnerKey(ctx context.Context, key string) (accordrt.Principal, error)
 }
 
 // WithAuthenticator enforces the contract's security with a. Without it,
@@ -89,24 +91,24 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{
-		"backOffice": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+	return map[string]accordrt.AuthenticateFunc{
+		"backOffice": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateBackOffice(ctx, cr.Username, cr.Password)
 		},
-		"mtls": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"mtls": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateMtls(ctx, cr.Certificate)
 		},
-		"oauth": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"oauth": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateOauth(ctx, cr.Token)
 		},
-		"oidc": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"oidc": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateOidc(ctx, cr.Token)
 		},
-		"partnerKey": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"partnerKey": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticatePartnerKey(ctx, cr.Token)
 		},
 	}
@@ -125,7 +127,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

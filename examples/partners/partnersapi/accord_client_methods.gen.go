@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // GetHealth calls GET /health.
@@ -45,7 +47,7 @@ func (c *Client) ListTransfers(ctx context.Context, opts ...CallOption) (*ListTr
 func (c *Client) CreateTransfer(ctx context.Context, params *CreateTransferParams, body CreateTransferJSONRequestBody, opts ...CallOption) (*CreateTransferResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createTransfer", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createTransfer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createTransfer"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateTransferRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))

@@ -38,8 +38,8 @@ type Health struct {
 	Status string `json:"status"`
 }
 
-// ProblemDetailsModel defines model for ProblemDetails.
-type ProblemDetailsModel struct {
+// ProblemDetails defines model for ProblemDetails.
+type ProblemDetails struct {
 	Detail *string `json:"detail,omitempty"`
 	Status *int    `json:"status,omitempty"`
 	Title  *string `json:"title,omitempty"`
@@ -70,7 +70,7 @@ type TransferInput struct {
 }
 
 // Problem defines model for Problem.
-type Problem = ProblemDetailsModel
+type Problem = ProblemDetails
 
 // CreateTransferParams defines parameters for CreateTransfer.
 type CreateTransferParams struct {
@@ -951,7 +951,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
-type ProblemApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ProblemApplicationProblemPlusJSONResponse ProblemDetails
 
 type GetHealthRequestObject struct {
 }
@@ -1048,7 +1048,7 @@ func (response ListTransfers401ApplicationProblemPlusJSONResponse) VisitListTran
 	return err
 }
 
-type ListTransfers403ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ListTransfers403ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response ListTransfers403ApplicationProblemPlusJSONResponse) VisitListTransfersResponse(w http.ResponseWriter) error {
 
@@ -1101,7 +1101,7 @@ func (response CreateTransfer401ApplicationProblemPlusJSONResponse) VisitCreateT
 	return err
 }
 
-type CreateTransfer403ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreateTransfer403ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreateTransfer403ApplicationProblemPlusJSONResponse) VisitCreateTransferResponse(w http.ResponseWriter) error {
 
@@ -1153,7 +1153,7 @@ func (response ReleaseTransfer401ApplicationProblemPlusJSONResponse) VisitReleas
 	return err
 }
 
-type ReleaseTransfer403ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ReleaseTransfer403ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response ReleaseTransfer403ApplicationProblemPlusJSONResponse) VisitReleaseTransferResponse(w http.ResponseWriter) error {
 

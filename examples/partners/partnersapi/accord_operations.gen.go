@@ -5,22 +5,24 @@ package partnersapi
 import (
 	"slices"
 	"time"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accOperations describes each operation of "Partner API" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
-var accOperations = map[string]Operation{
-	"getHealth":       {ID: "getHealth", Method: "GET", Pattern: "/health", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"getDailyReport":  {ID: "getDailyReport", Method: "GET", Pattern: "/reports/daily", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "partnerKey"}}, {{Scheme: "backOffice"}}, {{Scheme: "oidc"}}}},
-	"listTransfers":   {ID: "listTransfers", Method: "GET", Pattern: "/transfers", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "oauth", Scopes: []string{"transfers:read"}}}}},
-	"createTransfer":  {ID: "createTransfer", Method: "POST", Pattern: "/transfers", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "oauth", Scopes: []string{"transfers:write"}}}}},
-	"releaseTransfer": {ID: "releaseTransfer", Method: "POST", Pattern: "/transfers/{transferId}/release", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "mtls"}, {Scheme: "oauth", Scopes: []string{"transfers:approve"}}}, {{Scheme: "backOffice"}, {Scheme: "partnerKey"}}}},
+var accOperations = map[string]accordrt.Operation{
+	"getHealth":       {ID: "getHealth", Method: "GET", Pattern: "/health", Policy: accordrt.Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"getDailyReport":  {ID: "getDailyReport", Method: "GET", Pattern: "/reports/daily", Policy: accordrt.Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "partnerKey"}}, {{Scheme: "backOffice"}}, {{Scheme: "oidc"}}}},
+	"listTransfers":   {ID: "listTransfers", Method: "GET", Pattern: "/transfers", Policy: accordrt.Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "oauth", Scopes: []string{"transfers:read"}}}}},
+	"createTransfer":  {ID: "createTransfer", Method: "POST", Pattern: "/transfers", Policy: accordrt.Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []accordrt.SecurityRequirement{{{Scheme: "oauth", Scopes: []string{"transfers:write"}}}}},
+	"releaseTransfer": {ID: "releaseTransfer", Method: "POST", Pattern: "/transfers/{transferId}/release", Policy: accordrt.Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}, Security: []accordrt.SecurityRequirement{{{Scheme: "mtls"}, {Scheme: "oauth", Scopes: []string{"transfers:approve"}}}, {{Scheme: "backOffice"}, {Scheme: "partnerKey"}}}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
 // signing schemes aside), by name.
-var accSecuritySchemes = map[string]SecurityScheme{
+var accSecuritySchemes = map[string]accordrt.SecurityScheme{
 	"backOffice": {Name: "backOffice", Kind: "basic", HTTPScheme: "basic"},
 	"mtls":       {Name: "mtls", Kind: "mutualTLS"},
 	"oauth":      {Name: "oauth", Kind: "oauth2", TokenURL: "https://auth.partners.example.com/oauth/token", Scopes: []string{"transfers:approve", "transfers:read", "transfers:write"}},
@@ -29,27 +31,27 @@ var accSecuritySchemes = map[string]SecurityScheme{
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
-var accSignatureSchemes = map[string]SignatureScheme{}
+var accSignatureSchemes = map[string]accordrt.SignatureScheme{}
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
 // included), as the contract and accord.yaml resolved it. Operation IDs are
 // the contract's operationIds, or "METHOD /path" where it gives none.
-func OperationByID(id string) (Operation, bool) {
+func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }
 
-func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
 	if sec == nil {
 		return nil
 	}
-	out := make([]SecurityRequirement, len(sec))
+	out := make([]accordrt.SecurityRequirement, len(sec))
 	for i, req := range sec {
-		out[i] = make(SecurityRequirement, len(req))
+		out[i] = make(accordrt.SecurityRequirement, len(req))
 		for j, ss := range req {
-			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+			out[i][j] = accordrt.SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
 		}
 	}
 	return out
@@ -58,7 +60,7 @@ func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
 // SignatureSchemeByName returns a signing scheme the contract declares (a
 // securityScheme with x-accord-signature), for building a Signer or a
 // Verifier by hand.
-func SignatureSchemeByName(name string) (SignatureScheme, bool) {
+func SignatureSchemeByName(name string) (accordrt.SignatureScheme, bool) {
 	s, ok := accSignatureSchemes[name]
 	return s, ok
 }

@@ -5,6 +5,8 @@ package partnersapi
 import (
 	"net/http"
 	"regexp"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accValidator's methods are the contract's request checks written out as
@@ -23,15 +25,15 @@ var accPatterns = [...]*regexp.Regexp{
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "createTransfer":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sTransferInput(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sTransferInput(x, nil, v) },
 		}
 	case "releaseTransfer":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p4,
 		}
 	}
@@ -44,144 +46,144 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p3 checks the parameters of createTransfer.
-func (accValidator) p3(r *http.Request, v *rtViolations) {
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
-	v.in, v.param = "header", "Idempotency-Key"
+	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p4 checks the parameters of releaseTransfer.
-func (accValidator) p4(r *http.Request, v *rtViolations) {
+func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
 	// path parameter transferId
-	v.in, v.param = "path", "transferId"
-	if vals := rtNonEmpty(r.PathValue("transferId")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "transferId")
+	if vals := accordrt.NonEmpty(r.PathValue("transferId")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sTransferInput(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sTransferInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["amount_minor"]; !ok {
-			v.add(&rtPtr{up: p, key: "amount_minor"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
 		}
 		if _, ok := y["currency"]; !ok {
-			v.add(&rtPtr{up: p, key: "currency"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
 		}
 		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s2(pv, &rtPtr{up: p, key: "amount_minor"}, v)
+			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
 		}
 		if pv, ok := y["currency"]; ok {
-			accValidator{}.s3(pv, &rtPtr{up: p, key: "currency"}, v)
+			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
 		}
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 		if !accPatterns[0].MatchString(y) {
-			v.add(p, "must match the pattern ^[A-Z]{3}$")
+			v.Add(p, "must match the pattern ^[A-Z]{3}$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }

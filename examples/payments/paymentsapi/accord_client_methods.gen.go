@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // GetEvent calls GET /v1/events/{event_id}: Fetch an event, e.g. to reconcile a webhook that never arrived.
@@ -25,7 +27,7 @@ func (c *Client) GetEvent(ctx context.Context, eventId string, opts ...CallOptio
 func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreatePaymentRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
@@ -49,7 +51,7 @@ func (c *Client) GetPayment(ctx context.Context, paymentId PaymentId, opts ...Ca
 func (c *Client) CreateRefund(ctx context.Context, paymentId PaymentId, params *CreateRefundParams, body CreateRefundJSONRequestBody, opts ...CallOption) (*CreateRefundResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createRefund", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createRefund", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createRefund"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateRefundRequestWithBody(c.server, paymentId, params, "application/json", bytes.NewReader(buf))

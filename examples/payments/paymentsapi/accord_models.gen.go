@@ -156,8 +156,8 @@ type PaymentEvent struct {
 // PaymentEventType defines model for PaymentEvent.Type.
 type PaymentEventType string
 
-// ProblemDetailsModel RFC 9457 problem details.
-type ProblemDetailsModel struct {
+// ProblemDetails RFC 9457 problem details.
+type ProblemDetails struct {
 	Detail   *string `json:"detail,omitempty"`
 	Instance *string `json:"instance,omitempty"`
 	Status   *int    `json:"status,omitempty"`
@@ -185,7 +185,7 @@ type IdempotencyKey = string
 type PaymentId = string
 
 // Problem RFC 9457 problem details.
-type Problem = ProblemDetailsModel
+type Problem = ProblemDetails
 
 // CreatePaymentParams defines parameters for CreatePayment.
 type CreatePaymentParams struct {
@@ -1167,7 +1167,7 @@ func PaymentSucceededWebhookHandler(si WebhookReceiverInterface, errHandler func
 	return h
 }
 
-type ProblemApplicationProblemPlusJSONResponse ProblemDetailsModel
+type ProblemApplicationProblemPlusJSONResponse ProblemDetails
 
 type GetEventRequestObject struct {
 	EventId string `json:"event_id"`
@@ -1246,7 +1246,7 @@ func (response CreatePayment400ApplicationProblemPlusJSONResponse) VisitCreatePa
 	return err
 }
 
-type CreatePayment401ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreatePayment401ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreatePayment401ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 
@@ -1260,7 +1260,7 @@ func (response CreatePayment401ApplicationProblemPlusJSONResponse) VisitCreatePa
 	return err
 }
 
-type CreatePayment409ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreatePayment409ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreatePayment409ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 
@@ -1274,7 +1274,7 @@ func (response CreatePayment409ApplicationProblemPlusJSONResponse) VisitCreatePa
 	return err
 }
 
-type CreatePayment422ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreatePayment422ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreatePayment422ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 
@@ -1288,7 +1288,7 @@ func (response CreatePayment422ApplicationProblemPlusJSONResponse) VisitCreatePa
 	return err
 }
 
-type CreatePayment429ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreatePayment429ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreatePayment429ApplicationProblemPlusJSONResponse) VisitCreatePaymentResponse(w http.ResponseWriter) error {
 
@@ -1380,7 +1380,7 @@ func (response CreateRefund404ApplicationProblemPlusJSONResponse) VisitCreateRef
 	return err
 }
 
-type CreateRefund409ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreateRefund409ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreateRefund409ApplicationProblemPlusJSONResponse) VisitCreateRefundResponse(w http.ResponseWriter) error {
 
@@ -1394,7 +1394,7 @@ func (response CreateRefund409ApplicationProblemPlusJSONResponse) VisitCreateRef
 	return err
 }
 
-type CreateRefund422ApplicationProblemPlusJSONResponse ProblemDetailsModel
+type CreateRefund422ApplicationProblemPlusJSONResponse ProblemDetails
 
 func (response CreateRefund422ApplicationProblemPlusJSONResponse) VisitCreateRefundResponse(w http.ResponseWriter) error {
 

@@ -5,50 +5,52 @@ package paymentsapi
 import (
 	"slices"
 	"time"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accOperations describes each operation of "Payments Provider API" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
-var accOperations = map[string]Operation{
-	"getEvent":         {ID: "getEvent", Method: "GET", Pattern: "/v1/events/{event_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
-	"createPayment":    {ID: "createPayment", Method: "POST", Pattern: "/v1/payments", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
-	"getPayment":       {ID: "getPayment", Method: "GET", Pattern: "/v1/payments/{payment_id}", Policy: Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
-	"createRefund":     {ID: "createRefund", Method: "POST", Pattern: "/v1/payments/{payment_id}/refunds", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []SecurityRequirement{{{Scheme: "bearerAuth"}}}},
-	"paymentSucceeded": {ID: "paymentSucceeded", Method: "POST", Pattern: "payment.succeeded", Policy: Policy{Timeout: 2 * time.Second, Budget: 30 * time.Second, Retries: 5, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-webhook", KeyHonoured: true}},
+var accOperations = map[string]accordrt.Operation{
+	"getEvent":         {ID: "getEvent", Method: "GET", Pattern: "/v1/events/{event_id}", Policy: accordrt.Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"createPayment":    {ID: "createPayment", Method: "POST", Pattern: "/v1/payments", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []accordrt.SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"getPayment":       {ID: "getPayment", Method: "GET", Pattern: "/v1/payments/{payment_id}", Policy: accordrt.Policy{Timeout: 500 * time.Millisecond, Budget: 2 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}}, Security: []accordrt.SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"createRefund":     {ID: "createRefund", Method: "POST", Pattern: "/v1/payments/{payment_id}/refunds", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}, Security: []accordrt.SecurityRequirement{{{Scheme: "bearerAuth"}}}},
+	"paymentSucceeded": {ID: "paymentSucceeded", Method: "POST", Pattern: "payment.succeeded", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 30 * time.Second, Retries: 5, BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 64, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 15 * time.Second}, Signature: "partner-webhook", KeyHonoured: true}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
 // signing schemes aside), by name.
-var accSecuritySchemes = map[string]SecurityScheme{
+var accSecuritySchemes = map[string]accordrt.SecurityScheme{
 	"bearerAuth": {Name: "bearerAuth", Kind: "bearer", HTTPScheme: "bearer"},
 }
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
-var accSignatureSchemes = map[string]SignatureScheme{
-	"partner-hmac":    SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 5 * time.Minute},
-	"partner-webhook": SignatureScheme{Name: "partner-webhook", Format: FormatStandardWebhooks, SignatureHeader: "webhook-signature", TimestampHeader: "webhook-timestamp", Tolerance: 5 * time.Minute},
+var accSignatureSchemes = map[string]accordrt.SignatureScheme{
+	"partner-hmac":    accordrt.SignatureScheme{Name: "partner-hmac", Format: accordrt.FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 5 * time.Minute},
+	"partner-webhook": accordrt.SignatureScheme{Name: "partner-webhook", Format: accordrt.FormatStandardWebhooks, SignatureHeader: "webhook-signature", TimestampHeader: "webhook-timestamp", Tolerance: 5 * time.Minute},
 }
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
 // included), as the contract and accord.yaml resolved it. Operation IDs are
 // the contract's operationIds, or "METHOD /path" where it gives none.
-func OperationByID(id string) (Operation, bool) {
+func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }
 
-func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
 	if sec == nil {
 		return nil
 	}
-	out := make([]SecurityRequirement, len(sec))
+	out := make([]accordrt.SecurityRequirement, len(sec))
 	for i, req := range sec {
-		out[i] = make(SecurityRequirement, len(req))
+		out[i] = make(accordrt.SecurityRequirement, len(req))
 		for j, ss := range req {
-			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+			out[i][j] = accordrt.SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
 		}
 	}
 	return out
@@ -57,7 +59,7 @@ func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
 // SignatureSchemeByName returns a signing scheme the contract declares (a
 // securityScheme with x-accord-signature), for building a Signer or a
 // Verifier by hand.
-func SignatureSchemeByName(name string) (SignatureScheme, bool) {
+func SignatureSchemeByName(name string) (accordrt.SignatureScheme, bool) {
 	s, ok := accSignatureSchemes[name]
 	return s, ok
 }

@@ -5,6 +5,8 @@ package paymentsapi
 import (
 	"net/http"
 	"regexp"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accValidator's methods are the contract's request checks written out as
@@ -24,25 +26,25 @@ var accPatterns = [...]*regexp.Regexp{
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "getEvent":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	case "createPayment":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sCreatePaymentRequest(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCreatePaymentRequest(x, nil, v) },
 		}
 	case "getPayment":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p2,
 		}
 	case "createRefund":
-		return &RequestValidator{Status: 422, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sCreateRefundRequest(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCreateRefundRequest(x, nil, v) },
 		}
 	}
 	return nil
@@ -54,383 +56,383 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of getEvent.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	// path parameter event_id
-	v.in, v.param = "path", "event_id"
-	if vals := rtNonEmpty(r.PathValue("event_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "event_id")
+	if vals := accordrt.NonEmpty(r.PathValue("event_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p1 checks the parameters of createPayment.
-func (accValidator) p1(r *http.Request, v *rtViolations) {
+func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
-	v.in, v.param = "header", "Idempotency-Key"
+	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p2 checks the parameters of getPayment.
-func (accValidator) p2(r *http.Request, v *rtViolations) {
+func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
 	// path parameter payment_id
-	v.in, v.param = "path", "payment_id"
-	if vals := rtNonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "payment_id")
+	if vals := accordrt.NonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p3 checks the parameters of createRefund.
-func (accValidator) p3(r *http.Request, v *rtViolations) {
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// path parameter payment_id
-	v.in, v.param = "path", "payment_id"
-	if vals := rtNonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "payment_id")
+	if vals := accordrt.NonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
 	// header parameter Idempotency-Key
-	v.in, v.param = "header", "Idempotency-Key"
+	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 1 {
-			v.add(p, "must be at least 1 characters long")
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(p, "must be at least 1 characters long")
 		}
-		if rtRunes(y) > 255 {
-			v.add(p, "must be at most 255 characters long")
+		if accordrt.RuneCount(y) > 255 {
+			v.Add(p, "must be at most 255 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCreatePaymentRequest(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCreatePaymentRequest(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["amount_minor"]; !ok {
-			v.add(&rtPtr{up: p, key: "amount_minor"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
 		}
 		if _, ok := y["currency"]; !ok {
-			v.add(&rtPtr{up: p, key: "currency"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
 		}
 		if _, ok := y["customer_id"]; !ok {
-			v.add(&rtPtr{up: p, key: "customer_id"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
 		}
 		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s5(pv, &rtPtr{up: p, key: "amount_minor"}, v)
+			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
 		}
 		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &rtPtr{up: p, key: "currency"}, v)
+			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
 		}
 		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s0(pv, &rtPtr{up: p, key: "customer_id"}, v)
+			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
 		}
 		if pv, ok := y["description"]; ok {
-			accValidator{}.s7(pv, &rtPtr{up: p, key: "description"}, v)
+			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "description"}, v)
 		}
 		if pv, ok := y["metadata"]; ok {
-			accValidator{}.s8(pv, &rtPtr{up: p, key: "metadata"}, v)
+			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "metadata"}, v)
 		}
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 		if !accPatterns[0].MatchString(y) {
-			v.add(p, "must match the pattern ^pay_[A-Za-z0-9]{8,32}$")
+			v.Add(p, "must match the pattern ^pay_[A-Za-z0-9]{8,32}$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCreateRefundRequest(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCreateRefundRequest(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["amount_minor"]; !ok {
-			v.add(&rtPtr{up: p, key: "amount_minor"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
 		}
 		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s9(pv, &rtPtr{up: p, key: "amount_minor"}, v)
+			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
 		}
 		if pv, ok := y["reason"]; ok {
-			accValidator{}.s10(pv, &rtPtr{up: p, key: "reason"}, v)
+			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "reason"}, v)
 		}
 	}
 }
 
-func (accValidator) s5(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 0.0) {
-			v.add(p, "must be >= 0")
+			v.Add(p, "must be >= 0")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sCurrency(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCurrency(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 		if !accPatterns[1].MatchString(y) {
-			v.add(p, "must match the pattern ^[A-Z]{3}$")
+			v.Add(p, "must match the pattern ^[A-Z]{3}$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) > 500 {
-			v.add(p, "must be at most 500 characters long")
+		if accordrt.RuneCount(y) > 500 {
+			v.Add(p, "must be at most 500 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		for k, pv := range y {
-			accValidator{}.s0(pv, &rtPtr{up: p, key: k}, v)
+			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
 		}
 	}
 }
 
-func (accValidator) s9(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s10(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "duplicate", "fraudulent", "requested_by_customer":
 	default:
-		v.add(p, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
+		v.Add(p, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // WebhookHandler receives the webhooks of "Payments Provider API", one method
@@ -48,7 +50,7 @@ func NewWebhookReceiver(h WebhookHandler, opts ...ServerOption) *WebhookReceiver
 		w.WriteHeader(204)
 	})
 	rc.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteProblem(w, r, ProblemDetails{Status: http.StatusNotFound, Detail: "no webhook is received at " + r.Method + " " + r.URL.Path})
+		accordrt.WriteProblem(w, r, accordrt.ProblemDetails{Status: http.StatusNotFound, Detail: "no webhook is received at " + r.Method + " " + r.URL.Path})
 	})
 	return rc
 }
@@ -66,7 +68,7 @@ func (rc *WebhookReceiver) add(cfg *accServerConfig, id string, h http.HandlerFu
 	// Only a retry signed within the same second as the first attempt is
 	// indistinguishable from a replay: it is refused and the sender's next
 	// retry goes through.
-	chained := accWebhookID(Chain(op, &settings, h))
+	chained := accWebhookID(accordrt.Chain(op, &settings, h))
 	rc.handlers[id] = chained
 	rc.mux.Handle(op.Method+" "+cfg.basePath+"/"+url.PathEscape(op.Pattern), chained)
 }

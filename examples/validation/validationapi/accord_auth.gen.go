@@ -5,6 +5,8 @@ package validationapi
 import (
 	"fmt"
 	"net/netip"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // Authenticator checks the credentials of "Validation fixture"'s security
@@ -27,11 +29,11 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{}
+	return map[string]accordrt.AuthenticateFunc{}
 }
 
 // WithAuthRealm names the realm of WWW-Authenticate challenges (default:
@@ -47,7 +49,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

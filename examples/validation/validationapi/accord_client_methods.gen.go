@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // FuzzBody calls POST /fuzz.
@@ -15,7 +17,7 @@ import (
 func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opts ...CallOption) (*FuzzBodyResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "fuzzBody", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "fuzzBody", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["fuzzBody"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewFuzzBodyRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
@@ -32,7 +34,7 @@ func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemP
 	}
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createItem", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createItem", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createItem"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateItemRequestWithBody(c.server, itemId, params, "application/json", bytes.NewReader(buf))
@@ -46,7 +48,7 @@ func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemP
 func (c *Client) PutThing(ctx context.Context, body PutThingJSONRequestBody, opts ...CallOption) (*PutThingResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "putThing", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "putThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["putThing"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewPutThingRequestWithBody(c.server, "application/json", bytes.NewReader(buf))

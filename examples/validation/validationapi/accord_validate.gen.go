@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+
+	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
 
 // accValidator's methods are the contract's request checks written out as
@@ -25,20 +27,20 @@ var accPatterns = [...]*regexp.Regexp{
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "fuzzBody":
-		return &RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *rtViolations) { accValidator{}.sFuzz(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sFuzz(x, nil, v) },
 		}
 	case "createItem":
-		return &RequestValidator{Status: 400, BodyRequired: true,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *rtViolations) { accValidator{}.sItem(x, nil, v) },
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sItem(x, nil, v) },
 		}
 	case "putThing":
-		return &RequestValidator{Status: 422, BodyRequired: true,
-			Body: func(x any, v *rtViolations) { accValidator{}.s9(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.s9(x, nil, v) },
 		}
 	}
 	return nil
@@ -50,42 +52,42 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p1 checks the parameters of createItem.
-func (accValidator) p1(r *http.Request, v *rtViolations) {
+func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// path parameter item_id
-	v.in, v.param = "path", "item_id"
-	if vals := rtNonEmpty(r.PathValue("item_id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+	v.At("path", "item_id")
+	if vals := accordrt.NonEmpty(r.PathValue("item_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
 	// query parameter limit
-	v.in, v.param = "query", "limit"
+	v.At("query", "limit")
 	if vals := q["limit"]; len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s2(x, nil, v)
 	}
 	// query parameter tags
-	v.in, v.param = "query", "tags"
+	v.At("query", "tags")
 	if vals := q["tags"]; len(vals) == 0 {
 	} else {
-		parts := rtParamArray(vals, ",")
+		parts := accordrt.ParamArray(vals, ",")
 		items := make([]any, len(parts))
 		bad := false
 		for i, s := range parts {
-			x, ok := rtParamValue("string", s)
+			x, ok := accordrt.ParamValue("string", s)
 			if !ok {
-				v.add(&rtPtr{idx: i, arr: true}, "must be a string")
+				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be a string")
 				bad = true
 			}
 			items[i] = x
@@ -95,32 +97,32 @@ func (accValidator) p1(r *http.Request, v *rtViolations) {
 		}
 	}
 	// query parameter mode
-	v.in, v.param = "query", "mode"
+	v.At("query", "mode")
 	if vals := q["mode"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s4(x, nil, v)
 	}
 	// header parameter X-Level
-	v.in, v.param = "header", "X-Level"
+	v.At("header", "X-Level")
 	if vals := r.Header.Values("X-Level"); len(vals) == 0 {
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s5(x, nil, v)
 	}
 	// header parameter X-Ids
-	v.in, v.param = "header", "X-Ids"
+	v.At("header", "X-Ids")
 	if vals := r.Header.Values("X-Ids"); len(vals) == 0 {
 	} else {
-		parts := rtParamArray(vals, ",")
+		parts := accordrt.ParamArray(vals, ",")
 		items := make([]any, len(parts))
 		bad := false
 		for i, s := range parts {
-			x, ok := rtParamValue("integer", s)
+			x, ok := accordrt.ParamValue("integer", s)
 			if !ok {
-				v.add(&rtPtr{idx: i, arr: true}, "must be an integer")
+				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be an integer")
 				bad = true
 			}
 			items[i] = x
@@ -130,15 +132,15 @@ func (accValidator) p1(r *http.Request, v *rtViolations) {
 		}
 	}
 	// cookie parameter session
-	v.in, v.param = "cookie", "session"
-	if vals := rtCookie(r, "session"); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("cookie", "session")
+	if vals := accordrt.CookieValues(r, "session"); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s7(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // c1 refuses a createItem call without its required parameters.
@@ -146,630 +148,630 @@ func (accValidator) c1(noParams bool) error {
 	if !noParams {
 		return nil
 	}
-	var v rtViolations
-	v.in, v.param = "query", "limit"
-	v.add(nil, "is required")
-	v.in, v.param = "cookie", "session"
-	v.add(nil, "is required")
-	return rtRequestInvalid("createItem", &v)
+	var v accordrt.Violations
+	v.At("query", "limit")
+	v.Add(nil, "is required")
+	v.At("cookie", "session")
+	v.Add(nil, "is required")
+	return accordrt.RequestInvalid("createItem", &v)
 }
 
-func (accValidator) sFuzz(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sFuzz(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["a"]; !ok {
-			v.add(&rtPtr{up: p, key: "a"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "a"}, "is required")
 		}
 		if pv, ok := y["a"]; ok {
-			accValidator{}.s10(pv, &rtPtr{up: p, key: "a"}, v)
+			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "a"}, v)
 		}
 		if pv, ok := y["b"]; ok {
-			accValidator{}.s11(pv, &rtPtr{up: p, key: "b"}, v)
+			accValidator{}.s11(pv, &accordrt.JSONPointer{Up: p, Key: "b"}, v)
 		}
 		if pv, ok := y["c"]; ok {
-			accValidator{}.s12(pv, &rtPtr{up: p, key: "c"}, v)
+			accValidator{}.s12(pv, &accordrt.JSONPointer{Up: p, Key: "c"}, v)
 		}
 		if pv, ok := y["d"]; ok {
-			accValidator{}.s13(pv, &rtPtr{up: p, key: "d"}, v)
+			accValidator{}.s13(pv, &accordrt.JSONPointer{Up: p, Key: "d"}, v)
 		}
 		if pv, ok := y["e"]; ok {
-			accValidator{}.s14(pv, &rtPtr{up: p, key: "e"}, v)
+			accValidator{}.s14(pv, &accordrt.JSONPointer{Up: p, Key: "e"}, v)
 		}
 		if pv, ok := y["f"]; ok {
-			accValidator{}.s15(pv, &rtPtr{up: p, key: "f"}, v)
+			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "f"}, v)
 		}
 		if pv, ok := y["g"]; ok {
-			accValidator{}.s16(pv, &rtPtr{up: p, key: "g"}, v)
+			accValidator{}.s16(pv, &accordrt.JSONPointer{Up: p, Key: "g"}, v)
 		}
 		if pv, ok := y["h"]; ok {
-			accValidator{}.s17(pv, &rtPtr{up: p, key: "h"}, v)
+			accValidator{}.s17(pv, &accordrt.JSONPointer{Up: p, Key: "h"}, v)
 		}
 		if pv, ok := y["i"]; ok {
-			accValidator{}.s18(pv, &rtPtr{up: p, key: "i"}, v)
+			accValidator{}.s18(pv, &accordrt.JSONPointer{Up: p, Key: "i"}, v)
 		}
 		if pv, ok := y["j"]; ok {
-			accValidator{}.s19(pv, &rtPtr{up: p, key: "j"}, v)
+			accValidator{}.s19(pv, &accordrt.JSONPointer{Up: p, Key: "j"}, v)
 		}
 		if pv, ok := y["l"]; ok {
-			accValidator{}.s20(pv, &rtPtr{up: p, key: "l"}, v)
+			accValidator{}.s20(pv, &accordrt.JSONPointer{Up: p, Key: "l"}, v)
 		}
-		for _, k := range rtExtraKeys(y, func(k string) bool {
+		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
 			switch k {
 			case "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "l":
 				return true
 			}
 			return false
 		}) {
-			v.add(&rtPtr{up: p, key: k}, "is not allowed (additionalProperties is false)")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
 		}
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 		if !(y <= 100.0) {
-			v.add(p, "must be <= 100")
+			v.Add(p, "must be <= 100")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		if len(y) > 2 {
-			v.add(p, "must have at most 2 items")
+			v.Add(p, "must have at most 2 items")
 		}
 		for i, it := range y {
-			accValidator{}.s21(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s21(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "fast", "slow":
 	default:
-		v.add(p, "must be one of [\"fast\",\"slow\"]")
+		v.Add(p, "must be one of [\"fast\",\"slow\"]")
 	}
 }
 
-func (accValidator) s5(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y <= 5.0) {
-			v.add(p, "must be <= 5")
+			v.Add(p, "must be <= 5")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s6(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.s22(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s22(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 4 {
-			v.add(p, "must be at least 4 characters long")
+		if accordrt.RuneCount(y) < 4 {
+			v.Add(p, "must be at least 4 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sItem(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sItem(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["name"]; !ok {
-			v.add(&rtPtr{up: p, key: "name"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
 		}
 		if _, ok := y["price"]; !ok {
-			v.add(&rtPtr{up: p, key: "price"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "price"}, "is required")
 		}
 		if _, ok := y["kind"]; !ok {
-			v.add(&rtPtr{up: p, key: "kind"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "kind"}, "is required")
 		}
 		if pv, ok := y["blob"]; ok {
-			accValidator{}.s23(pv, &rtPtr{up: p, key: "blob"}, v)
+			accValidator{}.s23(pv, &accordrt.JSONPointer{Up: p, Key: "blob"}, v)
 		}
 		if pv, ok := y["code"]; ok {
-			accValidator{}.s24(pv, &rtPtr{up: p, key: "code"}, v)
+			accValidator{}.s24(pv, &accordrt.JSONPointer{Up: p, Key: "code"}, v)
 		}
 		if pv, ok := y["day"]; ok {
-			accValidator{}.s25(pv, &rtPtr{up: p, key: "day"}, v)
+			accValidator{}.s25(pv, &accordrt.JSONPointer{Up: p, Key: "day"}, v)
 		}
 		if pv, ok := y["dims"]; ok {
-			accValidator{}.s26(pv, &rtPtr{up: p, key: "dims"}, v)
+			accValidator{}.s26(pv, &accordrt.JSONPointer{Up: p, Key: "dims"}, v)
 		}
 		if pv, ok := y["either"]; ok {
-			accValidator{}.s27(pv, &rtPtr{up: p, key: "either"}, v)
+			accValidator{}.s27(pv, &accordrt.JSONPointer{Up: p, Key: "either"}, v)
 		}
 		if pv, ok := y["email"]; ok {
-			accValidator{}.s28(pv, &rtPtr{up: p, key: "email"}, v)
+			accValidator{}.s28(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
 		}
 		if _, ok := y["id"]; ok {
-			v.add(&rtPtr{up: p, key: "id"}, "is read-only and must not be sent")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "id"}, "is read-only and must not be sent")
 		}
 		if pv, ok := y["ip4"]; ok {
-			accValidator{}.s29(pv, &rtPtr{up: p, key: "ip4"}, v)
+			accValidator{}.s29(pv, &accordrt.JSONPointer{Up: p, Key: "ip4"}, v)
 		}
 		if pv, ok := y["ip6"]; ok {
-			accValidator{}.s30(pv, &rtPtr{up: p, key: "ip6"}, v)
+			accValidator{}.s30(pv, &accordrt.JSONPointer{Up: p, Key: "ip6"}, v)
 		}
 		if pv, ok := y["kind"]; ok {
-			accValidator{}.s31(pv, &rtPtr{up: p, key: "kind"}, v)
+			accValidator{}.s31(pv, &accordrt.JSONPointer{Up: p, Key: "kind"}, v)
 		}
 		if pv, ok := y["labels"]; ok {
-			accValidator{}.s32(pv, &rtPtr{up: p, key: "labels"}, v)
+			accValidator{}.s32(pv, &accordrt.JSONPointer{Up: p, Key: "labels"}, v)
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s33(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s33(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 		if pv, ok := y["notText"]; ok {
-			accValidator{}.s34(pv, &rtPtr{up: p, key: "notText"}, v)
+			accValidator{}.s34(pv, &accordrt.JSONPointer{Up: p, Key: "notText"}, v)
 		}
 		if pv, ok := y["note"]; ok {
-			accValidator{}.s35(pv, &rtPtr{up: p, key: "note"}, v)
+			accValidator{}.s35(pv, &accordrt.JSONPointer{Up: p, Key: "note"}, v)
 		}
 		if pv, ok := y["pet"]; ok {
-			accValidator{}.s36(pv, &rtPtr{up: p, key: "pet"}, v)
+			accValidator{}.s36(pv, &accordrt.JSONPointer{Up: p, Key: "pet"}, v)
 		}
 		if pv, ok := y["price"]; ok {
-			accValidator{}.s37(pv, &rtPtr{up: p, key: "price"}, v)
+			accValidator{}.s37(pv, &accordrt.JSONPointer{Up: p, Key: "price"}, v)
 		}
 		if pv, ok := y["qty"]; ok {
-			accValidator{}.s38(pv, &rtPtr{up: p, key: "qty"}, v)
+			accValidator{}.s38(pv, &accordrt.JSONPointer{Up: p, Key: "qty"}, v)
 		}
 		if pv, ok := y["shape"]; ok {
-			accValidator{}.sShape(pv, &rtPtr{up: p, key: "shape"}, v)
+			accValidator{}.sShape(pv, &accordrt.JSONPointer{Up: p, Key: "shape"}, v)
 		}
 		if pv, ok := y["site"]; ok {
-			accValidator{}.s40(pv, &rtPtr{up: p, key: "site"}, v)
+			accValidator{}.s40(pv, &accordrt.JSONPointer{Up: p, Key: "site"}, v)
 		}
 		if pv, ok := y["sized"]; ok {
-			accValidator{}.s41(pv, &rtPtr{up: p, key: "sized"}, v)
+			accValidator{}.s41(pv, &accordrt.JSONPointer{Up: p, Key: "sized"}, v)
 		}
 		if pv, ok := y["tree"]; ok {
-			accValidator{}.sNode(pv, &rtPtr{up: p, key: "tree"}, v)
+			accValidator{}.sNode(pv, &accordrt.JSONPointer{Up: p, Key: "tree"}, v)
 		}
 		if pv, ok := y["uid"]; ok {
-			accValidator{}.s43(pv, &rtPtr{up: p, key: "uid"}, v)
+			accValidator{}.s43(pv, &accordrt.JSONPointer{Up: p, Key: "uid"}, v)
 		}
 		if pv, ok := y["when"]; ok {
-			accValidator{}.s44(pv, &rtPtr{up: p, key: "when"}, v)
+			accValidator{}.s44(pv, &accordrt.JSONPointer{Up: p, Key: "when"}, v)
 		}
-		for _, k := range rtExtraKeys(y, func(k string) bool {
+		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
 			switch k {
 			case "blob", "code", "day", "dims", "either", "email", "id", "ip4", "ip6", "kind", "labels", "name", "notText", "note", "pet", "price", "qty", "shape", "site", "sized", "tree", "uid", "when":
 				return true
 			}
 			return false
 		}) {
-			v.add(&rtPtr{up: p, key: k}, "is not allowed (additionalProperties is false)")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
 		}
 	}
 }
 
-func (accValidator) s9(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["name"]; !ok {
-			v.add(&rtPtr{up: p, key: "name"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s45(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s45(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 	}
 }
 
-func (accValidator) s10(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= -3.0) {
-			v.add(p, "must be >= -3")
+			v.Add(p, "must be >= -3")
 		}
 		if !(y <= 3.0) {
-			v.add(p, "must be <= 3")
+			v.Add(p, "must be <= 3")
 		}
-		if !rtMultipleOf(y, 1.0) {
-			v.add(p, "must be a multiple of 1")
+		if !accordrt.MultipleOf(y, 1.0) {
+			v.Add(p, "must be a multiple of 1")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s11(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s11(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 1 {
-			v.add(p, "must be at least 1 characters long")
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(p, "must be at least 1 characters long")
 		}
-		if rtRunes(y) > 3 {
-			v.add(p, "must be at most 3 characters long")
+		if accordrt.RuneCount(y) > 3 {
+			v.Add(p, "must be at most 3 characters long")
 		}
 		if !accPatterns[0].MatchString(y) {
-			v.add(p, "must match the pattern ^[a-c]*$")
+			v.Add(p, "must match the pattern ^[a-c]*$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s12(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s12(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a number, not null")
+		v.Add(p, "must be a number, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case float64:
 		if !(y > 0.0) {
-			v.add(p, "must be > 0")
+			v.Add(p, "must be > 0")
 		}
 		if !(y <= 2.0) {
-			v.add(p, "must be <= 2")
+			v.Add(p, "must be <= 2")
 		}
 	case string:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case []any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case map[string]any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	}
 }
 
-func (accValidator) s13(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s13(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		if len(y) > 2 {
-			v.add(p, "must have at most 2 items")
+			v.Add(p, "must have at most 2 items")
 		}
-		if !rtUnique(y) {
-			v.add(p, "must not have duplicate items")
+		if !accordrt.UniqueItems(y) {
+			v.Add(p, "must not have duplicate items")
 		}
 		for i, it := range y {
-			accValidator{}.s46(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s46(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s14(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s14(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case float64:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case map[string]any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	}
 	switch x {
 	case "x", "y", nil:
 	default:
-		v.add(p, "must be one of [\"x\",\"y\",null]")
+		v.Add(p, "must be one of [\"x\",\"y\",null]")
 	}
 }
 
-func (accValidator) s15(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s15(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a boolean, not null")
+		v.Add(p, "must be a boolean, not null")
 		return
 	case bool:
 		_ = y
 	case float64:
-		v.add(p, "must be a boolean")
+		v.Add(p, "must be a boolean")
 		return
 	case string:
-		v.add(p, "must be a boolean")
+		v.Add(p, "must be a boolean")
 		return
 	case []any:
-		v.add(p, "must be a boolean")
+		v.Add(p, "must be a boolean")
 		return
 	case map[string]any:
-		v.add(p, "must be a boolean")
+		v.Add(p, "must be a boolean")
 		return
 	}
 }
 
-func (accValidator) s16(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s16(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if len(y) < 1 {
-			v.add(p, "must have at least 1 properties")
+			v.Add(p, "must have at least 1 properties")
 		}
 		if len(y) > 2 {
-			v.add(p, "must have at most 2 properties")
+			v.Add(p, "must have at most 2 properties")
 		}
 		for k, pv := range y {
-			accValidator{}.s47(pv, &rtPtr{up: p, key: k}, v)
+			accValidator{}.s47(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
 		}
 	}
 }
 
-func (accValidator) s17(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s17(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -778,15 +780,15 @@ func (accValidator) s17(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s48, x, v)) + rtCount(rtMatches(accValidator{}.s49, x, v)); n != 1 {
-		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s48, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s49, x, v)); n != 1 {
+		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s18(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s18(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -795,15 +797,15 @@ func (accValidator) s18(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if !(rtMatches(accValidator{}.s50, x, v) || rtMatches(accValidator{}.s15, x, v)) {
-		v.add(p, "must match at least one of the anyOf schemas")
+	if !(accordrt.Matches(accValidator{}.s50, x, v) || accordrt.Matches(accValidator{}.s15, x, v)) {
+		v.Add(p, "must match at least one of the anyOf schemas")
 	}
 }
 
-func (accValidator) s19(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s19(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -816,10 +818,10 @@ func (accValidator) s19(x any, p *rtPtr, v *rtViolations) {
 	accValidator{}.s52(x, p, v)
 }
 
-func (accValidator) s20(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s20(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -828,174 +830,174 @@ func (accValidator) s20(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if rtMatches(accValidator{}.s22, x, v) {
-		v.add(p, "must not match the not schema")
+	if accordrt.Matches(accValidator{}.s22, x, v) {
+		v.Add(p, "must not match the not schema")
 	}
 }
 
-func (accValidator) s21(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s21(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "a", "b", "c":
 	default:
-		v.add(p, "must be one of [\"a\",\"b\",\"c\"]")
+		v.Add(p, "must be one of [\"a\",\"b\",\"c\"]")
 	}
 }
 
-func (accValidator) s22(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s22(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s23(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s23(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("byte", y) {
-			v.add(p, "must be a valid byte")
+		if !accordrt.FormatValid("byte", y) {
+			v.Add(p, "must be a valid byte")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s24(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s24(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 		if !accPatterns[1].MatchString(y) {
-			v.add(p, "must match the pattern ^[A-Z]{3}$")
+			v.Add(p, "must match the pattern ^[A-Z]{3}$")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s25(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s25(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("date", y) {
-			v.add(p, "must be a valid date")
+		if !accordrt.FormatValid("date", y) {
+			v.Add(p, "must be a valid date")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s26(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s26(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if len(y) < 1 {
-			v.add(p, "must have at least 1 properties")
+			v.Add(p, "must have at least 1 properties")
 		}
 		if len(y) > 2 {
-			v.add(p, "must have at most 2 properties")
+			v.Add(p, "must have at most 2 properties")
 		}
 		for k, pv := range y {
-			accValidator{}.s22(pv, &rtPtr{up: p, key: k}, v)
+			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
 		}
 	}
 }
 
-func (accValidator) s27(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s27(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -1004,182 +1006,182 @@ func (accValidator) s27(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s53, x, v)) + rtCount(rtMatches(accValidator{}.s22, x, v)); n != 1 {
-		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s53, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s22, x, v)); n != 1 {
+		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s28(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s28(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("email", y) {
-			v.add(p, "must be a valid email")
+		if !accordrt.FormatValid("email", y) {
+			v.Add(p, "must be a valid email")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s29(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s29(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("ipv4", y) {
-			v.add(p, "must be a valid ipv4")
+		if !accordrt.FormatValid("ipv4", y) {
+			v.Add(p, "must be a valid ipv4")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s30(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s30(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("ipv6", y) {
-			v.add(p, "must be a valid ipv6")
+		if !accordrt.FormatValid("ipv6", y) {
+			v.Add(p, "must be a valid ipv6")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s31(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s31(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "book", "game":
 	default:
-		v.add(p, "must be one of [\"book\",\"game\"]")
+		v.Add(p, "must be one of [\"book\",\"game\"]")
 	}
 }
 
-func (accValidator) s32(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s32(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		if len(y) < 1 {
-			v.add(p, "must have at least 1 items")
+			v.Add(p, "must have at least 1 items")
 		}
 		if len(y) > 3 {
-			v.add(p, "must have at most 3 items")
+			v.Add(p, "must have at most 3 items")
 		}
-		if !rtUnique(y) {
-			v.add(p, "must not have duplicate items")
+		if !accordrt.UniqueItems(y) {
+			v.Add(p, "must not have duplicate items")
 		}
 		for i, it := range y {
-			accValidator{}.s50(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s50(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s33(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s33(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 2 {
-			v.add(p, "must be at least 2 characters long")
+		if accordrt.RuneCount(y) < 2 {
+			v.Add(p, "must be at least 2 characters long")
 		}
-		if rtRunes(y) > 5 {
-			v.add(p, "must be at most 5 characters long")
+		if accordrt.RuneCount(y) > 5 {
+			v.Add(p, "must be at most 5 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s34(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -1188,36 +1190,36 @@ func (accValidator) s34(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if rtMatches(accValidator{}.s50, x, v) {
-		v.add(p, "must not match the not schema")
+	if accordrt.Matches(accValidator{}.s50, x, v) {
+		v.Add(p, "must not match the not schema")
 	}
 }
 
-func (accValidator) s35(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s35(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case float64:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	case map[string]any:
-		v.add(p, "must be a string or null")
+		v.Add(p, "must be a string or null")
 		return
 	}
 }
 
-func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s36(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -1226,75 +1228,75 @@ func (accValidator) s36(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if !(rtMatches(accValidator{}.sCat, x, v) || rtMatches(accValidator{}.sDog, x, v)) {
-		v.add(p, "must match at least one of the anyOf schemas")
+	if !(accordrt.Matches(accValidator{}.sCat, x, v) || accordrt.Matches(accValidator{}.sDog, x, v)) {
+		v.Add(p, "must match at least one of the anyOf schemas")
 	}
 }
 
-func (accValidator) s37(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s37(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a number, not null")
+		v.Add(p, "must be a number, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case float64:
 		if !(y >= 0.0) {
-			v.add(p, "must be >= 0")
+			v.Add(p, "must be >= 0")
 		}
 		if !(y < 1000.0) {
-			v.add(p, "must be < 1000")
+			v.Add(p, "must be < 1000")
 		}
 	case string:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case []any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case map[string]any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	}
 }
 
-func (accValidator) s38(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s38(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
-		if !rtMultipleOf(y, 2.0) {
-			v.add(p, "must be a multiple of 2")
+		if !accordrt.MultipleOf(y, 2.0) {
+			v.Add(p, "must be a multiple of 2")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sShape(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sShape(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -1310,40 +1312,40 @@ func (accValidator) sShape(x any, p *rtPtr, v *rtViolations) {
 		case "square":
 			accValidator{}.sSquare(x, p, v)
 		default:
-			v.add(&rtPtr{up: p, key: "type"}, "must be one of \"circle\", \"square\"")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "must be one of \"circle\", \"square\"")
 		}
 	}
 }
 
-func (accValidator) s40(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s40(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("uri", y) {
-			v.add(p, "must be a valid uri")
+		if !accordrt.FormatValid("uri", y) {
+			v.Add(p, "must be a valid uri")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s41(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s41(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -1356,581 +1358,581 @@ func (accValidator) s41(x any, p *rtPtr, v *rtViolations) {
 	accValidator{}.s59(x, p, v)
 }
 
-func (accValidator) sNode(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sNode(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["value"]; !ok {
-			v.add(&rtPtr{up: p, key: "value"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "value"}, "is required")
 		}
 		if pv, ok := y["children"]; ok {
-			accValidator{}.s60(pv, &rtPtr{up: p, key: "children"}, v)
+			accValidator{}.s60(pv, &accordrt.JSONPointer{Up: p, Key: "children"}, v)
 		}
 		if pv, ok := y["value"]; ok {
-			accValidator{}.s22(pv, &rtPtr{up: p, key: "value"}, v)
+			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: "value"}, v)
 		}
 	}
 }
 
-func (accValidator) s43(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s43(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("uuid", y) {
-			v.add(p, "must be a valid uuid")
+		if !accordrt.FormatValid("uuid", y) {
+			v.Add(p, "must be a valid uuid")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s44(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s44(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("date-time", y) {
-			v.add(p, "must be a valid date-time")
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(p, "must be a valid date-time")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s45(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s45(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) < 1 {
-			v.add(p, "must be at least 1 characters long")
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(p, "must be at least 1 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s46(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s46(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 	switch x {
 	case float64(1.0), float64(2.0), float64(3.0):
 	default:
-		v.add(p, "must be one of [1,2,3]")
+		v.Add(p, "must be one of [1,2,3]")
 	}
 }
 
-func (accValidator) s47(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s47(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) > 1 {
-			v.add(p, "must be at most 1 characters long")
+		if accordrt.RuneCount(y) > 1 {
+			v.Add(p, "must be at most 1 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s48(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s48(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 0.0) {
-			v.add(p, "must be >= 0")
+			v.Add(p, "must be >= 0")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s49(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s49(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y <= 0.0) {
-			v.add(p, "must be <= 0")
+			v.Add(p, "must be <= 0")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s50(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s50(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s51(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s51(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["k"]; !ok {
-			v.add(&rtPtr{up: p, key: "k"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "k"}, "is required")
 		}
 	}
 }
 
-func (accValidator) s52(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s52(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["k"]; ok {
-			accValidator{}.s61(pv, &rtPtr{up: p, key: "k"}, v)
+			accValidator{}.s61(pv, &accordrt.JSONPointer{Up: p, Key: "k"}, v)
 		}
 	}
 }
 
-func (accValidator) s53(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s53(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if rtRunes(y) > 3 {
-			v.add(p, "must be at most 3 characters long")
+		if accordrt.RuneCount(y) > 3 {
+			v.Add(p, "must be at most 3 characters long")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCat(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCat(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["meow"]; !ok {
-			v.add(&rtPtr{up: p, key: "meow"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "meow"}, "is required")
 		}
 		if pv, ok := y["meow"]; ok {
-			accValidator{}.s15(pv, &rtPtr{up: p, key: "meow"}, v)
+			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "meow"}, v)
 		}
 	}
 }
 
-func (accValidator) sDog(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sDog(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["bark"]; !ok {
-			v.add(&rtPtr{up: p, key: "bark"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "bark"}, "is required")
 		}
 		if pv, ok := y["bark"]; ok {
-			accValidator{}.s15(pv, &rtPtr{up: p, key: "bark"}, v)
+			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "bark"}, v)
 		}
 	}
 }
 
-func (accValidator) sCircle(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCircle(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["type"]; !ok {
-			v.add(&rtPtr{up: p, key: "type"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "is required")
 		}
 		if _, ok := y["radius"]; !ok {
-			v.add(&rtPtr{up: p, key: "radius"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "radius"}, "is required")
 		}
 		if pv, ok := y["radius"]; ok {
-			accValidator{}.s62(pv, &rtPtr{up: p, key: "radius"}, v)
+			accValidator{}.s62(pv, &accordrt.JSONPointer{Up: p, Key: "radius"}, v)
 		}
 		if pv, ok := y["type"]; ok {
-			accValidator{}.s50(pv, &rtPtr{up: p, key: "type"}, v)
+			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "type"}, v)
 		}
 	}
 }
 
-func (accValidator) sSquare(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sSquare(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["type"]; !ok {
-			v.add(&rtPtr{up: p, key: "type"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "is required")
 		}
 		if _, ok := y["side"]; !ok {
-			v.add(&rtPtr{up: p, key: "side"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "side"}, "is required")
 		}
 		if pv, ok := y["side"]; ok {
-			accValidator{}.s62(pv, &rtPtr{up: p, key: "side"}, v)
+			accValidator{}.s62(pv, &accordrt.JSONPointer{Up: p, Key: "side"}, v)
 		}
 		if pv, ok := y["type"]; ok {
-			accValidator{}.s50(pv, &rtPtr{up: p, key: "type"}, v)
+			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "type"}, v)
 		}
 	}
 }
 
-func (accValidator) sNamed(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sNamed(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["label"]; !ok {
-			v.add(&rtPtr{up: p, key: "label"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "label"}, "is required")
 		}
 		if pv, ok := y["label"]; ok {
-			accValidator{}.s50(pv, &rtPtr{up: p, key: "label"}, v)
+			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "label"}, v)
 		}
 	}
 }
 
-func (accValidator) s59(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s59(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["size"]; !ok {
-			v.add(&rtPtr{up: p, key: "size"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "size"}, "is required")
 		}
 		if pv, ok := y["size"]; ok {
-			accValidator{}.s22(pv, &rtPtr{up: p, key: "size"}, v)
+			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: "size"}, v)
 		}
 	}
 }
 
-func (accValidator) s60(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s60(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.sNode(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.sNode(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s61(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s61(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
-		if !rtMultipleOf(y, 2.0) {
-			v.add(p, "must be a multiple of 2")
+		if !accordrt.MultipleOf(y, 2.0) {
+			v.Add(p, "must be a multiple of 2")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s62(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s62(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a number, not null")
+		v.Add(p, "must be a number, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case float64:
 		if !(y >= 0.0) {
-			v.add(p, "must be >= 0")
+			v.Add(p, "must be >= 0")
 		}
 	case string:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case []any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	case map[string]any:
-		v.add(p, "must be a number")
+		v.Add(p, "must be a number")
 		return
 	}
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,7 +28,7 @@ func (c *Client) ListPayments(ctx context.Context, params *ListPaymentsParams, o
 func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreatePaymentRequestWithBody(c.server, "application/json", bytes.NewReader(buf))

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"slices"
 	"time"
 )
@@ -10,42 +11,42 @@ import (
 // accOperations describes each operation of "Payments" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
-var accOperations = map[string]Operation{
-	"listPayments":   {ID: "listPayments", Method: "GET", Pattern: "/payments", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"createPayment":  {ID: "createPayment", Method: "POST", Pattern: "/payments", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
-	"getPayment":     {ID: "getPayment", Method: "GET", Pattern: "/payments/{paymentId}", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"refundPayment":  {ID: "refundPayment", Method: "POST", Pattern: "/payments/{paymentId}/refunds", Policy: Policy{Timeout: 5 * time.Second, Budget: 6 * time.Second, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"paymentSettled": {ID: "paymentSettled", Method: "POST", Pattern: "paymentSettled", Policy: Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
+var accOperations = map[string]accordrt.Operation{
+	"listPayments":   {ID: "listPayments", Method: "GET", Pattern: "/payments", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"createPayment":  {ID: "createPayment", Method: "POST", Pattern: "/payments", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyRequired, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
+	"getPayment":     {ID: "getPayment", Method: "GET", Pattern: "/payments/{paymentId}", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"refundPayment":  {ID: "refundPayment", Method: "POST", Pattern: "/payments/{paymentId}/refunds", Policy: accordrt.Policy{Timeout: 5 * time.Second, Budget: 6 * time.Second, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"paymentSettled": {ID: "paymentSettled", Method: "POST", Pattern: "paymentSettled", Policy: accordrt.Policy{Timeout: 2 * time.Second, Budget: 6 * time.Second, Retries: 2, BackoffBase: 50 * time.Millisecond, BackoffCap: time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, Signature: "partner-hmac", KeyHonoured: true}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
 // signing schemes aside), by name.
-var accSecuritySchemes = map[string]SecurityScheme{}
+var accSecuritySchemes = map[string]accordrt.SecurityScheme{}
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
-var accSignatureSchemes = map[string]SignatureScheme{
-	"partner-hmac": SignatureScheme{Name: "partner-hmac", Format: FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute},
+var accSignatureSchemes = map[string]accordrt.SignatureScheme{
+	"partner-hmac": accordrt.SignatureScheme{Name: "partner-hmac", Format: accordrt.FormatAccord, SignatureHeader: "X-Signature", TimestampHeader: "X-Timestamp", NonceHeader: "X-Nonce", Tolerance: 2 * time.Minute},
 }
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
 // included), as the contract and accord.yaml resolved it. Operation IDs are
 // the contract's operationIds, or "METHOD /path" where it gives none.
-func OperationByID(id string) (Operation, bool) {
+func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }
 
-func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
 	if sec == nil {
 		return nil
 	}
-	out := make([]SecurityRequirement, len(sec))
+	out := make([]accordrt.SecurityRequirement, len(sec))
 	for i, req := range sec {
-		out[i] = make(SecurityRequirement, len(req))
+		out[i] = make(accordrt.SecurityRequirement, len(req))
 		for j, ss := range req {
-			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+			out[i][j] = accordrt.SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
 		}
 	}
 	return out
@@ -54,7 +55,7 @@ func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
 // SignatureSchemeByName returns a signing scheme the contract declares (a
 // securityScheme with x-accord-signature), for building a Signer or a
 // Verifier by hand.
-func SignatureSchemeByName(name string) (SignatureScheme, bool) {
+func SignatureSchemeByName(name string) (accordrt.SignatureScheme, bool) {
 	s, ok := accSignatureSchemes[name]
 	return s, ok
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"regexp"
 )
@@ -21,22 +22,22 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "listPayments":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	case "createPayment":
-		return &RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *rtViolations) { accValidator{}.sNewPayment(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sNewPayment(x, nil, v) },
 		}
 	case "getPayment":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p2,
 		}
 	case "refundPayment":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p3,
 		}
 	}
@@ -49,233 +50,233 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of listPayments.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter limit
-	v.in, v.param = "query", "limit"
+	v.At("query", "limit")
 	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("integer", vals[0]); !ok {
-		v.add(nil, "must be an integer")
+	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
+		v.Add(nil, "must be an integer")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
 	// query parameter cursor
-	v.in, v.param = "query", "cursor"
+	v.At("query", "cursor")
 	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p2 checks the parameters of getPayment.
-func (accValidator) p2(r *http.Request, v *rtViolations) {
+func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
 	// path parameter paymentId
-	v.in, v.param = "path", "paymentId"
-	if vals := rtNonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "paymentId")
+	if vals := accordrt.NonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
 // p3 checks the parameters of refundPayment.
-func (accValidator) p3(r *http.Request, v *rtViolations) {
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// path parameter paymentId
-	v.in, v.param = "path", "paymentId"
-	if vals := rtNonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "paymentId")
+	if vals := accordrt.NonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s3(x, nil, v)
 	}
 	// header parameter X-Reason
-	v.in, v.param = "header", "X-Reason"
+	v.At("header", "X-Reason")
 	if vals := r.Header.Values("X-Reason"); len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s1(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 		if !(y >= 1.0) {
-			v.add(p, "must be >= 1")
+			v.Add(p, "must be >= 1")
 		}
 		if !(y <= 100.0) {
-			v.add(p, "must be <= 100")
+			v.Add(p, "must be <= 100")
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sNewPayment(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sNewPayment(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if _, ok := y["amount"]; !ok {
-			v.add(&rtPtr{up: p, key: "amount"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount"}, "is required")
 		}
 		if _, ok := y["currency"]; !ok {
-			v.add(&rtPtr{up: p, key: "currency"}, "is required")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
 		}
 		if pv, ok := y["amount"]; ok {
-			accValidator{}.s4(pv, &rtPtr{up: p, key: "amount"}, v)
+			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "amount"}, v)
 		}
 		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &rtPtr{up: p, key: "currency"}, v)
+			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
 		}
 		if pv, ok := y["note"]; ok {
-			accValidator{}.s1(pv, &rtPtr{up: p, key: "note"}, v)
+			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "note"}, v)
 		}
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("uuid", y) {
-			v.add(p, "must be a valid uuid")
+		if !accordrt.FormatValid("uuid", y) {
+			v.Add(p, "must be a valid uuid")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an integer, not null")
+		v.Add(p, "must be an integer, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case float64:
-		if !rtIsInteger(y) {
-			v.add(p, "must be an integer")
+		if !accordrt.IsInteger(y) {
+			v.Add(p, "must be an integer")
 			return
 		}
 	case string:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case []any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	case map[string]any:
-		v.add(p, "must be an integer")
+		v.Add(p, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sCurrency(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sCurrency(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "EUR", "USD", "GBP":
 	default:
-		v.add(p, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
+		v.Add(p, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
 	}
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,7 +20,7 @@ import (
 // came. A WebhookSender is safe for concurrent use; its breakers and
 // bulkheads are shared by all targets.
 type WebhookSender struct {
-	engine *Engine
+	engine *accordrt.Engine
 }
 
 // NewWebhookSender takes the client options (WithSigningSecrets for the
@@ -35,8 +36,8 @@ func NewWebhookSender(opts ...ClientOption) (*WebhookSender, error) {
 // WithWebhookID sets a message's webhook id (by default one is generated
 // per Send). Sending an event's own id lets the receiver recognise a
 // message sent again later, not only the retries of one Send.
-func WithWebhookID(id string) CallOption {
-	return WithHeader("Webhook-Id", id)
+func WithWebhookID(id string) accordrt.CallOption {
+	return accordrt.WithHeader("Webhook-Id", id)
 }
 
 // accDiscard ends a call whose 2xx body nobody reads, so its connection
@@ -54,7 +55,7 @@ func accDiscard(resp *http.Response, err error) error {
 func (s *WebhookSender) SendPaymentSettled(ctx context.Context, targetURL string, body PaymentSettledJSONRequestBody, opts ...CallOption) error {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return &CallError{Operation: "paymentSettled", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return &accordrt.CallError{Operation: "paymentSettled", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	return accDiscard(s.engine.Do(ctx, accOperations["paymentSettled"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewPaymentSettledWebhookRequestWithBody(targetURL, "application/json", bytes.NewReader(buf))

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,7 +16,7 @@ import (
 func (c *Client) CreateThing(ctx context.Context, body CreateThingJSONRequestBody, opts ...CallOption) (*CreateThingResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createThing", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateThingRequestWithBody(c.server, "application/json", bytes.NewReader(buf))

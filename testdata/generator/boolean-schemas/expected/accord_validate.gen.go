@@ -2,7 +2,10 @@
 
 package api
 
-import "regexp"
+import (
+	accordrt "accordtest/accordrt"
+	"regexp"
+)
 
 // accValidator's methods are the contract's request checks written out as
 // Go: type switches and comparisons, no schema read at run time. Schemas
@@ -18,11 +21,11 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "createThing":
-		return &RequestValidator{Status: 400, BodyRequired: false,
-			Body: func(x any, v *rtViolations) { accValidator{}.sThing(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sThing(x, nil, v) },
 		}
 	}
 	return nil
@@ -34,118 +37,118 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
-func (accValidator) sThing(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sThing(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["anything"]; ok {
-			accValidator{}.s1(pv, &rtPtr{up: p, key: "anything"}, v)
+			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "anything"}, v)
 		}
 		if pv, ok := y["metadata"]; ok {
-			accValidator{}.s2(pv, &rtPtr{up: p, key: "metadata"}, v)
+			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "metadata"}, v)
 		}
 		if pv, ok := y["strict"]; ok {
-			accValidator{}.s3(pv, &rtPtr{up: p, key: "strict"}, v)
+			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "strict"}, v)
 		}
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["a"]; ok {
-			accValidator{}.s4(pv, &rtPtr{up: p, key: "a"}, v)
+			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "a"}, v)
 		}
-		for _, k := range rtExtraKeys(y, func(k string) bool {
+		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
 			switch k {
 			case "a":
 				return true
 			}
 			return false
 		}) {
-			v.add(&rtPtr{up: p, key: k}, "is not allowed (additionalProperties is false)")
+			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
 		}
 	}
 }
 
-func (accValidator) s4(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }

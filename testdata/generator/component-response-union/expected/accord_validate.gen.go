@@ -2,7 +2,10 @@
 
 package api
 
-import "regexp"
+import (
+	accordrt "accordtest/accordrt"
+	"regexp"
+)
 
 // accValidator's methods are the contract's request checks written out as
 // Go: type switches and comparisons, no schema read at run time. Schemas
@@ -18,7 +21,7 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	}
 	return nil
@@ -30,6 +33,6 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }

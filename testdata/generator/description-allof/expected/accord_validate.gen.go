@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"regexp"
 )
@@ -21,10 +22,10 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "getRequest":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	}
@@ -37,28 +38,28 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of getRequest.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter ValidUntil
-	v.in, v.param = "query", "ValidUntil"
+	v.At("query", "ValidUntil")
 	if vals := q["ValidUntil"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("", vals[0]); !ok {
-		v.add(nil, "must be a value")
+	} else if x, ok := accordrt.ParamValue("", vals[0]); !ok {
+		v.Add(nil, "must be a value")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -71,35 +72,35 @@ func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
 	accValidator{}.s2(x, p, v)
 }
 
-func (accValidator) sDateTime(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sDateTime(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
-		if !rtFormat("date-time", y) {
-			v.add(p, "must be a valid date-time")
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(p, "must be a valid date-time")
 		}
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y

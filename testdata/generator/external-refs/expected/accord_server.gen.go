@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"strings"
 )
@@ -42,7 +43,7 @@ type accServer struct {
 
 func (s *accServer) handle(id, route string, h http.Handler) {
 	op := s.cfg.op(id)
-	s.mux.Handle(op.Method+" "+s.cfg.basePath+route, Chain(op, &s.cfg.settings, h))
+	s.mux.Handle(op.Method+" "+s.cfg.basePath+route, accordrt.Chain(op, &s.cfg.settings, h))
 	for _, m := range s.methods {
 		if m == op.Method {
 			return
@@ -68,8 +69,8 @@ func (s *accServer) unmatched(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		WriteProblem(w, r, ProblemDetails{Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path})
+		accordrt.WriteProblem(w, r, accordrt.ProblemDetails{Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path})
 		return
 	}
-	WriteProblem(w, r, ProblemDetails{Status: http.StatusNotFound, Detail: "no operation matches " + r.Method + " " + r.URL.Path})
+	accordrt.WriteProblem(w, r, accordrt.ProblemDetails{Status: http.StatusNotFound, Detail: "no operation matches " + r.Method + " " + r.URL.Path})
 }

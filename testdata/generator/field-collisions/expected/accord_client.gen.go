@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +39,7 @@ type Client struct {
 	// server ends in "/": oapi-codegen's builders resolve "./path" against
 	// it, which would drop a base path without the slash.
 	server string
-	engine *Engine
+	engine *accordrt.Engine
 }
 
 // NewClient returns a client for the API at baseURL: scheme, host and
@@ -78,8 +79,8 @@ func accBaseURL(raw string) (string, error) {
 
 // accNewEngine applies the options once, checks them against the contract
 // and hands the result to the Engine.
-func accNewEngine(opts []ClientOption) (*Engine, error) {
-	var s ClientSettings
+func accNewEngine(opts []accordrt.ClientOption) (*accordrt.Engine, error) {
+	var s accordrt.ClientSettings
 	for _, o := range opts {
 		if o != nil {
 			o(&s)
@@ -107,7 +108,7 @@ func accNewEngine(opts []ClientOption) (*Engine, error) {
 	if s.UserAgent == "" {
 		s.UserAgent = accUserAgent
 	}
-	return NewEngine(func(dst *ClientSettings) { *dst = s }), nil
+	return accordrt.NewEngine(func(dst *accordrt.ClientSettings) { *dst = s }), nil
 }
 
 // WithSigningSecrets signs the operations whose policy names scheme (a
@@ -116,12 +117,12 @@ func accNewEngine(opts []ClientOption) (*Engine, error) {
 // NewClient rejects a scheme the contract does not declare and a
 // StaticSecrets key under 16 bytes (after whsec_ decoding); a dynamic
 // provider's short key fails the call instead.
-func WithSigningSecrets(scheme string, secrets SecretProvider) ClientOption {
+func WithSigningSecrets(scheme string, secrets accordrt.SecretProvider) accordrt.ClientOption {
 	sc, ok := accSignatureSchemes[scheme]
 	if !ok {
-		sc = SignatureScheme{Name: scheme}
+		sc = accordrt.SignatureScheme{Name: scheme}
 	}
-	return WithSigner(scheme, Signer{Scheme: sc, Secrets: secrets})
+	return accordrt.WithSigner(scheme, accordrt.Signer{Scheme: sc, Secrets: secrets})
 }
 
 // OperationError is an operation's final non-2xx answer: the runtime's
@@ -130,7 +131,7 @@ func WithSigningSecrets(scheme string, secrets SecretProvider) ClientOption {
 // body the contract declares for that status. errors.As finds both
 // *OperationError[R] and *ResponseError.
 type OperationError[R any] struct {
-	*ResponseError
+	*accordrt.ResponseError
 	// Response is the parsed answer; nil when its body did not decode as
 	// the contract's type for that status.
 	Response *R
@@ -154,7 +155,7 @@ func accAttempt(ctx context.Context, req *http.Request, err error) (*http.Reques
 
 // accResult turns Engine.Do's outcome into a method's results.
 func accResult[R any](op string, resp *http.Response, err error, parse func(*http.Response) (*R, error)) (*R, error) {
-	var re *ResponseError
+	var re *accordrt.ResponseError
 	if err != nil && !errors.As(err, &re) {
 		return nil, err
 	}

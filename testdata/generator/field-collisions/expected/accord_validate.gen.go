@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"regexp"
 )
@@ -21,10 +22,10 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "listAlerts":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	}
@@ -37,48 +38,48 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of listAlerts.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter Last-Event-ID
-	v.in, v.param = "query", "Last-Event-ID"
+	v.At("query", "Last-Event-ID")
 	if vals := q["Last-Event-ID"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
 	// header parameter Last-Event-ID
-	v.in, v.param = "header", "Last-Event-ID"
+	v.At("header", "Last-Event-ID")
 	if vals := r.Header.Values("Last-Event-ID"); len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
 	// query parameter partition
-	v.in, v.param = "query", "partition"
+	v.At("query", "partition")
 	if vals := q["partition"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
 	// query parameter partition[]
-	v.in, v.param = "query", "partition[]"
+	v.At("query", "partition[]")
 	if vals := q["partition[]"]; len(vals) == 0 {
 	} else {
-		parts := rtParamArray(vals, "")
+		parts := accordrt.ParamArray(vals, "")
 		items := make([]any, len(parts))
 		bad := false
 		for i, s := range parts {
-			x, ok := rtParamValue("string", s)
+			x, ok := accordrt.ParamValue("string", s)
 			if !ok {
-				v.add(&rtPtr{idx: i, arr: true}, "must be a string")
+				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be a string")
 				bad = true
 			}
 			items[i] = x
@@ -87,55 +88,55 @@ func (accValidator) p0(r *http.Request, v *rtViolations) {
 			accValidator{}.s1(items, nil, v)
 		}
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.s0(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }

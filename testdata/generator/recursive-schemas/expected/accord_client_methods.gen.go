@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -35,7 +36,7 @@ func (c *Client) GetNode(ctx context.Context, id string, opts ...CallOption) (*G
 func (c *Client) PlantTree(ctx context.Context, body PlantTreeJSONRequestBody, opts ...CallOption) (*PlantTreeResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "plantTree", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "plantTree", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["plantTree"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewPlantTreeRequestWithBody(c.server, "application/json", bytes.NewReader(buf))

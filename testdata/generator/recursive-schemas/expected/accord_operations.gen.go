@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"slices"
 	"time"
 )
@@ -10,38 +11,38 @@ import (
 // accOperations describes each operation of "Recursive schemas" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
 // operation's x-accord, then accord.yaml overrides), by operation ID.
-var accOperations = map[string]Operation{
-	"getMenu":   {ID: "getMenu", Method: "GET", Pattern: "/menus", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"getNode":   {ID: "getNode", Method: "GET", Pattern: "/nodes/{id}", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
-	"plantTree": {ID: "plantTree", Method: "POST", Pattern: "/trees", Policy: Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+var accOperations = map[string]accordrt.Operation{
+	"getMenu":   {ID: "getMenu", Method: "GET", Pattern: "/menus", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"getNode":   {ID: "getNode", Method: "GET", Pattern: "/nodes/{id}", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"plantTree": {ID: "plantTree", Method: "POST", Pattern: "/trees", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
 // signing schemes aside), by name.
-var accSecuritySchemes = map[string]SecurityScheme{}
+var accSecuritySchemes = map[string]accordrt.SecurityScheme{}
 
 // accSignatureSchemes are the signing schemes the contract declares, by name.
-var accSignatureSchemes = map[string]SignatureScheme{}
+var accSignatureSchemes = map[string]accordrt.SignatureScheme{}
 
 // OperationByID returns a copy of an operation's descriptor (webhooks
 // included), as the contract and accord.yaml resolved it. Operation IDs are
 // the contract's operationIds, or "METHOD /path" where it gives none.
-func OperationByID(id string) (Operation, bool) {
+func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }
 
-func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
+func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
 	if sec == nil {
 		return nil
 	}
-	out := make([]SecurityRequirement, len(sec))
+	out := make([]accordrt.SecurityRequirement, len(sec))
 	for i, req := range sec {
-		out[i] = make(SecurityRequirement, len(req))
+		out[i] = make(accordrt.SecurityRequirement, len(req))
 		for j, ss := range req {
-			out[i][j] = SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
+			out[i][j] = accordrt.SchemeScopes{Scheme: ss.Scheme, Scopes: slices.Clone(ss.Scopes)}
 		}
 	}
 	return out
@@ -50,7 +51,7 @@ func accCloneSecurity(sec []SecurityRequirement) []SecurityRequirement {
 // SignatureSchemeByName returns a signing scheme the contract declares (a
 // securityScheme with x-accord-signature), for building a Signer or a
 // Verifier by hand.
-func SignatureSchemeByName(name string) (SignatureScheme, bool) {
+func SignatureSchemeByName(name string) (accordrt.SignatureScheme, bool) {
 	s, ok := accSignatureSchemes[name]
 	return s, ok
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"errors"
 	"log/slog"
@@ -20,13 +21,13 @@ const accMaxBody = 10 << 20
 type ServerOption func(*accServerConfig)
 
 type accServerConfig struct {
-	settings  ServerSettings
-	replay    ReplayCache
-	secrets   map[string]SecretProvider
-	verifiers map[string]Verifier
+	settings  accordrt.ServerSettings
+	replay    accordrt.ReplayCache
+	secrets   map[string]accordrt.SecretProvider
+	verifiers map[string]accordrt.Verifier
 	basePath  string
-	overrides []func(operationID string, p *Policy)
-	onError   func(r *http.Request, err error, p *ProblemDetails)
+	overrides []func(operationID string, p *accordrt.Policy)
+	onError   func(r *http.Request, err error, p *accordrt.ProblemDetails)
 	authErr   error // a malformed auth option (accord_auth.gen.go), logged once
 }
 
@@ -40,7 +41,7 @@ func WithLogger(l *slog.Logger) ServerOption {
 // one bounded in-memory store per server, right for a single replica (when
 // full it answers 503 rather than forget a live record); when replicas
 // share keys, share a store (NewSQLIdempotencyStore).
-func WithIdempotencyStore(s IdempotencyStore) ServerOption {
+func WithIdempotencyStore(s accordrt.IdempotencyStore) ServerOption {
 	return func(c *accServerConfig) { c.settings.Idempotency = s }
 }
 
@@ -60,10 +61,10 @@ func WithIdempotencyScope(scope func(r *http.Request) string) ServerOption {
 // Replays are rejected through the server's replay cache. A key under 16
 // bytes (after whsec_ decoding) is logged when the server is built and its
 // operations answer 500: it is never skipped, since it would be forgeable.
-func WithVerificationSecrets(scheme string, secrets SecretProvider) ServerOption {
+func WithVerificationSecrets(scheme string, secrets accordrt.SecretProvider) ServerOption {
 	return func(c *accServerConfig) {
 		if c.secrets == nil {
-			c.secrets = make(map[string]SecretProvider)
+			c.secrets = make(map[string]accordrt.SecretProvider)
 		}
 		c.secrets[scheme] = secrets
 	}
@@ -71,10 +72,10 @@ func WithVerificationSecrets(scheme string, secrets SecretProvider) ServerOption
 
 // WithVerifier sets the whole Verifier of scheme (its clock, its replay
 // cache); it takes precedence over WithVerificationSecrets.
-func WithVerifier(scheme string, v Verifier) ServerOption {
+func WithVerifier(scheme string, v accordrt.Verifier) ServerOption {
 	return func(c *accServerConfig) {
 		if c.verifiers == nil {
-			c.verifiers = make(map[string]Verifier)
+			c.verifiers = make(map[string]accordrt.Verifier)
 		}
 		c.verifiers[scheme] = v
 	}
@@ -85,7 +86,7 @@ func WithVerifier(scheme string, v Verifier) ServerOption {
 // forget). Replicas should share one (NewSQLReplayCache, or the Redis cache
 // of the redis part), or a replay sent to another replica, or after a
 // restart, goes unnoticed.
-func WithReplayCache(rc ReplayCache) ServerOption {
+func WithReplayCache(rc accordrt.ReplayCache) ServerOption {
 	return func(c *accServerConfig) { c.replay = rc }
 }
 
@@ -96,12 +97,12 @@ func WithBasePath(prefix string) ServerOption {
 
 // WithServerPolicy adjusts an operation's policy on this server (e.g. its
 // concurrency limit or timeout), after the contract's and accord.yaml's.
-func WithServerPolicy(f func(operationID string, p *Policy)) ServerOption {
+func WithServerPolicy(f func(operationID string, p *accordrt.Policy)) ServerOption {
 	return func(c *accServerConfig) { c.overrides = append(c.overrides, f) }
 }
 
 // WithServerHooks observes every served request (RED metrics).
-func WithServerHooks(h ServerHooks) ServerOption {
+func WithServerHooks(h accordrt.ServerHooks) ServerOption {
 	return func(c *accServerConfig) { c.settings.Hooks = h }
 }
 
@@ -110,7 +111,7 @@ func WithServerHooks(h ServerHooks) ServerOption {
 // error a handler returned (p is a 500 without details, a 503 for a missed
 // deadline, or what the error's Problem() ProblemDetails method says). It
 // may change p before it is sent.
-func WithErrorHandler(f func(r *http.Request, err error, p *ProblemDetails)) ServerOption {
+func WithErrorHandler(f func(r *http.Request, err error, p *accordrt.ProblemDetails)) ServerOption {
 	return func(c *accServerConfig) { c.onError = f }
 }
 
@@ -126,10 +127,10 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 		s.Logger = slog.Default()
 	}
 	if s.Idempotency == nil {
-		s.Idempotency = NewMemoryIdempotencyStore(0)
+		s.Idempotency = accordrt.NewMemoryIdempotencyStore(0)
 	}
 	if c.replay == nil {
-		c.replay = NewMemoryReplayCache(0)
+		c.replay = accordrt.NewMemoryReplayCache(0)
 	}
 	s.SecuritySchemes = accSecuritySchemes
 	if s.AuthRealm == "" {
@@ -142,7 +143,7 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 	if c.basePath != "" && !strings.HasPrefix(c.basePath, "/") {
 		c.basePath = "/" + c.basePath
 	}
-	s.Verifiers = make(map[string]Verifier)
+	s.Verifiers = make(map[string]accordrt.Verifier)
 	for _, name := range slices.Sorted(maps.Keys(c.secrets)) {
 		sc, ok := accSignatureSchemes[name]
 		if !ok {
@@ -151,7 +152,7 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 			s.Logger.Error("verification secrets for a signature scheme the contract does not declare are ignored", "scheme", name)
 			continue
 		}
-		s.Verifiers[name] = Verifier{Scheme: sc, Secrets: c.secrets[name], Replay: c.replay}
+		s.Verifiers[name] = accordrt.Verifier{Scheme: sc, Secrets: c.secrets[name], Replay: c.replay}
 	}
 	maps.Copy(s.Verifiers, c.verifiers)
 	for _, name := range slices.Sorted(maps.Keys(s.Verifiers)) {
@@ -165,7 +166,7 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 }
 
 // op returns an operation's descriptor with this server's overrides.
-func (c *accServerConfig) op(id string) Operation {
+func (c *accServerConfig) op(id string) accordrt.Operation {
 	op := accOperations[id]
 	if len(c.overrides) > 0 {
 		op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
@@ -179,9 +180,9 @@ func (c *accServerConfig) op(id string) Operation {
 // requestError answers a request whose parameters or body could not be
 // decoded; oapi-codegen's binders and the webhook receiver call it.
 func (c *accServerConfig) requestError(w http.ResponseWriter, r *http.Request, err error) {
-	p := ProblemDetails{Status: http.StatusBadRequest, Detail: err.Error()}
+	p := accordrt.ProblemDetails{Status: http.StatusBadRequest, Detail: err.Error()}
 	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-		p = ProblemDetails{Status: http.StatusRequestEntityTooLarge, Detail: "request body exceeds 10 MiB"}
+		p = accordrt.ProblemDetails{Status: http.StatusRequestEntityTooLarge, Detail: "request body exceeds 10 MiB"}
 	}
 	c.answer(w, r, err, p)
 }
@@ -190,29 +191,31 @@ func (c *accServerConfig) requestError(w http.ResponseWriter, r *http.Request, e
 // could not be written). Details stay in the log: an error's text may hold
 // internals a client must not see.
 func (c *accServerConfig) handlerError(w http.ResponseWriter, r *http.Request, err error) {
-	var p ProblemDetails
-	var custom interface{ Problem() ProblemDetails }
+	var p accordrt.ProblemDetails
+	var custom interface {
+		Problem() accordrt.ProblemDetails
+	}
 	switch {
 	case errors.As(err, &custom):
 		p = custom.Problem()
 	case errors.Is(err, context.DeadlineExceeded):
 		w.Header().Set("Retry-After", "1")
-		p = ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the request did not complete in time"}
+		p = accordrt.ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the request did not complete in time"}
 	default:
-		p = ProblemDetails{Status: http.StatusInternalServerError, Detail: "the server failed to handle the request"}
+		p = accordrt.ProblemDetails{Status: http.StatusInternalServerError, Detail: "the server failed to handle the request"}
 	}
 	if p.Status == 0 || p.Status >= 500 {
 		c.settings.Logger.LogAttrs(r.Context(), slog.LevelError, "handler error",
-			slog.String("route", r.Pattern), slog.String("trace_id", TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
+			slog.String("route", r.Pattern), slog.String("trace_id", accordrt.TraceIDFromContext(r.Context())), slog.String("error", err.Error()))
 	}
 	c.answer(w, r, err, p)
 }
 
-func (c *accServerConfig) answer(w http.ResponseWriter, r *http.Request, err error, p ProblemDetails) {
+func (c *accServerConfig) answer(w http.ResponseWriter, r *http.Request, err error, p accordrt.ProblemDetails) {
 	if c.onError != nil {
 		c.onError(r, err, &p)
 	}
-	WriteProblem(w, r, p)
+	accordrt.WriteProblem(w, r, p)
 }
 
 // accLimitBody bounds the body a handler's decoder reads.

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"regexp"
 )
@@ -21,15 +22,15 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "getNode":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p1,
 		}
 	case "plantTree":
-		return &RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *rtViolations) { accValidator{}.sTree(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sTree(x, nil, v) },
 		}
 	}
 	return nil
@@ -41,50 +42,50 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p1 checks the parameters of getNode.
-func (accValidator) p1(r *http.Request, v *rtViolations) {
+func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	// path parameter id
-	v.in, v.param = "path", "id"
-	if vals := rtNonEmpty(r.PathValue("id")); len(vals) == 0 {
-		v.add(nil, "is required")
-	} else if x, ok := rtParamValue("string", vals[0]); !ok {
-		v.add(nil, "must be a string")
+	v.At("path", "id")
+	if vals := accordrt.NonEmpty(r.PathValue("id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sTree(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) sTree(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -93,69 +94,69 @@ func (accValidator) sTree(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 		if pv, ok := y["byName"]; ok {
-			accValidator{}.s2(pv, &rtPtr{up: p, key: "byName"}, v)
+			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "byName"}, v)
 		}
 		if pv, ok := y["child"]; ok {
-			accValidator{}.sTree(pv, &rtPtr{up: p, key: "child"}, v)
+			accValidator{}.sTree(pv, &accordrt.JSONPointer{Up: p, Key: "child"}, v)
 		}
 		if pv, ok := y["children"]; ok {
-			accValidator{}.s3(pv, &rtPtr{up: p, key: "children"}, v)
+			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "children"}, v)
 		}
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s0(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		for k, pv := range y {
-			accValidator{}.sTree(pv, &rtPtr{up: p, key: k}, v)
+			accValidator{}.sTree(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
 		}
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.sTree(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.sTree(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }

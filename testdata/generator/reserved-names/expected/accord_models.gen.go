@@ -17,14 +17,14 @@ import (
 
 // Defines values for Idempotency.
 const (
-	IdempotencyOffValue Idempotency = "off"
-	IdempotencyStrict   Idempotency = "strict"
+	IdempotencyOff    Idempotency = "off"
+	IdempotencyStrict Idempotency = "strict"
 )
 
 // Valid indicates whether the value is a known member of the Idempotency enum.
 func (e Idempotency) Valid() bool {
 	switch e {
-	case IdempotencyOffValue:
+	case IdempotencyOff:
 		return true
 	case IdempotencyStrict:
 		return true
@@ -38,23 +38,23 @@ type ClientModel struct {
 	Id *int `json:"id,omitempty"`
 }
 
-// EngineModel defines model for Engine.
-type EngineModel = string
+// Engine defines model for Engine.
+type Engine = string
 
 // Idempotency defines model for Idempotency.
 type Idempotency string
 
-// OperationModel defines model for Operation.
-type OperationModel struct {
+// Operation defines model for Operation.
+type Operation struct {
 	Name *string `json:"name,omitempty"`
 }
 
-// PolicyModel defines model for Policy.
-type PolicyModel struct {
-	ClientModel    *ClientModel    `json:"client,omitempty"`
-	EngineModel    *EngineModel    `json:"engine,omitempty"`
-	Idempotency    *Idempotency    `json:"idempotency,omitempty"`
-	OperationModel *OperationModel `json:"operation,omitempty"`
+// Policy defines model for Policy.
+type Policy struct {
+	ClientModel *ClientModel `json:"client,omitempty"`
+	Engine      *Engine      `json:"engine,omitempty"`
+	Idempotency *Idempotency `json:"idempotency,omitempty"`
+	Operation   *Operation   `json:"operation,omitempty"`
 }
 
 // NewGetPolicyRequest constructs an http.Request for the GetPolicy method
@@ -95,11 +95,11 @@ type GetPolicyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PolicyModel
+	JSON200 *Policy
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPolicyResponse) GetJSON200() *PolicyModel {
+func (r GetPolicyResponse) GetJSON200() *Policy {
 	return r.JSON200
 }
 
@@ -147,7 +147,7 @@ func ParseGetPolicyResponse(rsp *http.Response) (*GetPolicyResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PolicyModel
+		var dest Policy
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -333,7 +333,7 @@ type GetPolicyResponseObject interface {
 	VisitGetPolicyResponse(w http.ResponseWriter) error
 }
 
-type GetPolicy200JSONResponse PolicyModel
+type GetPolicy200JSONResponse Policy
 
 func (response GetPolicy200JSONResponse) VisitGetPolicyResponse(w http.ResponseWriter) error {
 

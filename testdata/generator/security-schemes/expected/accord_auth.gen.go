@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -11,44 +12,44 @@ import (
 
 // WithApiKey sends the API key from key in the header "X-API-Key"
 // on the operations whose security names "apiKey", asked on every attempt.
-func WithApiKey(key TokenSource) ClientOption {
-	auth := WithClientAuth("apiKey", APIKeyAuth{In: "header", Name: "X-API-Key", Source: key})
+func WithApiKey(key accordrt.TokenSource) accordrt.ClientOption {
+	auth := accordrt.WithClientAuth("apiKey", accordrt.APIKeyAuth{In: "header", Name: "X-API-Key", Source: key})
 	// The key never follows a redirect to another origin.
-	sensitive := WithSensitiveHeaders("X-API-Key")
-	return func(s *ClientSettings) { auth(s); sensitive(s) }
+	sensitive := accordrt.WithSensitiveHeaders("X-API-Key")
+	return func(s *accordrt.ClientSettings) { auth(s); sensitive(s) }
 }
 
 // WithBasicAuthBasic sends HTTP basic credentials from creds on the
 // operations whose security names "basicAuth", asked on every attempt.
-func WithBasicAuthBasic(creds BasicAuthSource) ClientOption {
-	return WithClientAuth("basicAuth", BasicAuth{Source: creds})
+func WithBasicAuthBasic(creds accordrt.BasicAuthSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("basicAuth", accordrt.BasicAuth{Source: creds})
 }
 
 // WithBearerAuthBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "bearerAuth" (bearer); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithBearerAuthBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("bearerAuth", BearerAuth{Source: tokens})
+func WithBearerAuthBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("bearerAuth", accordrt.BearerAuth{Source: tokens})
 }
 
 // WithCookieKeyAPIKey sends the API key from key in the cookie "session"
 // on the operations whose security names "cookieKey", asked on every attempt.
-func WithCookieKeyAPIKey(key TokenSource) ClientOption {
-	auth := WithClientAuth("cookieKey", APIKeyAuth{In: "cookie", Name: "session", Source: key})
+func WithCookieKeyAPIKey(key accordrt.TokenSource) accordrt.ClientOption {
+	auth := accordrt.WithClientAuth("cookieKey", accordrt.APIKeyAuth{In: "cookie", Name: "session", Source: key})
 	return auth
 }
 
 // WithMtlsClientCertificate presents the client certificate from cert
 // (asked on every new connection) for "mtls"; TLS 1.2 at least.
-func WithMtlsClientCertificate(cert CertificateSource) ClientOption {
-	return WithClientCertificate("mtls", cert)
+func WithMtlsClientCertificate(cert accordrt.CertificateSource) accordrt.ClientOption {
+	return accordrt.WithClientCertificate("mtls", cert)
 }
 
 // WithOauthBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "oauth" (oauth2); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithOauthBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("oauth", BearerAuth{Source: tokens})
+func WithOauthBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("oauth", accordrt.BearerAuth{Source: tokens})
 }
 
 // WithOauthClientCredentials obtains "oauth"'s tokens with the OAuth2
@@ -57,19 +58,19 @@ func WithOauthBearer(tokens TokenSource) ClientOption {
 // asked for on every token request; tokens are cached, renewed before they
 // expire with at most one request in flight, and a 401 triggers one renewal
 // and one more attempt. opts may change the token URL, scopes or client.
-func WithOauthClientCredentials(clientID string, secret TokenSource, opts ...func(*ClientCredentialsConfig)) ClientOption {
-	cfg := ClientCredentialsConfig{TokenURL: "https://auth.example.com/oauth/token", ClientID: clientID, Secret: secret, Scopes: []string{"things:write"}}
+func WithOauthClientCredentials(clientID string, secret accordrt.TokenSource, opts ...func(*accordrt.ClientCredentialsConfig)) accordrt.ClientOption {
+	cfg := accordrt.ClientCredentialsConfig{TokenURL: "https://auth.example.com/oauth/token", ClientID: clientID, Secret: secret, Scopes: []string{"things:write"}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return WithClientAuth("oauth", BearerAuth{Source: NewClientCredentials(cfg)})
+	return accordrt.WithClientAuth("oauth", accordrt.BearerAuth{Source: accordrt.NewClientCredentials(cfg)})
 }
 
 // WithOidcBearer sends tokens from tokens as "Authorization: Bearer …"
 // on the operations whose security names "oidc" (openIdConnect); tokens is asked
 // on every attempt, so they rotate without a new client.
-func WithOidcBearer(tokens TokenSource) ClientOption {
-	return WithClientAuth("oidc", BearerAuth{Source: tokens})
+func WithOidcBearer(tokens accordrt.TokenSource) accordrt.ClientOption {
+	return accordrt.WithClientAuth("oidc", accordrt.BearerAuth{Source: tokens})
 }
 
 // Authenticator checks the credentials of "Secured"'s security
@@ -82,20 +83,20 @@ func WithOidcBearer(tokens TokenSource) ClientOption {
 // scopes each requires (403 when missing).
 type Authenticator interface {
 	// AuthenticateApiKey checks the API key of "apiKey" (header "X-API-Key").
-	AuthenticateApiKey(ctx context.Context, key string) (Principal, error)
+	AuthenticateApiKey(ctx context.Context, key string) (accordrt.Principal, error)
 	// AuthenticateBasicAuth checks "basicAuth"'s HTTP basic credentials.
-	AuthenticateBasicAuth(ctx context.Context, username, password string) (Principal, error)
+	AuthenticateBasicAuth(ctx context.Context, username, password string) (accordrt.Principal, error)
 	// AuthenticateBearerAuth checks a bearer token of "bearerAuth" (bearer).
-	AuthenticateBearerAuth(ctx context.Context, token string) (Principal, error)
+	AuthenticateBearerAuth(ctx context.Context, token string) (accordrt.Principal, error)
 	// AuthenticateCookieKey checks the API key of "cookieKey" (cookie "session").
-	AuthenticateCookieKey(ctx context.Context, key string) (Principal, error)
+	AuthenticateCookieKey(ctx context.Context, key string) (accordrt.Principal, error)
 	// AuthenticateMtls names the caller of a client certificate the TLS layer
 	// verified against the server's client CAs ("mtls").
-	AuthenticateMtls(ctx context.Context, cert *x509.Certificate) (Principal, error)
+	AuthenticateMtls(ctx context.Context, cert *x509.Certificate) (accordrt.Principal, error)
 	// AuthenticateOauth checks a bearer token of "oauth" (oauth2).
-	AuthenticateOauth(ctx context.Context, token string) (Principal, error)
+	AuthenticateOauth(ctx context.Context, token string) (accordrt.Principal, error)
 	// AuthenticateOidc checks a bearer token of "oidc" (openIdConnect).
-	AuthenticateOidc(ctx context.Context, token string) (Principal, error)
+	AuthenticateOidc(ctx context.Context, token string) (accordrt.Principal, error)
 }
 
 // WithAuthenticator enforces the contract's security with a. Without it,
@@ -107,30 +108,30 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{
-		"apiKey": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+	return map[string]accordrt.AuthenticateFunc{
+		"apiKey": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateApiKey(ctx, cr.Token)
 		},
-		"basicAuth": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"basicAuth": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateBasicAuth(ctx, cr.Username, cr.Password)
 		},
-		"bearerAuth": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"bearerAuth": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateBearerAuth(ctx, cr.Token)
 		},
-		"cookieKey": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"cookieKey": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateCookieKey(ctx, cr.Token)
 		},
-		"mtls": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"mtls": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateMtls(ctx, cr.Certificate)
 		},
-		"oauth": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"oauth": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateOauth(ctx, cr.Token)
 		},
-		"oidc": func(ctx context.Context, cr AuthCredentials) (Principal, error) {
+		"oidc": func(ctx context.Context, cr accordrt.AuthCredentials) (accordrt.Principal, error) {
 			return a.AuthenticateOidc(ctx, cr.Token)
 		},
 	}
@@ -149,7 +150,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

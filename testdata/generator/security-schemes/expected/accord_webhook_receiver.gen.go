@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 	"net/url"
@@ -41,7 +42,7 @@ func NewWebhookReceiver(h WebhookHandler, opts ...ServerOption) *WebhookReceiver
 		w.WriteHeader(204)
 	})
 	rc.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteProblem(w, r, ProblemDetails{Status: http.StatusNotFound, Detail: "no webhook is received at " + r.Method + " " + r.URL.Path})
+		accordrt.WriteProblem(w, r, accordrt.ProblemDetails{Status: http.StatusNotFound, Detail: "no webhook is received at " + r.Method + " " + r.URL.Path})
 	})
 	return rc
 }
@@ -59,7 +60,7 @@ func (rc *WebhookReceiver) add(cfg *accServerConfig, id string, h http.HandlerFu
 	// Only a retry signed within the same second as the first attempt is
 	// indistinguishable from a replay: it is refused and the sender's next
 	// retry goes through.
-	chained := accWebhookID(Chain(op, &settings, h))
+	chained := accWebhookID(accordrt.Chain(op, &settings, h))
 	rc.handlers[id] = chained
 	rc.mux.Handle(op.Method+" "+cfg.basePath+"/"+url.PathEscape(op.Pattern), chained)
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"io"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 // came. A WebhookSender is safe for concurrent use; its breakers and
 // bulkheads are shared by all targets.
 type WebhookSender struct {
-	engine *Engine
+	engine *accordrt.Engine
 }
 
 // NewWebhookSender takes the client options (WithSigningSecrets for the
@@ -32,8 +33,8 @@ func NewWebhookSender(opts ...ClientOption) (*WebhookSender, error) {
 // WithWebhookID sets a message's webhook id (by default one is generated
 // per Send). Sending an event's own id lets the receiver recognise a
 // message sent again later, not only the retries of one Send.
-func WithWebhookID(id string) CallOption {
-	return WithHeader("Webhook-Id", id)
+func WithWebhookID(id string) accordrt.CallOption {
+	return accordrt.WithHeader("Webhook-Id", id)
 }
 
 // accDiscard ends a call whose 2xx body nobody reads, so its connection

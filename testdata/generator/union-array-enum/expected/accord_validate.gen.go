@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -22,10 +23,10 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "listAlerts":
-		return &RequestValidator{Status: 400, BodyRequired: false,
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p0,
 		}
 	}
@@ -38,28 +39,28 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
 // p0 checks the parameters of listAlerts.
-func (accValidator) p0(r *http.Request, v *rtViolations) {
+func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter has
-	v.in, v.param = "query", "has"
+	v.At("query", "has")
 	if vals := q["has"]; len(vals) == 0 {
-	} else if x, ok := rtParamValue("", vals[0]); !ok {
-		v.add(nil, "must be a value")
+	} else if x, ok := accordrt.ParamValue("", vals[0]); !ok {
+		v.Add(nil, "must be a value")
 	} else {
 		accValidator{}.s0(x, nil, v)
 	}
-	v.in, v.param = "", ""
+	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must not be null")
+		v.Add(p, "must not be null")
 		return
 	case bool:
 		_ = y
@@ -68,84 +69,84 @@ func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
 	case []any:
 	case map[string]any:
 	}
-	if n := 0 + rtCount(rtMatches(accValidator{}.s1, x, v)) + rtCount(rtMatches(accValidator{}.s2, x, v)); n != 1 {
-		v.add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s1, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s2, x, v)); n != 1 {
+		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an array, not null")
+		v.Add(p, "must be an array, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case float64:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case string:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	case []any:
 		for i, it := range y {
-			accValidator{}.s3(it, &rtPtr{up: p, idx: i, arr: true}, v)
-			if v.full() {
+			accValidator{}.s3(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+			if v.Full() {
 				break
 			}
 		}
 	case map[string]any:
-		v.add(p, "must be an array")
+		v.Add(p, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 	switch x {
 	case "patch", "deployment":
 	default:
-		v.add(p, "must be one of [\"patch\",\"deployment\"]")
+		v.Add(p, "must be one of [\"patch\",\"deployment\"]")
 	}
 }

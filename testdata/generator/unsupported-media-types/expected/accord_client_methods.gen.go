@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,7 +16,7 @@ import (
 func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONRequestBody, opts ...CallOption) (*ApplyTemplateResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "applyTemplate", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "applyTemplate", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["applyTemplate"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewApplyTemplateRequestWithBody(c.server, "application/json", bytes.NewReader(buf))

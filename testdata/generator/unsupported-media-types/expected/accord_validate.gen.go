@@ -2,7 +2,10 @@
 
 package api
 
-import "regexp"
+import (
+	accordrt "accordtest/accordrt"
+	"regexp"
+)
 
 // accValidator's methods are the contract's request checks written out as
 // Go: type switches and comparisons, no schema read at run time. Schemas
@@ -18,11 +21,11 @@ var accPatterns = [...]*regexp.Regexp{}
 // operationId), nil when the contract gives it nothing to check. NewServer
 // runs it before every handler; call its Validate to check requests
 // elsewhere.
-func RequestValidatorFor(operationID string) *RequestValidator {
+func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "applyTemplate":
-		return &RequestValidator{Status: 400, BodyRequired: false,
-			Body: func(x any, v *rtViolations) { accValidator{}.s0(x, nil, v) },
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.s0(x, nil, v) },
 		}
 	}
 	return nil
@@ -34,53 +37,53 @@ func RequestValidatorFor(operationID string) *RequestValidator {
 // where the contract declares 422 and not 400, listing the violations).
 func WithoutRequestValidation() ServerOption {
 	return func(c *accServerConfig) {
-		c.settings.Validators = func(string) *RequestValidator { return nil }
+		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
 
-func (accValidator) s0(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be an object, not null")
+		v.Add(p, "must be an object, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case float64:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case string:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case []any:
-		v.add(p, "must be an object")
+		v.Add(p, "must be an object")
 		return
 	case map[string]any:
 		if pv, ok := y["name"]; ok {
-			accValidator{}.s1(pv, &rtPtr{up: p, key: "name"}, v)
+			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
 		}
 	}
 }
 
-func (accValidator) s1(x any, p *rtPtr, v *rtViolations) {
+func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
 	switch y := x.(type) {
 	case nil:
-		v.add(p, "must be a string, not null")
+		v.Add(p, "must be a string, not null")
 		return
 	case bool:
 		_ = y
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case float64:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case string:
 	case []any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	case map[string]any:
-		v.add(p, "must be a string")
+		v.Add(p, "must be a string")
 		return
 	}
 }

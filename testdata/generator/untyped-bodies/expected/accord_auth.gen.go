@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"fmt"
 	"net/netip"
 )
@@ -27,11 +28,11 @@ func WithAuthenticator(a Authenticator) ServerOption {
 	}
 }
 
-func accAuthenticators(a Authenticator) map[string]AuthenticateFunc {
+func accAuthenticators(a Authenticator) map[string]accordrt.AuthenticateFunc {
 	if a == nil {
 		return nil
 	}
-	return map[string]AuthenticateFunc{}
+	return map[string]accordrt.AuthenticateFunc{}
 }
 
 // WithAuthRealm names the realm of WWW-Authenticate challenges (default:
@@ -47,7 +48,7 @@ func WithAuthRealm(realm string) ServerOption {
 // request and is logged, rather than letting everybody in.
 func WithIPAllowList(cidrs ...string) ServerOption {
 	return func(c *accServerConfig) {
-		allow, err := ParseIPAllowList(cidrs...)
+		allow, err := accordrt.ParseIPAllowList(cidrs...)
 		if err != nil {
 			// An invalid prefix contains no address: everyone is refused.
 			c.settings.AllowIPs = []netip.Prefix{netip.Prefix{}}

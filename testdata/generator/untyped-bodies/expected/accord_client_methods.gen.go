@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -25,7 +26,7 @@ func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOpti
 func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequestBody, opts ...CallOption) (*CreateDonationResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
-		return nil, &CallError{Operation: "createDonation", Err: fmt.Errorf("encoding the request body: %w", err)}
+		return nil, &accordrt.CallError{Operation: "createDonation", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createDonation"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateDonationRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
