@@ -123,7 +123,8 @@ func NewOTel(opt OTelOptions) (*OTel, error) {
 var rtAttrOperation = attribute.Key("accord.operation")
 
 // WithOTel traces and measures a client's calls and attempts, next to
-// its other hooks.
+// its other hooks. Pass it after WithHooks, which replaces every hook set
+// before it (AddHooks adds instead).
 func WithOTel(o *OTel) ClientOption {
 	return func(s *ClientSettings) {
 		AddHooks(Hooks{StartCall: o.startCall, OnRetryDenied: o.retryDenied, OnBreakerState: o.breakerState})(s)

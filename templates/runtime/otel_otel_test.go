@@ -302,3 +302,17 @@ func TestOTelCallContinuesRuntimeTrace(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEngineDoOTel against BenchmarkEngineDoRetryBudgetOn (same loop,
+// same server) is what tracing and metrics cost per call with the SDK
+// recording every span.
+func BenchmarkEngineDoOTel(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(tracetest.NewNoopExporter()))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	o, err := NewOTel(OTelOptions{TracerProvider: tp, MeterProvider: mp})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEngineDo(b, WithOTel(o))
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -136,3 +137,30 @@ func BenchmarkRetryBudget(b *testing.B) {
 		}
 	})
 }
+
+// benchEngineDo is BenchmarkEngineDo's loop with extra options, so that
+// the ratio of two runs is what those options cost per call.
+func benchEngineDo(b *testing.B, opts ...ClientOption) {
+	srv, client := benchServer(b)
+	e := NewEngine(append([]ClientOption{WithHTTPClient(client)}, opts...)...)
+	op := Operation{ID: "getPayment", Method: http.MethodGet, Pattern: "/v1/payments/{id}", Policy: Policy{
+		Timeout: time.Second, Budget: 3 * time.Second, Retries: 2, RetryOn: []int{503}, Idempotency: IdempotencyOff,
+	}}
+	build := func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := e.Do(ctx, op, build)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func BenchmarkEngineDoRetryBudgetOn(b *testing.B)  { benchEngineDo(b) }
+func BenchmarkEngineDoRetryBudgetOff(b *testing.B) { benchEngineDo(b, WithSharedRetryBudget(nil)) }
+func BenchmarkEngineDoSwitches(b *testing.B)       { benchEngineDo(b, WithSwitches(NewMemorySwitches())) }
