@@ -65,6 +65,17 @@ type Options struct {
 	Secrets     map[string][]byte
 	// Operations restricts the run to these operation ids (all when empty).
 	Operations []string
+	// Webhooks of the contract are received on a listener at WebhookAddr
+	// (default 127.0.0.1:0), registered with the provider by PUT
+	// {"url": ...} at CallbackPath (default /__accord/callback, accord
+	// mock's mechanism), and checked once WebhookWait (default 2s) passed
+	// without a delivery. ExpectWebhooks makes no delivery a violation;
+	// SkipWebhooks turns the check off.
+	WebhookAddr    string
+	CallbackPath   string
+	WebhookWait    time.Duration
+	ExpectWebhooks bool
+	SkipWebhooks   bool
 }
 
 // Finding is one way the provider breaks its contract.
@@ -83,13 +94,15 @@ type Finding struct {
 
 // Report is the outcome of a run; its JSON form is part of the CLI contract.
 type Report struct {
-	Contract   string    `json:"contract"`
-	Target     string    `json:"target"`
-	Operations int       `json:"operations"`
-	Requests   int       `json:"requests"`
-	Checked    []string  `json:"checked"`
-	Findings   []Finding `json:"findings"`
-	Notes      []string  `json:"notes,omitempty"`
+	Contract   string `json:"contract"`
+	Target     string `json:"target"`
+	Operations int    `json:"operations"`
+	Requests   int    `json:"requests"`
+	// Webhooks counts the deliveries checked.
+	Webhooks int       `json:"webhooks,omitempty"`
+	Checked  []string  `json:"checked"`
+	Findings []Finding `json:"findings"`
+	Notes    []string  `json:"notes,omitempty"`
 }
 
 // Failed says whether any finding is an error.
@@ -145,13 +158,43 @@ func Run(ctx context.Context, doc *contracts.Document, o Options) (*Report, erro
 	r.schemes, _ = doc.SignatureSchemes()
 	ops := r.plan()
 	r.rep.Operations = len(ops)
-	err := r.all(ctx, ops)
+	err := r.withWebhooks(ctx, func() error { return r.all(ctx, ops) })
 	r.rep.Requests = r.sent
 	if errors.Is(err, errBudget) {
 		r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("stopped after %d requests (--max-requests); later checks were not run", r.sent))
 		err = nil
 	}
 	return r.rep, err
+}
+
+// withWebhooks runs the checks with a webhook listener registered when
+// the contract declares webhooks, then checks what was delivered.
+func (r *runner) withWebhooks(ctx context.Context, checks func() error) error {
+	hooks := r.webhooks()
+	if r.o.SkipWebhooks || len(hooks) == 0 {
+		return checks()
+	}
+	l, err := startHookListener(r.o.WebhookAddr)
+	if err != nil {
+		return err
+	}
+	if err := r.register(ctx, l); err != nil {
+		l.close()
+		return err
+	}
+	err = checks()
+	wait := r.o.WebhookWait
+	if wait <= 0 {
+		wait = defaultWebhookWait
+	}
+	if err == nil || errors.Is(err, errBudget) {
+		l.wait(ctx, wait)
+	}
+	got := l.close()
+	if err == nil || errors.Is(err, errBudget) {
+		r.checkDeliveries(hooks, got, wait)
+	}
+	return err
 }
 
 // all runs the valid probes of every operation, then the invalid ones: an
