@@ -206,3 +206,20 @@ func TestKillSwitchFileRejectsBadStart(t *testing.T) {
 		t.Fatalf("err = %v, want one naming %s:2", err, path)
 	}
 }
+
+func TestKillSwitchAllSwitches(t *testing.T) {
+	page, file := NewMemorySwitches(), NewMemorySwitches()
+	all := AllSwitches(page, file)
+	if !all.Enabled("a") || !all.RetriesEnabled() {
+		t.Fatal("everything starts on")
+	}
+	file.SetEnabled("a", false)
+	page.SetRetriesEnabled(false)
+	if all.Enabled("a") || !all.Enabled("b") || all.RetriesEnabled() {
+		t.Fatal("one source switching off must be enough")
+	}
+	page.SetEnabled("a", true) // the page cannot override the file's off
+	if all.Enabled("a") {
+		t.Fatal("a switched on by one source while another holds it off")
+	}
+}
