@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,4 +223,77 @@ func TestKillSwitchAllSwitches(t *testing.T) {
 	if all.Enabled("a") {
 		t.Fatal("a switched on by one source while another holds it off")
 	}
+}
+
+func TestKillSwitchFileConcurrentReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switches")
+	if err := os.WriteFile(path, []byte("off: a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var tick atomic.Int64
+	f, err := NewFileSwitches(FileSwitchesOptions{Path: path, EnvPrefix: "-", CheckEvery: time.Nanosecond,
+		Now: func() time.Time { return time.Unix(0, tick.Add(1)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					f.Enabled("a")
+					f.RetriesEnabled()
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		body := "off: a\n"
+		if i%2 == 1 {
+			body = "off: b\nretries: off\n"
+		}
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	readers.Wait()
+	// The last write says b is off; the next read after it must see that.
+	if f.Enabled("b") || !f.Enabled("a") || f.RetriesEnabled() {
+		t.Fatalf("after the last write: a %v b %v retries %v", f.Enabled("a"), f.Enabled("b"), f.RetriesEnabled())
+	}
+}
+
+// FuzzParseSwitches: the switch file parser never panics, and what it
+// accepts is what it reads back from its own rendering.
+func FuzzParseSwitches(f *testing.F) {
+	for _, s := range []string{"off: a, b\nretries: off\n", "# c\n\noff:a\toff2\n", "retries: maybe", "x", "off: \u00e9 ,,\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, err := rtParseSwitches([]byte(s), "fuzz")
+		if err != nil {
+			return
+		}
+		var b strings.Builder
+		for id := range st.off {
+			if id == "" || strings.ContainsAny(id, ", \t\n#") {
+				t.Fatalf("operation id %q from %q", id, s)
+			}
+			b.WriteString("off: " + id + "\n")
+		}
+		if st.noRetries {
+			b.WriteString("retries: off\n")
+		}
+		again, err := rtParseSwitches([]byte(b.String()), "again")
+		if err != nil || len(again.off) != len(st.off) || again.noRetries != st.noRetries {
+			t.Fatalf("%q rendered as %q read back as %+v (%v)", s, b.String(), again, err)
+		}
+	})
 }
