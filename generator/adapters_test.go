@@ -51,7 +51,7 @@ func TestAdapterFilesOnlyWhenAsked(t *testing.T) {
 				t.Errorf("%v: %s mentions go-redis", c.parts, f.Name)
 			}
 		}
-		if (got == 2) != c.redis || (got == 0) == c.redis {
+		if (got > 0) != c.redis {
 			t.Errorf("%v: %d redis files generated, want them: %v", c.parts, got, c.redis)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 type Parts struct {
 	Models, Client, Server bool
 	Redis, Kafka, NATS     bool
+	OTel                   bool
 }
 
 // Adapters lists the runtime adapters (templates.Adapters) p asks for: the
@@ -38,6 +39,9 @@ func (p Parts) Adapters() []string {
 	}
 	if p.NATS {
 		out = append(out, "nats")
+	}
+	if p.OTel {
+		out = append(out, "otel")
 	}
 	return out
 }
@@ -62,8 +66,10 @@ func ParseParts(list []string) (Parts, error) {
 			p.Kafka = true
 		case "nats":
 			p.NATS = true
+		case "otel":
+			p.OTel = true
 		default:
-			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis, kafka or nats for a runtime adapter", s)
+			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis, kafka, nats or otel for a runtime adapter", s)
 		}
 	}
 	if !p.Models && !p.Client && !p.Server {
@@ -195,6 +201,8 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		title = doc.OpenAPI.Info.Title
 	}
 
+	deprecations, depNotes := deprecationLiterals(doc.OpenAPI, pols)
+
 	// Validation follows the contract as written, before prepare() adapts
 	// schemas to oapi-codegen.
 	val, valNotes := buildValidation(doc.OpenAPI, pols, schemes)
@@ -229,6 +237,12 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 
 	m := buildModel(opts.Package, title, parts, out, responses, pols, schemes)
 	m.Runtime = opts.Runtime
+	for _, ops := range [][]Operation{m.Operations, m.Webhooks} {
+		for i := range ops {
+			ops[i].DeprecationLiteral = deprecations[ops[i].ID]
+		}
+	}
+	res.Notes = append(res.Notes, depNotes...)
 	m.Validation = val
 	res.Notes = append(res.Notes, valNotes...)
 	m.Auth = auth

@@ -93,6 +93,9 @@ type Operation struct {
 	// value as a Go expression of the runtime's Policy type.
 	Policy        contracts.Policy
 	PolicyLiteral string
+	// DeprecationLiteral is the runtime Deprecation of a deprecated
+	// operation (dates from x-deprecated-at and x-sunset), "" otherwise.
+	DeprecationLiteral string
 	// Signature is the scheme named by Policy.Signature, or nil.
 	Signature *Signature
 	// ClientRecorded: the client records this operation's calls
