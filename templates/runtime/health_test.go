@@ -141,3 +141,20 @@ func TestHealthRealBackends(t *testing.T) {
 		}
 	})
 }
+
+func TestHealthCheckOf(t *testing.T) {
+	var stores = map[string]any{
+		"idempotency": NewMemoryIdempotencyStore(0), // in process: nothing to check
+		"events":      NewMemoryTransport(MemoryTransportOptions{}),
+		"none":        nil,
+	}
+	var got []string
+	for _, name := range []string{"idempotency", "events", "none"} {
+		if c, ok := HealthCheckOf(name, stores[name]); ok {
+			got = append(got, c.Name)
+		}
+	}
+	if strings.Join(got, ",") != "events" {
+		t.Fatalf("checkable: %v", got)
+	}
+}
