@@ -74,7 +74,9 @@ func integrationKeys() []string {
 
 // partNames are the parts and the runtime adapters (templates.Adapters)
 // an integration may list.
-func partNames() []string { return []string{"models", "client", "server", "redis", "kafka", "nats", "otel"} }
+func partNames() []string {
+	return []string{"models", "client", "server", "redis", "kafka", "nats", "otel"}
+}
 
 // Load reads and parses a config file. The error is a *contracts.Error:
 // ClassRead when the file cannot be read, ClassSyntax when it is not YAML,
