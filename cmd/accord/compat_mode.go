@@ -113,7 +113,7 @@ func judgeSeries(ctx context.Context, e *env, o compatOptions, sr modeSeriesArgs
 	var wg sync.WaitGroup
 	for i, v := range versions {
 		wg.Add(1)
-		go func() { defer wg.Done(); docs[i], errs[i] = contracts.Load(ctx, v, lo) }()
+		go func() { defer wg.Done(); docs[i], errs[i] = contracts.LoadForCompare(ctx, v, lo) }()
 	}
 	wg.Wait()
 	if len(versions) == 2 && errs[0] != nil && errs[1] == nil && sr.newAt != "" && isNewAt(ctx, e.dir, sr.newAt, versions[0]) {

@@ -1,0 +1,278 @@
+package contracts
+
+import (
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// schemaRef reads a schema position: a $ref (resolved later to the
+// component's shared *Schema, as kin-openapi does), a boolean schema, or an
+// inline schema.
+func (d *leanDec) schemaRef() *openapi3.SchemaRef {
+	if d.isNull() {
+		return nil
+	}
+	switch d.peek() {
+	case 't', 'f':
+		b := d.boolean()
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Always: &b}}
+	}
+	r := &openapi3.SchemaRef{}
+	s := &openapi3.Schema{}
+	ref := ""
+	d.object(func(k string) {
+		if k == "$ref" {
+			ref = d.str()
+			return
+		}
+		d.schemaMember(s, k)
+	})
+	if ref == "" {
+		r.Value = s
+		return r
+	}
+	// A $ref's x- members are the ref's extensions. Other siblings: 3.1
+	// documents had them rewritten to allOf before decoding; in 3.0
+	// kin-openapi ignores them unless there are any besides x-, which this
+	// path leaves to the full loader rather than copy its merging.
+	for k, v := range s.Extensions {
+		if !strings.HasPrefix(k, "x-") {
+			d.bail("$ref with siblings")
+		}
+		if r.Extensions == nil {
+			r.Extensions = map[string]any{}
+		}
+		r.Extensions[k] = v
+	}
+	if !schemaOnlyExtensions(s) {
+		d.bail("$ref with siblings")
+	}
+	r.Ref = ref
+	d.resolve(ref, "schemas", func(c *openapi3.Components, name string) bool {
+		return chase(c.Schemas, name, func(x *openapi3.SchemaRef) (string, *openapi3.Schema) { return x.Ref, x.Value }, &r.Value)
+	})
+	return r
+}
+
+// schemaOnlyExtensions reports whether s holds nothing but extensions.
+func schemaOnlyExtensions(s *openapi3.Schema) bool {
+	ext := s.Extensions
+	s.Extensions = nil
+	empty := s.IsEmpty() && s.Description == "" && s.Title == "" && s.Example == nil && s.Type == nil
+	s.Extensions = ext
+	return empty
+}
+
+func (d *leanDec) schemaRefs() openapi3.SchemaRefs {
+	if d.isNull() {
+		return nil
+	}
+	out := openapi3.SchemaRefs{}
+	d.array(func() { out = append(out, d.schemaRef()) })
+	return out
+}
+
+func (d *leanDec) schemas() openapi3.Schemas {
+	if d.isNull() {
+		return nil
+	}
+	out := openapi3.Schemas{}
+	d.object(func(name string) { out[name] = d.schemaRef() })
+	return out
+}
+
+func (d *leanDec) boolSchema() openapi3.BoolSchema {
+	var bs openapi3.BoolSchema
+	switch d.peek() {
+	case 'n':
+		d.isNull()
+	case 't', 'f':
+		b := d.boolean()
+		bs.Has = &b
+	case '{':
+		bs.Schema = d.schemaRef()
+	default:
+		d.bail("expected a schema or a boolean")
+	}
+	return bs
+}
+
+func (d *leanDec) exclusiveBound() openapi3.ExclusiveBound {
+	var eb openapi3.ExclusiveBound
+	switch c := d.peek(); {
+	case c == 'n':
+		d.isNull()
+	case c == 't' || c == 'f':
+		eb.Bool = d.boolPtr()
+	default:
+		eb.Value = d.floatPtr()
+	}
+	return eb
+}
+
+func (d *leanDec) schemaMember(s *openapi3.Schema, k string) {
+	switch k {
+	case "oneOf":
+		s.OneOf = d.schemaRefs()
+	case "anyOf":
+		s.AnyOf = d.schemaRefs()
+	case "allOf":
+		s.AllOf = d.schemaRefs()
+	case "not":
+		s.Not = d.schemaRef()
+	case "type":
+		switch d.peek() {
+		case 'n':
+			d.isNull()
+		case '[':
+			t := openapi3.Types(d.strings())
+			s.Type = &t
+		default:
+			t := openapi3.Types{d.istr()}
+			s.Type = &t
+		}
+	case "title":
+		s.Title = d.str()
+	case "format":
+		s.Format = d.istr()
+	case "description":
+		d.skip()
+	case "enum":
+		if d.isNull() {
+			return
+		}
+		s.Enum = []any{}
+		d.array(func() { s.Enum = append(s.Enum, d.value()) })
+	case "default":
+		s.Default = d.value()
+	case "example":
+		d.skip()
+	case "externalDocs":
+		d.skip()
+	case "uniqueItems":
+		s.UniqueItems = d.boolean()
+	case "exclusiveMinimum":
+		s.ExclusiveMin = d.exclusiveBound()
+	case "exclusiveMaximum":
+		s.ExclusiveMax = d.exclusiveBound()
+	case "nullable":
+		s.Nullable = d.boolean()
+	case "readOnly":
+		s.ReadOnly = d.boolean()
+	case "writeOnly":
+		s.WriteOnly = d.boolean()
+	case "allowEmptyValue":
+		s.AllowEmptyValue = d.boolean()
+	case "deprecated":
+		s.Deprecated = d.boolean()
+	case "xml":
+		d.skip()
+	case "minimum":
+		s.Min = d.floatPtr()
+	case "maximum":
+		s.Max = d.floatPtr()
+	case "multipleOf":
+		s.MultipleOf = d.floatPtr()
+	case "minLength":
+		s.MinLength = d.uint()
+	case "maxLength":
+		s.MaxLength = d.uintPtr()
+	case "pattern":
+		s.Pattern = d.str()
+	case "minItems":
+		s.MinItems = d.uint()
+	case "maxItems":
+		s.MaxItems = d.uintPtr()
+	case "items":
+		s.Items = d.schemaRef()
+	case "required":
+		s.Required = d.strings()
+	case "properties":
+		s.Properties = d.schemas()
+	case "minProperties":
+		s.MinProps = d.uint()
+	case "maxProperties":
+		s.MaxProps = d.uintPtr()
+	case "additionalProperties":
+		s.AdditionalProperties = d.boolSchema()
+	case "discriminator":
+		s.Discriminator = d.discriminator()
+	case "const":
+		s.Const = d.value()
+	case "examples":
+		d.skip()
+	case "prefixItems":
+		s.PrefixItems = d.schemaRefs()
+	case "contains":
+		s.Contains = d.schemaRef()
+	case "minContains":
+		s.MinContains = d.uintPtr()
+	case "maxContains":
+		s.MaxContains = d.uintPtr()
+	case "patternProperties":
+		s.PatternProperties = d.schemas()
+	case "dependentSchemas":
+		s.DependentSchemas = d.schemas()
+	case "propertyNames":
+		s.PropertyNames = d.schemaRef()
+	case "unevaluatedItems":
+		s.UnevaluatedItems = d.boolSchema()
+	case "unevaluatedProperties":
+		s.UnevaluatedProperties = d.boolSchema()
+	case "if":
+		s.If = d.schemaRef()
+	case "then":
+		s.Then = d.schemaRef()
+	case "else":
+		s.Else = d.schemaRef()
+	case "dependentRequired":
+		if d.isNull() {
+			return
+		}
+		s.DependentRequired = map[string][]string{}
+		d.object(func(name string) { s.DependentRequired[name] = d.strings() })
+	case "$defs":
+		s.Defs = d.schemas()
+	case "$schema":
+		s.SchemaDialect = d.str()
+	case "$comment":
+		d.skip()
+	case "$id":
+		s.SchemaID = d.str()
+	case "$anchor":
+		s.Anchor = d.str()
+	case "$dynamicRef", "$dynamicAnchor":
+		d.bail("dynamic references")
+	case "contentMediaType":
+		s.ContentMediaType = d.str()
+	case "contentEncoding":
+		s.ContentEncoding = d.str()
+	case "contentSchema":
+		s.ContentSchema = d.schemaRef()
+	default:
+		d.ext(&s.Extensions, k)
+	}
+}
+
+func (d *leanDec) discriminator() *openapi3.Discriminator {
+	if d.isNull() {
+		return nil
+	}
+	x := &openapi3.Discriminator{}
+	d.object(func(k string) {
+		switch k {
+		case "propertyName":
+			x.PropertyName = d.str()
+		case "mapping":
+			if d.isNull() {
+				return
+			}
+			x.Mapping = map[string]openapi3.MappingRef{}
+			d.object(func(name string) { x.Mapping[name] = openapi3.MappingRef{Ref: d.str()} })
+		default:
+			d.ext(&x.Extensions, k)
+		}
+	})
+	return x
+}
