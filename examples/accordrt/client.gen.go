@@ -139,6 +139,10 @@ type Hooks struct {
 	OnRetryDenied func(RetryDeniedInfo)
 	// OnBreakerState: an operation's circuit breaker changed state.
 	OnBreakerState func(BreakerStateInfo)
+	// OnDeprecated: the client called a deprecated operation (the contract
+	// or the server's Deprecation/Sunset headers say so); once per
+	// operation and client.
+	OnDeprecated func(DeprecationInfo)
 	// StartCall runs before a call; the context it returns is the call's
 	// (tracing spans, in-flight gauges), and end, when not nil, runs with
 	// the call's CallInfo after OnCall.
@@ -221,8 +225,9 @@ func WithHeader(k, v string) CallOption {
 // Engine runs calls for one generated client. It owns the circuit breakers
 // and bulkheads, one per operation ID, and is safe for concurrent use.
 type Engine struct {
-	s   ClientSettings
-	ops rtOpStates
+	s          ClientSettings
+	ops        rtOpStates
+	deprecated rtDeprecations
 }
 
 // NewEngine builds an Engine. Without WithHTTPClient it uses its own

@@ -86,6 +86,7 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 		ctx, end = e.s.Hooks.StartCall(ctx, op)
 	}
 	resp, err := c.run(ctx, start, build)
+	e.deprecated.note(&e.s, op, resp)
 	var recordErr error
 	if c.rec != nil {
 		resp, err, recordErr = c.clientEnd(ctx, resp, err)

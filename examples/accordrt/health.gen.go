@@ -40,6 +40,18 @@ type HealthCheck struct {
 	Optional bool
 }
 
+// HealthCheckOf returns a check of v when v can be checked (it is a
+// Pinger: the runtime's SQL, Redis, Kafka, NATS and memory stores and
+// transports are), so wiring code can offer every store it configured
+// without knowing which kinds answer.
+func HealthCheckOf(name string, v any) (HealthCheck, bool) {
+	p, ok := v.(Pinger)
+	if !ok || p == nil {
+		return HealthCheck{}, false
+	}
+	return HealthCheck{Name: name, Ping: p}, true
+}
+
 // HealthOptions configures NewHealthHandler. Zero values take the defaults
 // in brackets.
 type HealthOptions struct {

@@ -96,6 +96,31 @@ func (m *MemorySwitches) update(f func(*rtSwitchState)) {
 	m.state.Store(next)
 }
 
+// AllSwitches combines sources, e.g. the operator page's MemorySwitches
+// and a FileSwitches: an operation runs, and calls retry, only when every
+// source allows it, so any one of them can stop a path.
+func AllSwitches(sources ...Switches) Switches { return rtAllSwitches(sources) }
+
+type rtAllSwitches []Switches
+
+func (a rtAllSwitches) Enabled(operationID string) bool {
+	for _, s := range a {
+		if !s.Enabled(operationID) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a rtAllSwitches) RetriesEnabled() bool {
+	for _, s := range a {
+		if !s.RetriesEnabled() {
+			return false
+		}
+	}
+	return true
+}
+
 // rtDisabledRetryAfter is what a switched-off server operation tells
 // callers to wait, in seconds. A kill switch lasts minutes; the value is
 // above the client's default MaxWait (30s) so that accord clients hand the

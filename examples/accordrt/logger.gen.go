@@ -28,6 +28,7 @@ func MergeHooks(hs ...Hooks) Hooks {
 		out.OnCall = rtChainHook(out.OnCall, h.OnCall)
 		out.OnRetryDenied = rtChainHook(out.OnRetryDenied, h.OnRetryDenied)
 		out.OnBreakerState = rtChainHook(out.OnBreakerState, h.OnBreakerState)
+		out.OnDeprecated = rtChainHook(out.OnDeprecated, h.OnDeprecated)
 		out.StartCall = rtChainStart(out.StartCall, h.StartCall)
 	}
 	return out
@@ -130,6 +131,10 @@ func LoggerHooks(l *slog.Logger) Hooks {
 			}
 			l.LogAttrs(ctx, level, "circuit breaker",
 				slog.String("op", b.Operation), slog.String("from", string(b.From)), slog.String("to", string(b.To)))
+		},
+		OnDeprecated: func(d DeprecationInfo) {
+			l.LogAttrs(ctx, slog.LevelWarn, "calling a deprecated operation",
+				slog.String("op", d.Operation), slog.String("deprecation", d.Deprecation), slog.String("sunset", d.Sunset))
 		},
 	}
 }

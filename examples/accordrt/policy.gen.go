@@ -63,6 +63,9 @@ type Operation struct {
 	// Security lists the alternatives (OR) of the operation's effective
 	// security requirement; none means the operation is open.
 	Security []SecurityRequirement
+	// Deprecation is set when the contract deprecates the operation: the
+	// server then answers with Deprecation and Sunset headers.
+	Deprecation *Deprecation
 }
 
 func (p *Policy) rtRetryOn(status int) bool {

@@ -237,6 +237,9 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	if len(s.AllowIPs) > 0 {
 		next = &rtIPStep{next: next, allow: s.AllowIPs}
 	}
+	if op.Deprecation != nil {
+		next = &rtDeprecationStep{next: next, d: op.Deprecation}
+	}
 	var out http.Handler = &rtChain{op: op, log: log, hooks: s.Hooks, inner: next}
 	if s.Wrap != nil {
 		out = s.Wrap(op, out)

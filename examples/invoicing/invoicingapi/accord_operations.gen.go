@@ -36,6 +36,10 @@ var accSignatureSchemes = map[string]accordrt.SignatureScheme{}
 func OperationByID(id string) (accordrt.Operation, bool) {
 	op, ok := accOperations[id]
 	op.Policy.RetryOn = slices.Clone(op.Policy.RetryOn)
+	if op.Deprecation != nil {
+		d := *op.Deprecation
+		op.Deprecation = &d
+	}
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
 }

@@ -43,6 +43,8 @@ type (
 	ClientCredentialsConfig = accordrt.ClientCredentialsConfig
 	ClientOption            = accordrt.ClientOption
 	ClientSettings          = accordrt.ClientSettings
+	Deprecation             = accordrt.Deprecation
+	DeprecationInfo         = accordrt.DeprecationInfo
 	Engine                  = accordrt.Engine
 	EventBatchHandler       = accordrt.EventBatchHandler
 	EventConsumer           = accordrt.EventConsumer
@@ -211,6 +213,11 @@ func AddHooks(h accordrt.Hooks) accordrt.ClientOption {
 	return accordrt.AddHooks(h)
 }
 
+// AllSwitches calls accordrt.AllSwitches.
+func AllSwitches(sources ...accordrt.Switches) accordrt.Switches {
+	return accordrt.AllSwitches(sources...)
+}
+
 // CertificateFiles calls accordrt.CertificateFiles.
 func CertificateFiles(certFile, keyFile string) accordrt.CertificateSource {
 	return accordrt.CertificateFiles(certFile, keyFile)
@@ -249,6 +256,11 @@ func HSTS(maxAge time.Duration, includeSubdomains bool) func(http.Handler) http.
 // HardenedTLSConfig calls accordrt.HardenedTLSConfig.
 func HardenedTLSConfig() *tls.Config {
 	return accordrt.HardenedTLSConfig()
+}
+
+// HealthCheckOf calls accordrt.HealthCheckOf.
+func HealthCheckOf(name string, v any) (accordrt.HealthCheck, bool) {
+	return accordrt.HealthCheckOf(name, v)
 }
 
 // IdempotencyKeyFromContext calls accordrt.IdempotencyKeyFromContext.
