@@ -55,7 +55,7 @@ type OTel struct {
 	callsActive, attemptsActive, serverActive           metric.Int64UpDownCounter
 	retriesDenied                                       metric.Int64Counter
 
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	breakers map[string]int64 // operation → state gauge value
 }
 
@@ -63,7 +63,9 @@ const rtOTelScope = "github.com/accord-dev/accord/runtime"
 
 // rtDurationBuckets are the semantic conventions' advice for HTTP and
 // messaging durations, in seconds.
-var rtDurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+func rtDurationBuckets() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+}
 
 // NewOTel creates the instruments; it fails only when a meter provider
 // refuses one.
@@ -82,7 +84,7 @@ func NewOTel(opt OTelOptions) (*OTel, error) {
 	m := mp.Meter(rtOTelScope)
 	var errs []error
 	hist := func(name, desc string) metric.Float64Histogram {
-		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), metric.WithExplicitBucketBoundaries(rtDurationBuckets...))
+		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), metric.WithExplicitBucketBoundaries(rtDurationBuckets()...))
 		errs = append(errs, err)
 		return h
 	}
@@ -106,8 +108,8 @@ func NewOTel(opt OTelOptions) (*OTel, error) {
 	_, err = m.Int64ObservableGauge("accord.client.breaker.state", metric.WithUnit("{state}"),
 		metric.WithDescription("Circuit breaker state per operation: 0 closed, 1 half-open, 2 open."),
 		metric.WithInt64Callback(func(_ context.Context, obs metric.Int64Observer) error {
-			o.mu.Lock()
-			defer o.mu.Unlock()
+			o.mu.RLock()
+			defer o.mu.RUnlock()
 			for op, v := range o.breakers {
 				obs.Observe(v, metric.WithAttributes(rtAttrOperation.String(op)))
 			}
@@ -120,7 +122,7 @@ func NewOTel(opt OTelOptions) (*OTel, error) {
 	return o, nil
 }
 
-var rtAttrOperation = attribute.Key("accord.operation")
+const rtAttrOperation = attribute.Key("accord.operation")
 
 // WithOTel traces and measures a client's calls and attempts, next to
 // its other hooks. Pass it after WithHooks, which replaces every hook set
@@ -148,6 +150,9 @@ type rtOTelCall struct {
 // runtime's own trace id (a request served without the adapter), the span
 // continues that trace, so Trace-Id headers, errors and traces agree.
 func (o *OTel) startCall(ctx context.Context, op Operation) (context.Context, func(CallInfo)) {
+	if op.Policy.Breaker.Failures > 0 {
+		o.seeBreaker(op.ID)
+	}
 	ctx = rtOTelAdoptTraceID(ctx)
 	start := time.Now()
 	ctx, span := o.tracer.Start(ctx, op.ID, trace.WithSpanKind(trace.SpanKindInternal),
@@ -207,6 +212,22 @@ func rtOTelAdoptTraceID(ctx context.Context) context.Context {
 
 func (o *OTel) retryDenied(d RetryDeniedInfo) {
 	o.retriesDenied.Add(context.Background(), 1, metric.WithAttributes(rtAttrOperation.String(d.Operation), attribute.String("accord.reason", d.Reason)))
+}
+
+// seeBreaker makes an operation's breaker show as closed before its first
+// change, so dashboards list every breaker, not only those that tripped.
+func (o *OTel) seeBreaker(id string) {
+	o.mu.RLock()
+	_, ok := o.breakers[id]
+	o.mu.RUnlock()
+	if ok {
+		return
+	}
+	o.mu.Lock()
+	if _, ok := o.breakers[id]; !ok {
+		o.breakers[id] = 0
+	}
+	o.mu.Unlock()
 }
 
 func (o *OTel) breakerState(b BreakerStateInfo) {

@@ -189,6 +189,11 @@ func TestOTelBreakerGaugeAndDeniedRetries(t *testing.T) {
 	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
 	e := NewEngine(frozenClock, WithOTel(h.o), WithRetryBudget(RetryBudgetPolicy{Burst: 1, Ratio: 0.01}))
 	op := Operation{ID: "flaky", Method: "GET", Policy: Policy{Retries: 1, RetryOn: []int{503}, Breaker: BreakerPolicy{Failures: 3, Cooldown: time.Hour}}}
+	healthy := Operation{ID: "steady", Method: "GET", Policy: Policy{Breaker: BreakerPolicy{Failures: 3, Cooldown: time.Hour}}}
+	ok200 := newLoopback(t, func(w http.ResponseWriter, r *http.Request) {})
+	if resp, err := e.Do(context.Background(), healthy, getReq(ok200.URL)); err == nil {
+		resp.Body.Close()
+	}
 	for i := 0; i < 4; i++ {
 		if resp, _ := e.Do(context.Background(), op, getReq(srv.URL)); resp != nil {
 			resp.Body.Close()
@@ -196,11 +201,13 @@ func TestOTelBreakerGaugeAndDeniedRetries(t *testing.T) {
 	}
 	m := h.metrics(t)
 	g, ok := m["accord.client.breaker.state"].(metricdata.Gauge[int64])
-	if !ok || len(g.DataPoints) != 1 || g.DataPoints[0].Value != 2 {
-		t.Fatalf("breaker gauge %+v, want flaky = 2 (open)", m["accord.client.breaker.state"])
+	states := map[string]int64{}
+	for _, dp := range g.DataPoints {
+		v, _ := dp.Attributes.Value("accord.operation")
+		states[v.AsString()] = dp.Value
 	}
-	if v, _ := g.DataPoints[0].Attributes.Value("accord.operation"); v.AsString() != "flaky" {
-		t.Errorf("gauge operation %q", v.AsString())
+	if !ok || len(states) != 2 || states["flaky"] != 2 || states["steady"] != 0 {
+		t.Fatalf("breaker gauge %v, want flaky = 2 (open) and steady = 0 (closed, never changed)", states)
 	}
 	denied, ok := m["accord.client.retries.denied"].(metricdata.Sum[int64])
 	if !ok || len(denied.DataPoints) != 1 || denied.DataPoints[0].Value != 1 {
