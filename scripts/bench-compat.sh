@@ -14,6 +14,21 @@
 # (change, operation) in its singleline format; accord reports root causes
 # (one per changed element, listing every operation it reaches), and the
 # table also shows how many (root cause, operation) pairs those cover.
+#
+# Measured 2026-12-01 (2 cores, load average ~3 from other work; accord
+# reads through contracts.LoadForCompare, oasdiff v1.38.0):
+#
+#   pair                             time s accord/oasdiff ratio  cpu s accord/oasdiff ratio  peak MiB accord/oasdiff ratio
+#   stripe 2023-04-27 -> 2023-09-12       2.40 / 42.62   0.056        1.47 / 39.67  0.037         157 / 670    0.234
+#   stripe 2023-09-12 -> 2026-08-26       0.96 / 69.43   0.014        1.43 / 81.70  0.018         145 / 2210   0.066
+#   github 17.0.0 -> 23.0.2               0.84 / 15.25   0.055        0.72 / 14.41  0.050         177 / 979    0.181
+#
+# Before the lean read path (same day, kin-openapi's loader), accord took
+# 2.18 s (3.90 cpu) / 145 MiB, 2.95 s (5.18) / 155 MiB, 4.73 s (8.53) / 231 MiB:
+# time ratios 0.091, 0.043, 0.415; memory 0.224, 0.064, 0.247.
+# Peak memory is now the two models themselves: kin-openapi's Schema is
+# 752 bytes and GitHub's contracts hold ~80k of them; getting under 0.1 needs
+# a compact compare model, not a faster decoder.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
