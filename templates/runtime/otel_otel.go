@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -316,10 +317,13 @@ func (t *rtOTelTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, span := t.o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	defer span.End()
 	// RoundTrippers must not change the caller's request: the headers are
-	// copied. traceparent is not covered by any of the signature formats.
+	// copied. An RFC 9421 signature that covers traceparent keeps the
+	// runtime's (same trace id): rewriting it would break the signature.
 	r2 := req.WithContext(ctx)
-	r2.Header = req.Header.Clone()
-	t.o.prop.Inject(ctx, propagation.HeaderCarrier(r2.Header))
+	if !strings.Contains(req.Header.Get("Signature-Input"), `"traceparent"`) {
+		r2.Header = req.Header.Clone()
+		t.o.prop.Inject(ctx, propagation.HeaderCarrier(r2.Header))
+	}
 	mAttrs := metric.WithAttributes(attrs[:metricAttrs]...)
 	t.o.attemptsActive.Add(ctx, 1, mAttrs)
 	start := time.Now()

@@ -323,3 +323,23 @@ func BenchmarkEngineDoOTel(b *testing.B) {
 	}
 	benchEngineDo(b, WithOTel(o))
 }
+
+func TestOTelKeepsSignedTraceparent(t *testing.T) {
+	h := newOTelHarness(t)
+	var sent string
+	srv := newLoopback(t, func(w http.ResponseWriter, r *http.Request) { sent = r.Header.Get("Traceparent") })
+	var built string
+	e := NewEngine(WithOTel(h.o), WithRequestEditor(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Signature-Input", `sig1=("@method" "traceparent");created=1`)
+		built = r.Header.Get("Traceparent")
+		return nil
+	}))
+	resp, err := e.Do(context.Background(), Operation{ID: "get", Method: "GET"}, getReq(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if sent == "" || sent != built {
+		t.Fatalf("signed traceparent rewritten: built %q, sent %q", built, sent)
+	}
+}
