@@ -30,6 +30,7 @@ type accServerConfig struct {
 	overrides []func(operationID string, p *accordrt.Policy)
 	onError   func(r *http.Request, err error, p *accordrt.ProblemDetails)
 	authErr   error // a malformed auth option (accord_auth.gen.go), logged once
+	health    *accordrt.HealthOptions
 }
 
 // WithLogger sets the logger of the access log and of errors (default
@@ -107,6 +108,28 @@ func WithServerHooks(h accordrt.ServerHooks) ServerOption {
 	return func(c *accServerConfig) { c.settings.Hooks = h }
 }
 
+// WithServerSwitches makes the server obey kill switches: a switched-off
+// operation answers 503 (problem + Retry-After) without running its
+// handler. NewMemorySwitches flips them in process; NewFileSwitches reads
+// a file or an environment variable, so operators need no deploy.
+func WithServerSwitches(sw accordrt.Switches) ServerOption {
+	return func(c *accServerConfig) { c.settings.Switches = sw }
+}
+
+// WithServerWrap wraps every operation's handler, outside the runtime's
+// chain (tracing: WithServerWrap(otel.ServerWrap) with the otel part).
+func WithServerWrap(wrap func(op accordrt.Operation, h http.Handler) http.Handler) ServerOption {
+	return func(c *accServerConfig) { c.settings.Wrap = wrap }
+}
+
+// WithHealth serves GET /livez and /healthz (the process answers) and
+// /readyz (the stores answer) under the base path. The server's own
+// idempotency store and replay cache are checked besides opt.Checks
+// (brokers, databases of the application).
+func WithHealth(opt accordrt.HealthOptions) ServerOption {
+	return func(c *accServerConfig) { c.health = &opt }
+}
+
 // WithErrorHandler sees every error answered as a problem: a request that
 // could not be decoded (p is a 400, or 413 for an oversized body) or an
 // error a handler returned (p is a 500 without details, a 503 for a missed
@@ -156,6 +179,19 @@ func accNewServerConfig(opts []ServerOption) *accServerConfig {
 		s.Verifiers[name] = accordrt.Verifier{Scheme: sc, Secrets: c.secrets[name], Replay: c.replay}
 	}
 	maps.Copy(s.Verifiers, c.verifiers)
+	if c.health != nil {
+		for _, st := range []struct {
+			name  string
+			store any
+		}{
+			{"idempotency-store", s.Idempotency},
+			{"replay-cache", c.replay},
+		} {
+			if hc, ok := accordrt.HealthCheckOf(st.name, st.store); ok {
+				c.health.Checks = append(c.health.Checks, hc)
+			}
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.Verifiers)) {
 		if err := s.Verifiers[name].Check(); err != nil {
 			// Fail closed and loudly: a short key would make signatures

@@ -31,6 +31,9 @@ func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	wrapper := &ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: cfg.requestError}
 	s := &accServer{mux: http.NewServeMux(), cfg: cfg}
 	s.handle("listCategories", "/categories", http.HandlerFunc(wrapper.ListCategories))
+	if cfg.health != nil {
+		s.mountHealth(accordrt.NewHealthHandler(*cfg.health))
+	}
 	s.mux.HandleFunc("/", s.unmatched)
 	return s.mux
 }
@@ -50,6 +53,29 @@ func (s *accServer) handle(id, route string, h http.Handler) {
 		}
 	}
 	s.methods = append(s.methods, op.Method)
+}
+
+// mountHealth registers the health endpoints the contract leaves free: a
+// contract's own /healthz keeps its handler (and the log says so).
+func (s *accServer) mountHealth(hh *accordrt.HealthHandler) {
+	for _, e := range []struct {
+		path string
+		h    http.Handler
+	}{
+		{"/livez", hh.Live()},
+		{"/healthz", hh.Live()},
+		{"/readyz", hh.Ready()},
+	} {
+		probe, err := http.NewRequest(http.MethodGet, s.cfg.basePath+e.path, nil)
+		if err != nil {
+			continue
+		}
+		if _, taken := s.mux.Handler(probe); taken != "" {
+			s.cfg.settings.Logger.Warn("health endpoint not mounted: the contract serves this path", "path", s.cfg.basePath+e.path, "route", taken)
+			continue
+		}
+		s.mux.Handle("GET "+s.cfg.basePath+e.path, e.h)
+	}
 }
 
 // unmatched answers requests no route takes: 405 with Allow when the path
