@@ -88,6 +88,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 	})
 	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e), newPreflightCmd(e))
 	root.AddCommand(newMockCmd(e), newVerifyCmd(e))
+	root.AddCommand(newPactCmd(e))
 	return root
 }
 
