@@ -225,7 +225,7 @@ func (p Policy) Check(pos Position, where string) []Problem {
 	}
 	if p.Reason != "" && !p.disablesSafeguard() {
 		warn("policy-reason-unused",
-			fmt.Sprintf("reason %q is given, but no safeguard is off (idempotency, retries, circuit breaker and concurrency limit are all on)", p.Reason),
+			fmt.Sprintf("reason %q is given, but no safeguard is off (idempotency, retries, circuit breaker, concurrency limit and signature are all on)", p.Reason),
 			"remove the reason, or put it next to the setting it explains")
 	}
 	if p.SLO > 0 && p.Budget > p.SLO {
@@ -237,9 +237,11 @@ func (p Policy) Check(pos Position, where string) []Problem {
 }
 
 // disablesSafeguard: some protection is switched off, which is what a
-// reason explains.
+// reason explains. An unsigned operation counts: a reason may say why a
+// partner's calls carry no signature.
 func (p Policy) disablesSafeguard() bool {
-	return (p.Idempotency == IdempotencyOff && p.IdempotencyExplicit) || p.Retries == 0 || p.Breaker.Failures == 0 || p.Concurrency == 0
+	return (p.Idempotency == IdempotencyOff && p.IdempotencyExplicit) || p.Retries == 0 || p.Breaker.Failures == 0 ||
+		p.Concurrency == 0 || p.Signature == ""
 }
 
 // policyKeys are the keys x-accord accepts, in the order the reference lists them.

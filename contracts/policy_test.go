@@ -362,7 +362,7 @@ paths:
 
 func TestPolicyReasonWithoutDisabledSafeguardWarns(t *testing.T) {
 	p := DefaultPolicy("GET")
-	p.Reason = "legacy"
+	p.Reason, p.Signature = "legacy", "partner-hmac"
 	ps := p.Check(Position{File: "x", Line: 3}, "getThing")
 	if len(ps) != 1 || ps[0].Code != "policy-reason-unused" || ps[0].Severity != SeverityWarning {
 		t.Fatalf("got %v", ps)
