@@ -43,7 +43,7 @@ func (e *env) run(args []string) int {
 		if !errors.As(err, &ee) || ee.err != nil {
 			fmt.Fprintln(e.stderr, "accord:", err)
 			if exitCode(err) == exitUsage {
-				fmt.Fprintln(e.stderr, "Run 'accord --help' for usage.")
+				fmt.Fprintln(e.stderr, helpHint(root, args))
 			}
 		}
 	}
@@ -74,7 +74,7 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError("unknown command %q", args[0])
+				return unknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		},
@@ -83,12 +83,11 @@ Exit codes: 0 ok, 1 the check failed, 2 usage error, 3 an input could not be rea
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newValidateCmd(e), newCompatCmd(e), newGenCmd(e), newChangelogCmd(e), newPreflightCmd(e))
 	root.AddCommand(newMockCmd(e), newVerifyCmd(e))
 	root.AddCommand(newPactCmd(e))
+	registerCompletions(root)
 	return root
 }
 
