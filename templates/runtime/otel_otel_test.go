@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -341,5 +342,40 @@ func TestOTelKeepsSignedTraceparent(t *testing.T) {
 	resp.Body.Close()
 	if sent == "" || sent != built {
 		t.Fatalf("signed traceparent rewritten: built %q, sent %q", built, sent)
+	}
+}
+
+func TestOTelServerWrapKeepsStreamingAndController(t *testing.T) {
+	h := newOTelHarness(t)
+	op := Operation{ID: "stream", Method: "GET", Pattern: "/events", Policy: Policy{Idempotency: IdempotencyOff}}
+	flushed := make(chan struct{})
+	srv := httptest.NewServer(Chain(op, &ServerSettings{Logger: slog.New(slog.DiscardHandler), Wrap: h.o.ServerWrap},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("first\n"))
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				t.Errorf("flush through the wrap: %v", err)
+			}
+			<-flushed
+			_, _ = w.Write([]byte("second\n"))
+		})))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
+		t.Fatalf("first chunk %q before the handler finished: %v", buf, err)
+	}
+	close(flushed)
+	rest, _ := io.ReadAll(resp.Body)
+	if string(rest) != "second\n" {
+		t.Fatalf("rest %q", rest)
+	}
+	resp.Body.Close()
+	evWait(t, 2*time.Second, "the server span", func() bool { return len(h.spans.GetSpans()) == 1 })
+	if v, _ := spanAttr(h.spans.GetSpans()[0], "http.response.status_code"); v.AsInt64() != 200 {
+		t.Errorf("status attribute %v", v)
 	}
 }
