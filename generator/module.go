@@ -97,3 +97,94 @@ func modulePath(data []byte) (string, error) {
 	}
 	return "", errors.New("no module directive")
 }
+
+// Dependency is a module generated code may import, at the version accord
+// is built and tested with.
+type Dependency struct{ Module, Version string }
+
+// Dependencies are the modules generated code may import besides the
+// standard library and the user's own module: oapi-codegen's runtime for
+// the models, and each adapter's client. A test keeps the versions those
+// of accord's go.mod.
+func Dependencies() []Dependency {
+	return []Dependency{
+		{"github.com/oapi-codegen/runtime", "v1.8.0"},
+		{"github.com/google/uuid", "v1.6.0"},
+		{"github.com/redis/go-redis/v9", "v9.23.0"},
+		{"github.com/twmb/franz-go", "v1.22.3"},
+		{"github.com/nats-io/nats.go", "v1.55.0"},
+		{"go.opentelemetry.io/otel", "v1.47.0"},
+	}
+}
+
+// MissingDependencies lists, as `go get` arguments (module@version), the
+// modules files import that goMod (a go.mod's content) does not require.
+func MissingDependencies(goMod []byte, files []File) []string {
+	required := map[string]bool{}
+	inBlock := false
+	for _, line := range strings.Split(string(goMod), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case inBlock && f[0] == ")":
+			inBlock = false
+		case inBlock:
+			required[f[0]] = true
+		case f[0] == "require" && len(f) >= 2 && f[1] == "(":
+			inBlock = true
+		case f[0] == "require" && len(f) >= 3:
+			required[f[1]] = true
+		case f[0] == "module" && len(f) >= 2:
+			required[f[1]] = true
+		}
+	}
+	imported := map[string]bool{}
+	for _, f := range files {
+		for _, p := range fileImports(f.Content) {
+			imported[p] = true
+		}
+	}
+	var out []string
+	for _, d := range Dependencies() {
+		if required[d.Module] {
+			continue
+		}
+		for p := range imported {
+			if p == d.Module || strings.HasPrefix(p, d.Module+"/") {
+				out = append(out, d.Module+"@"+d.Version)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// fileImports reads the import paths of a Go file's import block.
+func fileImports(src []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	in := false
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "import ("):
+			in = true
+		case in && line == ")":
+			return out
+		case in || strings.HasPrefix(line, "import "):
+			if i := strings.IndexByte(line, '"'); i >= 0 {
+				if p, err := strconv.Unquote(line[i:]); err == nil {
+					out = append(out, p)
+				}
+			}
+			if !in {
+				return out
+			}
+		case strings.HasPrefix(line, "func ") || strings.HasPrefix(line, "type ") || strings.HasPrefix(line, "var "):
+			return out
+		}
+	}
+	return out
+}

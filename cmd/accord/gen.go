@@ -222,7 +222,54 @@ func runGen(ctx context.Context, e *env, o genOptions, jobs []genJob) error {
 		}
 		fmt.Fprintln(e.stdout, msg)
 	}
+	reportMissingModules(e, results)
 	return nil
+}
+
+// reportMissingModules prints the `go get` line for the modules generated
+// code imports that the go.mod above it does not require yet: without it the
+// first build fails with a message about a package, not about what to run.
+func reportMissingModules(e *env, results []genResult) {
+	byMod := map[string][]generator.File{}
+	var mods []string
+	for _, r := range results {
+		gomod, ok := findGoMod(r.job.output)
+		if !ok {
+			continue
+		}
+		if _, seen := byMod[gomod]; !seen {
+			mods = append(mods, gomod)
+		}
+		byMod[gomod] = append(byMod[gomod], r.files...)
+	}
+	for _, m := range mods {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			continue
+		}
+		if missing := generator.MissingDependencies(data, byMod[m]); len(missing) > 0 {
+			fmt.Fprintf(e.stderr, "accord: generated code imports modules %s does not require yet; run:\n  go get %s\n", displayDir(e, m), strings.Join(missing, " "))
+		}
+	}
+}
+
+// findGoMod returns the go.mod at or above dir.
+func findGoMod(dir string) (string, bool) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	for {
+		p := filepath.Join(d, "go.mod")
+		if _, err := os.Stat(p); err == nil {
+			return p, true
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", false
+		}
+		d = up
+	}
 }
 
 // runtimeResults makes the runtime packages the jobs import: one per

@@ -105,6 +105,9 @@ func TestGenSingleContractRuntime(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	if !strings.Contains(stderr, "go get github.com/oapi-codegen/runtime@v1.8.0") {
+		t.Errorf("gen does not say which modules to add: %q", stderr)
+	}
 	b := mustRead(t, filepath.Join(dir, "client", "accord_runtime.gen.go"))
 	if !strings.Contains(b, `"example.com/partner/client/accordrt"`) {
 		t.Errorf("import path:\n%.400s", b)
