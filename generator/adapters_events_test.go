@@ -10,8 +10,8 @@ import (
 	"github.com/accord-dev/accord/contracts"
 )
 
-// TestEventAdaptersCompile generates a server with the kafka, then the
-// nats part, and vets each in a module that requires only that broker's
+// TestEventAdaptersCompile generates a server with the kafka, the nats,
+// then the otel part, and vets each in a module that requires only that broker's
 // client: the adapter's files compile on their own and the other broker's
 // client is never imported.
 func TestEventAdaptersCompile(t *testing.T) {
@@ -24,6 +24,7 @@ func TestEventAdaptersCompile(t *testing.T) {
 	}{
 		{"kafka", "nats-io", []string{"github.com/twmb/franz-go v1.22.3", "github.com/twmb/franz-go/pkg/kmsg v1.15.1"}},
 		{"nats", "franz-go", []string{"github.com/nats-io/nats.go v1.55.0"}},
+		{"otel", "nats-io", []string{"go.opentelemetry.io/otel v1.47.0", "go.opentelemetry.io/otel/metric v1.47.0", "go.opentelemetry.io/otel/trace v1.47.0"}},
 	} {
 		t.Run(c.part, func(t *testing.T) {
 			d, err := contracts.Load(context.Background(), filepath.Join(casesDir, "basic", "contract.yaml"), contracts.LoadOptions{})

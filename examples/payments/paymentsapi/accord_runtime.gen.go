@@ -83,6 +83,8 @@ type (
 	MemorySwitches          = accordrt.MemorySwitches
 	MemoryTransport         = accordrt.MemoryTransport
 	MemoryTransportOptions  = accordrt.MemoryTransportOptions
+	OTel                    = accordrt.OTel
+	OTelOptions             = accordrt.OTelOptions
 	Operation               = accordrt.Operation
 	OutboxHooks             = accordrt.OutboxHooks
 	OutboxRelay             = accordrt.OutboxRelay
@@ -358,6 +360,11 @@ func NewMemoryTransport(opt accordrt.MemoryTransportOptions) *accordrt.MemoryTra
 	return accordrt.NewMemoryTransport(opt)
 }
 
+// NewOTel calls accordrt.NewOTel.
+func NewOTel(opt accordrt.OTelOptions) (*accordrt.OTel, error) {
+	return accordrt.NewOTel(opt)
+}
+
 // NewOutboxRelay calls accordrt.NewOutboxRelay.
 func NewOutboxRelay(o *accordrt.SQLOutbox, t accordrt.EventSink, opt accordrt.OutboxRelayOptions) *accordrt.OutboxRelay {
 	return accordrt.NewOutboxRelay(o, t, opt)
@@ -491,6 +498,11 @@ func WithMaxResponseBodyCall(n int64) accordrt.CallOption {
 // WithMaxWait calls accordrt.WithMaxWait.
 func WithMaxWait(d time.Duration) accordrt.ClientOption {
 	return accordrt.WithMaxWait(d)
+}
+
+// WithOTel calls accordrt.WithOTel.
+func WithOTel(o *accordrt.OTel) accordrt.ClientOption {
+	return accordrt.WithOTel(o)
 }
 
 // WithPolicy calls accordrt.WithPolicy.
