@@ -8,7 +8,7 @@ RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/... ./mock/... ./verify/
 # 70 real corpus contracts cannot starve their timers on a 2-core machine.
 E2E_PKGS  := ./examples/...
 
-.PHONY: build demo test bench bench-examples bench-compat fuzz lint gen corpus clean
+.PHONY: build demo test bench bench-examples bench-compat bench-mock fuzz lint gen corpus clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/accord
@@ -38,6 +38,11 @@ bench-examples:
 
 bench-compat: build
 	./scripts/bench-compat.sh
+
+# accord mock vs Prism 5.16 (npm, into a temporary directory), same load
+# generator and contract: requests/s, p99 latency, peak memory, ratios.
+bench-mock: build
+	./scripts/bench-mock.sh
 
 # Short, bounded fuzzing of every parser and of the generator (FUZZTIME per
 # target). Minimisation is capped: with the default, FuzzGenerate spends its
