@@ -69,6 +69,9 @@ func policyLiteral(p contracts.Policy) string {
 	if p.Reconcile != "" {
 		add("Reconcile", strconv.Quote(p.Reconcile))
 	}
+	if p.KillSwitch {
+		add("KillSwitch", "true")
+	}
 	return "accordrt.Policy{" + strings.Join(f, ", ") + "}"
 }
 

@@ -82,6 +82,9 @@ func TestPolicyLiteral(t *testing.T) {
 	if got := policyLiteral(p); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	if got := policyLiteral(contracts.Policy{KillSwitch: true}); got != "accordrt.Policy{KillSwitch: true}" {
+		t.Errorf("kill-switch policy: %s", got)
+	}
 	if got := policyLiteral(contracts.Policy{}); got != "accordrt.Policy{}" {
 		t.Errorf("zero policy: %s", got)
 	}
