@@ -76,7 +76,7 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 	}
 	// Positions index the text as the locator reads it, so the tables the
 	// decoder builds on the way are only valid when it read that text.
-	d := &leanDec{data: decoded, strs: make(map[string]string, 1024)}
+	d := &leanDec{data: decoded, strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{}}
 	if len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0]) {
 		d.tables = map[int32]*container{}
 	}
@@ -131,6 +131,12 @@ type leanDec struct {
 	// noText is what a response's description points at: kin-openapi's
 	// model has it as a pointer, and comparisons only read whether it is set.
 	noText string
+	// keyAt is where the member being read starts (its key's quote).
+	keyAt int
+	// component marks the schema read next as a component's root.
+	component bool
+	leaves    map[string]*openapi3.Schema
+	leafKey   []byte
 	// refs are the $ref holders to resolve once every component is known.
 	refs []func(c *openapi3.Components)
 	// strs interns repeated short strings (types, formats, keys), which
@@ -203,6 +209,7 @@ func (d *leanDec) object(f func(key string)) {
 	for {
 		d.ws()
 		keyAt := d.i
+		d.keyAt = keyAt
 		k := d.key()
 		d.expect(':')
 		d.ws()

@@ -483,7 +483,10 @@ func (d *leanDec) components() *openapi3.Components {
 		switch k {
 		case "schemas":
 			c.Schemas = openapi3.Schemas{}
-			d.object(func(name string) { c.Schemas[name] = d.schemaRef() })
+			d.object(func(name string) {
+				d.component = true
+				c.Schemas[name] = d.schemaRef()
+			})
 		case "parameters":
 			c.Parameters = openapi3.ParametersMap{}
 			d.object(func(name string) { c.Parameters[name] = d.parameterRef() })

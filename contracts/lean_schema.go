@@ -10,6 +10,8 @@ import (
 // component's shared *Schema, as kin-openapi does), a boolean schema, or an
 // inline schema.
 func (d *leanDec) schemaRef() *openapi3.SchemaRef {
+	component := d.component
+	d.component = false
 	if d.isNull() {
 		return nil
 	}
@@ -21,15 +23,30 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 	r := &openapi3.SchemaRef{}
 	s := &openapi3.Schema{}
 	ref := ""
+	// spans are the members that matter to a comparison, as written: the
+	// identity of a leaf schema for sharing (see leaves).
+	var spans [32]int32
+	n := 0
 	d.object(func(k string) {
 		if k == "$ref" {
 			ref = d.str()
 			return
 		}
+		from := d.keyAt
 		d.schemaMember(s, k)
+		if annotation[k] {
+			return
+		}
+		if n+2 <= len(spans) {
+			spans[n], spans[n+1] = int32(from), int32(d.i)
+		}
+		n += 2
 	})
 	if ref == "" {
 		r.Value = s
+		if !component && n <= len(spans) && leaf(s) {
+			r.Value = d.shareLeaf(s, spans[:n])
+		}
 		return r
 	}
 	// A $ref's x- members are the ref's extensions. Other siblings: 3.1
@@ -275,4 +292,36 @@ func (d *leanDec) discriminator() *openapi3.Discriminator {
 		}
 	})
 	return x
+}
+
+// annotation lists the schema members that neither the decoded model (they
+// are skipped) nor a comparison reads.
+var annotation = map[string]bool{"description": true, "example": true, "examples": true, "$comment": true, "externalDocs": true, "xml": true}
+
+// leaf reports whether s has no subschemas.
+func leaf(s *openapi3.Schema) bool {
+	return s.OneOf == nil && s.AnyOf == nil && s.AllOf == nil && s.Not == nil && s.Items == nil &&
+		s.Properties == nil && s.AdditionalProperties.Schema == nil && s.Discriminator == nil &&
+		s.PrefixItems == nil && s.Contains == nil && s.PatternProperties == nil && s.DependentSchemas == nil &&
+		s.PropertyNames == nil && s.UnevaluatedItems.Schema == nil && s.UnevaluatedProperties.Schema == nil &&
+		s.If == nil && s.Then == nil && s.Else == nil && s.Defs == nil && s.ContentSchema == nil
+}
+
+// shareLeaf returns one *Schema for every inline leaf schema written the
+// same way (its annotations aside): large contracts repeat {type: string}
+// and its kin tens of thousands of times, and at 752 bytes a Schema those
+// copies are most of the model. The model is read-only and comparisons
+// treat inline schemas by value, so sharing is invisible to them;
+// components are never shared, since $refs resolve to them by identity.
+func (d *leanDec) shareLeaf(s *openapi3.Schema, spans []int32) *openapi3.Schema {
+	d.leafKey = d.leafKey[:0]
+	for j := 0; j < len(spans); j += 2 {
+		d.leafKey = append(d.leafKey, d.data[spans[j]:spans[j+1]]...)
+		d.leafKey = append(d.leafKey, 0)
+	}
+	if v, ok := d.leaves[string(d.leafKey)]; ok {
+		return v
+	}
+	d.leaves[string(d.leafKey)] = s
+	return s
 }
