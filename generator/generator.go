@@ -243,6 +243,9 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		}
 	}
 	res.Notes = append(res.Notes, depNotes...)
+	if parts.Client {
+		m.Pagination = iterable(detectPagination(models, m), m)
+	}
 	m.Validation = val
 	res.Notes = append(res.Notes, valNotes...)
 	m.Auth = auth

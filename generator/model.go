@@ -41,6 +41,9 @@ type Model struct {
 	// Auth is the contract's securitySchemes and each operation's
 	// security requirement (security.go).
 	Auth Auth
+	// Pagination are the list operations the client iterates
+	// (pagination.go).
+	Pagination []Paged
 }
 
 // Operation is one operation as the templates see it.

@@ -35,6 +35,7 @@ func templateFiles() []templateFile {
 		{"validate.tmpl", "accord_validate.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
 		{"auth.tmpl", "accord_auth.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
 		{"webhook_sender.tmpl", "accord_webhook_sender.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Webhooks) > 0 }},
+		{"pagination.tmpl", "accord_pagination.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Pagination) > 0 }},
 		{"webhook_receiver.tmpl", "accord_webhook_receiver.gen.go", func(m *Model) bool { return m.Parts.Server && len(m.Webhooks) > 0 }},
 	}
 }

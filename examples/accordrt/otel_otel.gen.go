@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,53 @@ type OTel struct {
 
 	mu       sync.RWMutex
 	breakers map[string]int64 // operation → state gauge value
+
+	setsMu sync.RWMutex
+	sets   map[rtOTelSetKey]metric.MeasurementOption
+}
+
+// rtOTelSetKey names one combination of metric attributes. Building and
+// sorting an attribute set costs allocations on every measurement; the
+// combinations are few (operations × statuses × error types), so each set
+// is built once.
+type rtOTelSetKey struct {
+	kind         uint8 // which instrument family the set is for
+	op, method   string
+	host, scheme string
+	port, status int
+	errType      string
+}
+
+// rtOTelMaxSets bounds the cache, should hosts or statuses be unbounded;
+// past it, sets are built per measurement as without the cache.
+const rtOTelMaxSets = 4096
+
+func (o *OTel) set(k rtOTelSetKey, kvs func() []attribute.KeyValue) metric.MeasurementOption {
+	o.setsMu.RLock()
+	opt, ok := o.sets[k]
+	o.setsMu.RUnlock()
+	if ok {
+		return opt
+	}
+	opt = metric.WithAttributeSet(attribute.NewSet(kvs()...))
+	o.setsMu.Lock()
+	if len(o.sets) < rtOTelMaxSets {
+		o.sets[k] = opt
+	}
+	o.setsMu.Unlock()
+	return opt
+}
+
+// rtOTelWithResult adds the status code and error type to base.
+func rtOTelWithResult(base []attribute.KeyValue, status int, et string) []attribute.KeyValue {
+	out := base[:len(base):len(base)]
+	if status != 0 {
+		out = append(out, semconv.HTTPResponseStatusCode(status))
+	}
+	if et != "" {
+		out = append(out, semconv.ErrorTypeKey.String(et))
+	}
+	return out
 }
 
 const rtOTelScope = "github.com/accord-dev/accord/runtime"
@@ -82,7 +130,7 @@ func NewOTel(opt OTelOptions) (*OTel, error) {
 	if prop == nil {
 		prop = propagation.TraceContext{}
 	}
-	o := &OTel{tracer: tp.Tracer(rtOTelScope), prop: prop, breakers: map[string]int64{}}
+	o := &OTel{tracer: tp.Tracer(rtOTelScope), prop: prop, breakers: map[string]int64{}, sets: map[rtOTelSetKey]metric.MeasurementOption{}}
 	m := mp.Meter(rtOTelScope)
 	var errs []error
 	hist := func(name, desc string) metric.Float64Histogram {
@@ -168,23 +216,28 @@ func (o *OTel) startCall(ctx context.Context, op Operation) (context.Context, fu
 		}
 	}
 	ctx = context.WithValue(ctx, rtOTelCallKey{}, &rtOTelCall{op: op})
-	base := metric.WithAttributes(rtAttrOperation.String(op.ID), semconv.HTTPRequestMethodKey.String(op.Method))
+	baseKVs := func() []attribute.KeyValue {
+		return []attribute.KeyValue{rtAttrOperation.String(op.ID), semconv.HTTPRequestMethodKey.String(op.Method)}
+	}
+	base := o.set(rtOTelSetKey{kind: 1, op: op.ID, method: op.Method}, baseKVs)
 	o.callsActive.Add(ctx, 1, base)
 	return ctx, func(ci CallInfo) {
-		var attrs []attribute.KeyValue
+		et := rtOTelErrorType(ci.Err, ci.StatusCode)
 		if ci.StatusCode != 0 {
-			attrs = append(attrs, semconv.HTTPResponseStatusCode(ci.StatusCode))
+			span.SetAttributes(semconv.HTTPResponseStatusCode(ci.StatusCode))
 		}
-		if et := rtOTelErrorType(ci.Err, ci.StatusCode); et != "" {
-			attrs = append(attrs, semconv.ErrorTypeKey.String(et))
+		if et != "" {
+			span.SetAttributes(semconv.ErrorTypeKey.String(et))
 			span.SetStatus(codes.Error, et)
 			if ci.Err != nil {
 				span.RecordError(ci.Err)
 			}
 		}
-		span.SetAttributes(append(attrs, attribute.Int("accord.attempts", ci.Attempts))...)
+		span.SetAttributes(attribute.Int("accord.attempts", ci.Attempts))
 		o.callsActive.Add(ctx, -1, base)
-		o.callDur.Record(ctx, time.Since(start).Seconds(), base, metric.WithAttributes(attrs...))
+		final := o.set(rtOTelSetKey{kind: 2, op: op.ID, method: op.Method, status: ci.StatusCode, errType: et},
+			func() []attribute.KeyValue { return rtOTelWithResult(baseKVs(), ci.StatusCode, et) })
+		o.callDur.Record(ctx, time.Since(start).Seconds(), final)
 		span.End()
 	}
 }
@@ -284,31 +337,37 @@ type rtOTelTransport struct {
 
 func (t *rtOTelTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	name, route, resend := req.Method, "", 0
-	var opAttr []attribute.KeyValue
+	name, route, resend, opID := req.Method, "", 0, ""
 	if c, ok := ctx.Value(rtOTelCallKey{}).(*rtOTelCall); ok {
 		c.mu.Lock()
 		resend = c.attempts
 		c.attempts++
 		c.mu.Unlock()
-		route = c.op.Pattern
-		opAttr = []attribute.KeyValue{rtAttrOperation.String(c.op.ID)}
+		route, opID = c.op.Pattern, c.op.ID
 		if route != "" {
 			name += " " + route
 		}
 	}
-	attrs := append(opAttr, semconv.HTTPRequestMethodKey.String(req.Method), semconv.ServerAddress(req.URL.Hostname()))
-	attrs = attrs[:len(attrs):len(attrs)]
-	if p, err := strconv.Atoi(req.URL.Port()); err == nil {
-		attrs = append(attrs, semconv.ServerPort(p))
-	} else if req.URL.Scheme == "https" {
-		attrs = append(attrs, semconv.ServerPort(443))
-	} else {
-		attrs = append(attrs, semconv.ServerPort(80))
+	host := req.URL.Hostname()
+	port, err := strconv.Atoi(req.URL.Port())
+	if err != nil {
+		port = 80
+		if req.URL.Scheme == "https" {
+			port = 443
+		}
 	}
-	metricAttrs := len(attrs)
-	// No query and no userinfo: both carry credentials often enough.
-	attrs = append(attrs, semconv.URLFull(req.URL.Scheme+"://"+req.URL.Host+req.URL.EscapedPath()))
+	baseKVs := func() []attribute.KeyValue {
+		kvs := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(req.Method), semconv.ServerAddress(host), semconv.ServerPort(port)}
+		if opID != "" {
+			kvs = append(kvs, rtAttrOperation.String(opID))
+		}
+		return kvs
+	}
+	key := rtOTelSetKey{kind: 3, op: opID, method: req.Method, host: host, port: port}
+	mAttrs := t.o.set(key, baseKVs)
+	attrs := append(baseKVs(),
+		// No query and no userinfo: both carry credentials often enough.
+		semconv.URLFull(req.URL.Scheme+"://"+req.URL.Host+req.URL.EscapedPath()))
 	if route != "" {
 		attrs = append(attrs, semconv.URLTemplate(route))
 	}
@@ -318,11 +377,13 @@ func (t *rtOTelTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, span := t.o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	defer span.End()
 	// RoundTrippers must not change the caller's request: the headers are
-	// copied. traceparent is not covered by any of the signature formats.
+	// copied. An RFC 9421 signature that covers traceparent keeps the
+	// runtime's (same trace id): rewriting it would break the signature.
 	r2 := req.WithContext(ctx)
-	r2.Header = req.Header.Clone()
-	t.o.prop.Inject(ctx, propagation.HeaderCarrier(r2.Header))
-	mAttrs := metric.WithAttributes(attrs[:metricAttrs]...)
+	if !strings.Contains(req.Header.Get("Signature-Input"), `"traceparent"`) {
+		r2.Header = req.Header.Clone()
+		t.o.prop.Inject(ctx, propagation.HeaderCarrier(r2.Header))
+	}
 	t.o.attemptsActive.Add(ctx, 1, mAttrs)
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r2)
@@ -332,19 +393,17 @@ func (t *rtOTelTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		status = resp.StatusCode
 		span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 	}
-	var extra []attribute.KeyValue
-	if status != 0 {
-		extra = append(extra, semconv.HTTPResponseStatusCode(status))
-	}
-	if et := rtOTelErrorType(err, status); et != "" {
+	et := rtOTelErrorType(err, status)
+	if et != "" {
 		span.SetAttributes(semconv.ErrorTypeKey.String(et))
 		span.SetStatus(codes.Error, et)
 		if err != nil {
 			span.RecordError(err)
 		}
-		extra = append(extra, semconv.ErrorTypeKey.String(et))
 	}
-	t.o.attemptDur.Record(ctx, time.Since(start).Seconds(), mAttrs, metric.WithAttributes(extra...))
+	key.kind, key.status, key.errType = 4, status, et
+	final := t.o.set(key, func() []attribute.KeyValue { return rtOTelWithResult(baseKVs(), status, et) })
+	t.o.attemptDur.Record(ctx, time.Since(start).Seconds(), final)
 	return resp, err
 }
 
@@ -364,14 +423,17 @@ func (o *OTel) ServerWrap(op Operation, h http.Handler) http.Handler {
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		base := []attribute.KeyValue{rtAttrOperation.String(op.ID), semconv.HTTPRequestMethodKey.String(r.Method), semconv.HTTPRoute(route), semconv.URLScheme(scheme)}
+		baseKVs := func() []attribute.KeyValue {
+			return []attribute.KeyValue{rtAttrOperation.String(op.ID), semconv.HTTPRequestMethodKey.String(r.Method), semconv.HTTPRoute(route), semconv.URLScheme(scheme)}
+		}
+		key := rtOTelSetKey{kind: 5, op: op.ID, method: r.Method, scheme: scheme}
 		ctx, span := o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(append(base, semconv.URLPath(r.URL.EscapedPath()))...))
+			trace.WithAttributes(append(baseKVs(), semconv.URLPath(r.URL.EscapedPath()))...))
 		defer span.End()
 		r2 := r.WithContext(ctx)
 		r2.Header = r.Header.Clone()
 		o.prop.Inject(ctx, propagation.HeaderCarrier(r2.Header))
-		mAttrs := metric.WithAttributes(base...)
+		mAttrs := o.set(key, baseKVs)
 		o.serverActive.Add(ctx, 1, mAttrs)
 		rec := &rtOTelRecorder{w: w}
 		start := time.Now()
@@ -381,16 +443,17 @@ func (o *OTel) ServerWrap(op Operation, h http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			extra := []attribute.KeyValue{semconv.HTTPResponseStatusCode(status)}
-			span.SetAttributes(extra[0])
+			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 			// For servers only 5xx is an error: a 4xx is the caller's.
+			et := ""
 			if status >= 500 {
-				et := strconv.Itoa(status)
+				et = strconv.Itoa(status)
 				span.SetStatus(codes.Error, et)
 				span.SetAttributes(semconv.ErrorTypeKey.String(et))
-				extra = append(extra, semconv.ErrorTypeKey.String(et))
 			}
-			o.serverDur.Record(ctx, time.Since(start).Seconds(), mAttrs, metric.WithAttributes(extra...))
+			key.kind, key.status, key.errType = 6, status, et
+			final := o.set(key, func() []attribute.KeyValue { return rtOTelWithResult(baseKVs(), status, et) })
+			o.serverDur.Record(ctx, time.Since(start).Seconds(), final)
 		}()
 		h.ServeHTTP(rec, r2)
 	})
