@@ -76,7 +76,8 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 	}
 	// Positions index the text as the locator reads it, so the tables the
 	// decoder builds on the way are only valid when it read that text.
-	d := &leanDec{data: decoded, strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{}}
+	d := &leanDec{data: decoded, strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{},
+		leafRefs: map[*openapi3.Schema]*openapi3.SchemaRef{}, refHolders: map[string]*openapi3.SchemaRef{}}
 	if len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0]) {
 		d.tables = map[int32]*container{}
 	}
@@ -137,6 +138,10 @@ type leanDec struct {
 	component bool
 	leaves    map[string]*openapi3.Schema
 	leafKey   []byte
+	// leafRefs and refHolders share *SchemaRef holders: one per shared
+	// leaf value, one per $ref written without extensions.
+	leafRefs   map[*openapi3.Schema]*openapi3.SchemaRef
+	refHolders map[string]*openapi3.SchemaRef
 	// refs are the $ref holders to resolve once every component is known.
 	refs []func(c *openapi3.Components)
 	// strs interns repeated short strings (types, formats, keys), which

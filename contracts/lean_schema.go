@@ -45,7 +45,14 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 	if ref == "" {
 		r.Value = s
 		if !component && n <= len(spans) && leaf(s) {
-			r.Value = d.shareLeaf(s, spans[:n])
+			// The holder is shared too: nothing tells two holders of the
+			// same inline value apart.
+			v := d.shareLeaf(s, spans[:n])
+			if held, ok := d.leafRefs[v]; ok {
+				return held
+			}
+			r.Value = v
+			d.leafRefs[v] = r
 		}
 		return r
 	}
@@ -64,6 +71,15 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 	}
 	if !schemaOnlyExtensions(s) {
 		d.bail("$ref with siblings")
+	}
+	if r.Extensions == nil {
+		// Every plain $ref to one component is the same holder: there are
+		// tens of thousands of them in a large contract, and they resolve
+		// to the same value anyway.
+		if held, ok := d.refHolders[ref]; ok {
+			return held
+		}
+		d.refHolders[ref] = r
 	}
 	r.Ref = ref
 	d.resolve(ref, "schemas", func(c *openapi3.Components, name string) bool {
