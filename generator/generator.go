@@ -172,6 +172,9 @@ func HasHeader(content []byte) bool {
 // call. Calls are serialised around oapi-codegen (see oapiMu), so concurrent
 // calls are safe but do not run in parallel.
 func Generate(doc *contracts.Document, opts Options) (*Result, error) {
+	if doc != nil && doc.Kind == contracts.KindAsyncAPI {
+		return GenerateAsync(doc, opts)
+	}
 	if doc == nil || doc.Kind != contracts.KindOpenAPI || doc.OpenAPI == nil {
 		return nil, errors.New("only OpenAPI contracts can be generated for now")
 	}
@@ -202,6 +205,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 
 	deprecations, depNotes := deprecationLiterals(doc.OpenAPI, pols)
+	waits := longRunning(doc.OpenAPI, pols)
 
 	// Validation follows the contract as written, before prepare() adapts
 	// schemas to oapi-codegen.
@@ -240,11 +244,21 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	for _, ops := range [][]Operation{m.Operations, m.Webhooks} {
 		for i := range ops {
 			ops[i].DeprecationLiteral = deprecations[ops[i].ID]
+			ops[i].LongRunning = waits[ops[i].ID] && ops[i].GoName != ""
 		}
 	}
 	res.Notes = append(res.Notes, depNotes...)
 	if parts.Client {
 		m.Pagination = iterable(detectPagination(models, m), m)
+		names := map[string]bool{}
+		for _, op := range m.Operations {
+			names[op.GoName] = true
+		}
+		for i := range m.Operations {
+			if op := &m.Operations[i]; op.LongRunning && names[op.GoName+"Wait"] {
+				op.LongRunning = false // the method name is an operation's
+			}
+		}
 	}
 	m.Validation = val
 	res.Notes = append(res.Notes, valNotes...)

@@ -96,6 +96,9 @@ type Operation struct {
 	// value as a Go expression of the runtime's Policy type.
 	Policy        contracts.Policy
 	PolicyLiteral string
+	// LongRunning: a 202 answer names a status resource in Location; the
+	// client waits for it with <GoName>Wait (lro.go).
+	LongRunning bool
 	// DeprecationLiteral is the runtime Deprecation of a deprecated
 	// operation (dates from x-deprecated-at and x-sunset), "" otherwise.
 	DeprecationLiteral string

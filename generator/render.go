@@ -36,6 +36,7 @@ func templateFiles() []templateFile {
 		{"auth.tmpl", "accord_auth.gen.go", func(m *Model) bool { return m.Parts.Client || m.Parts.Server }},
 		{"webhook_sender.tmpl", "accord_webhook_sender.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Webhooks) > 0 }},
 		{"pagination.tmpl", "accord_pagination.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Pagination) > 0 }},
+		{"lro.tmpl", "accord_lro.gen.go", func(m *Model) bool { return m.Parts.Client && m.hasLongRunning() }},
 		{"webhook_receiver.tmpl", "accord_webhook_receiver.gen.go", func(m *Model) bool { return m.Parts.Server && len(m.Webhooks) > 0 }},
 	}
 }

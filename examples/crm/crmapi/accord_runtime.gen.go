@@ -134,6 +134,9 @@ type (
 	Verified                = accordrt.Verified
 	Verifier                = accordrt.Verifier
 	Violation               = accordrt.Violation
+	WaitError               = accordrt.WaitError
+	WaitPolicy              = accordrt.WaitPolicy
+	WaitResult              = accordrt.WaitResult
 )
 
 const (
@@ -201,6 +204,7 @@ var (
 	ErrSignatureReplayed = accordrt.ErrSignatureReplayed
 	ErrSignatureStale    = accordrt.ErrSignatureStale
 	ErrStoreFull         = accordrt.ErrStoreFull
+	ErrWaitBudget        = accordrt.ErrWaitBudget
 )
 
 // AccordCanonical calls accordrt.AccordCanonical.
