@@ -15,20 +15,22 @@
 # (one per changed element, listing every operation it reaches), and the
 # table also shows how many (root cause, operation) pairs those cover.
 #
-# Measured 2026-12-01 (2 cores, load average ~3 from other work; accord
-# reads through contracts.LoadForCompare, oasdiff v1.38.0):
+# Measured 2026-12-02 (2 cores, load average ~4 from other work, so wall
+# times are noisy; cpu s is steadier). accord reads through
+# contracts.LoadForCompare; oasdiff is v1.38.0:
 #
 #   pair                             time s accord/oasdiff ratio  cpu s accord/oasdiff ratio  peak MiB accord/oasdiff ratio
-#   stripe 2023-04-27 -> 2023-09-12       2.40 / 42.62   0.056        1.47 / 39.67  0.037         157 / 670    0.234
-#   stripe 2023-09-12 -> 2026-08-26       0.96 / 69.43   0.014        1.43 / 81.70  0.018         145 / 2210   0.066
-#   github 17.0.0 -> 23.0.2               0.84 / 15.25   0.055        0.72 / 14.41  0.050         177 / 979    0.181
+#   stripe 2023-04-27 -> 2023-09-12       0.60 / 99.65   0.006        1.05 / 34.18  0.031         144 / 640    0.224
+#   stripe 2023-09-12 -> 2026-08-26       0.83 / 68.50   0.012        1.20 / 89.67  0.013         119 / 2169   0.055
+#   github 17.0.0 -> 23.0.2               0.49 / 12.08   0.041        0.80 / 16.10  0.050         119 / 937    0.127
 #
-# Before the lean read path (same day, kin-openapi's loader), accord took
+# Before the lean read path (2026-12-01, kin-openapi's loader), accord took
 # 2.18 s (3.90 cpu) / 145 MiB, 2.95 s (5.18) / 155 MiB, 4.73 s (8.53) / 231 MiB:
 # time ratios 0.091, 0.043, 0.415; memory 0.224, 0.064, 0.247.
-# Peak memory is now the two models themselves: kin-openapi's Schema is
-# 752 bytes and GitHub's contracts hold ~80k of them; getting under 0.1 needs
-# a compact compare model, not a faster decoder.
+# What peak memory is made of now (GitHub): ~28 MiB the binary itself, the
+# two files as read (24 MB, kept for positions), ~30 MB of model, GC
+# headroom. Stripe 2023-04/09 are YAML: yaml.v3's node tree during the
+# conversion to JSON is the peak there.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
