@@ -202,7 +202,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 
 	deprecations, depNotes := deprecationLiterals(doc.OpenAPI, pols)
-	waits := longRunning(doc.OpenAPI, pols)
+	waits, links := longRunning(doc.OpenAPI, pols), linkHeaders(doc.OpenAPI, pols)
 
 	// Validation follows the contract as written, before prepare() adapts
 	// schemas to oapi-codegen.
@@ -242,6 +242,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		for i := range ops {
 			ops[i].DeprecationLiteral = deprecations[ops[i].ID]
 			ops[i].LongRunning = waits[ops[i].ID] && ops[i].GoName != ""
+			ops[i].LinkHeader = links[ops[i].ID]
 		}
 	}
 	res.Notes = append(res.Notes, depNotes...)

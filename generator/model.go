@@ -96,6 +96,9 @@ type Operation struct {
 	// value as a Go expression of the runtime's Policy type.
 	Policy        contracts.Policy
 	PolicyLiteral string
+	// LinkHeader: the 200 answer declares a Link header (RFC 8288), the
+	// pagination the iterator then follows (pagination.go).
+	LinkHeader bool
 	// LongRunning: a 202 answer names a status resource in Location; the
 	// client waits for it with <GoName>Wait (lro.go).
 	LongRunning bool

@@ -9,6 +9,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/accord-dev/accord/contracts"
 )
 
 // Paged is a list operation the client can iterate page by page
@@ -16,7 +20,8 @@ import (
 // from the generated models by common conventions.
 type Paged struct {
 	*Operation
-	// Style is "cursor", "offset" or "page".
+	// Style is "link" (the 200 answer declares a Link header: rel="next"
+	// is followed), "cursor", "offset" or "page".
 	Style string
 	// ItemType is the Go type of one item; Items the expression, on the
 	// decoded page `page`, of the page's items, a pointer to them when
@@ -77,12 +82,17 @@ func detectPagination(models []byte, m *Model) []Paged {
 	var out []Paged
 	for i := range m.Operations {
 		op := &m.Operations[i]
-		if op.Method != "GET" || op.ParamsType == "" || op.HasBody || op.ResponseType == "" {
+		if op.Method != "GET" || op.HasBody || op.ResponseType == "" || (op.ParamsType == "" && !op.LinkHeader) {
 			continue
 		}
-		params, _ := resolve(ast.NewIdent(op.ParamsType)).(*ast.StructType)
+		params := &ast.StructType{Fields: &ast.FieldList{}}
+		if op.ParamsType != "" {
+			if params, _ = resolve(ast.NewIdent(op.ParamsType)).(*ast.StructType); params == nil {
+				continue
+			}
+		}
 		resp, _ := resolve(ast.NewIdent(op.ResponseType)).(*ast.StructType)
-		if params == nil || resp == nil {
+		if resp == nil {
 			continue
 		}
 		body := fieldByName(resp, "JSON200")
@@ -107,7 +117,7 @@ func detectPagination(models []byte, m *Model) []Paged {
 				typ, p.ItemsPtr = s.X, true
 			}
 			p.ItemType, p.Items = exprString(typ.(*ast.ArrayType).Elt), "page."+items.Names[0].Name
-			if next := fieldByTag(t, "json", cursorNexts); next != nil && isString(next.Type) {
+			if next := fieldByTag(t, "json", cursorNexts); next != nil && isString(next.Type) && !op.LinkHeader {
 				if param := fieldByTag(params, "form", cursorParams); param != nil && isString(param.Type) {
 					p.Style, p.Next, p.Param = "cursor", next.Names[0].Name, param.Names[0].Name
 					_, p.NextPtr = next.Type.(*ast.StarExpr)
@@ -115,6 +125,9 @@ func detectPagination(models []byte, m *Model) []Paged {
 			}
 		default:
 			continue
+		}
+		if p.Style == "" && op.LinkHeader {
+			p.Style = "link"
 		}
 		if p.Style == "" {
 			if param := fieldByTag(params, "form", offsetParams); param != nil && isInteger(param.Type) {
@@ -128,6 +141,33 @@ func detectPagination(models []byte, m *Model) []Paged {
 		}
 		if p.Style != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// linkHeaders returns the ids of the operations whose 200 answer declares
+// a Link header.
+func linkHeaders(t *openapi3.T, pols []contracts.OperationPolicy) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range pols {
+		if p.Webhook || t.Paths == nil {
+			continue
+		}
+		item := t.Paths.Value(p.Path)
+		if item == nil {
+			continue
+		}
+		op := item.GetOperation(p.Method)
+		if op == nil || op.Responses == nil {
+			continue
+		}
+		if ok := op.Responses.Value("200"); ok != nil && ok.Value != nil {
+			for name := range ok.Value.Headers {
+				if strings.EqualFold(name, "Link") {
+					out[p.ID] = true
+				}
+			}
 		}
 	}
 	return out

@@ -27,6 +27,16 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, opts 
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
 
+// ListRepos calls GET /repos: Link-header pagination (GitHub style), no parameters..
+// Policy "listRepos": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+func (c *Client) ListRepos(ctx context.Context, opts ...CallOption) (*ListReposResponse, error) {
+	resp, err := c.engine.Do(ctx, accOperations["listRepos"], func(ctx context.Context) (*http.Request, error) {
+		req, err := NewListReposRequest(c.server)
+		return accAttempt(ctx, req, err)
+	}, opts...)
+	return accResult("listRepos", resp, err, ParseListReposResponse)
+}
+
 // ListTokens calls GET /tokens: Token pagination (pageToken / nextPageToken)..
 // Policy "listTokens": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, opts ...CallOption) (*ListTokensResponse, error) {

@@ -3,9 +3,12 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"fmt"
 	"iter"
+	"net/http"
+	"net/url"
 )
 
 // ListEventsAll iterates over every item of ListEvents, page after page
@@ -95,6 +98,63 @@ func (c *Client) ListOrdersAll(ctx context.Context, params *ListOrdersParams, op
 				offset += *p.Offset
 			}
 			p.Offset = &offset
+		}
+	}
+}
+
+// ListReposAll iterates over every item of ListRepos, page after page
+// (link pagination: the Link header's rel="next", on the same origin only). Each page is a
+// call of its own, with its budget and retries; iteration stops at the
+// first error, which it yields, when ctx ends, or when the loop breaks.
+func (c *Client) ListReposAll(ctx context.Context, opts ...CallOption) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		var zero string
+		var next *url.URL
+		for n := 1; ; n++ {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			var resp *ListReposResponse
+			var err error
+			if next == nil {
+				resp, err = c.ListRepos(ctx, opts...)
+			} else {
+				target := next.String()
+				raw, doErr := c.engine.Do(ctx, accOperations["listRepos"], func(ctx context.Context) (*http.Request, error) {
+					req, err := http.NewRequest(http.MethodGet, target, nil)
+					return accAttempt(ctx, req, err)
+				}, opts...)
+				resp, err = accResult("listRepos", raw, doErr, ParseListReposResponse)
+			}
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			page := resp.JSON200
+			if page == nil {
+				yield(zero, fmt.Errorf("%s: page %d has no JSON body (status %d)", "listRepos", n, resp.StatusCode()))
+				return
+			}
+			items := (*page)
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			following, err := accordrt.NextLink(resp.HTTPResponse.Header, resp.HTTPResponse.Request.URL)
+			if err != nil {
+				yield(zero, fmt.Errorf("%s: page %d: %w", "listRepos", n, err))
+				return
+			}
+			if following == nil {
+				return
+			}
+			if next != nil && following.String() == next.String() {
+				yield(zero, fmt.Errorf("%s: page %d links to itself as the next page; stopping", "listRepos", n))
+				return
+			}
+			next = following
 		}
 	}
 }

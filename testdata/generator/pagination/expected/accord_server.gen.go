@@ -32,6 +32,7 @@ func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	s := &accServer{mux: http.NewServeMux(), cfg: cfg}
 	s.handle("listEvents", "/accounts/{accountId}/events", http.HandlerFunc(wrapper.ListEvents))
 	s.handle("listOrders", "/orders", http.HandlerFunc(wrapper.ListOrders))
+	s.handle("listRepos", "/repos", http.HandlerFunc(wrapper.ListRepos))
 	s.handle("listTokens", "/tokens", http.HandlerFunc(wrapper.ListTokens))
 	s.handle("listUnpaged", "/unpaged", http.HandlerFunc(wrapper.ListUnpaged))
 	if cfg.health != nil {

@@ -34,11 +34,11 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "listTokens":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Params: accValidator{}.p2,
+			Params: accValidator{}.p3,
 		}
 	case "listUnpaged":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Params: accValidator{}.p3,
+			Params: accValidator{}.p4,
 		}
 	}
 	return nil
@@ -99,8 +99,8 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	v.At("", "")
 }
 
-// p2 checks the parameters of listTokens.
-func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+// p3 checks the parameters of listTokens.
+func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter pageToken
 	v.At("query", "pageToken")
@@ -113,8 +113,8 @@ func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
 	v.At("", "")
 }
 
-// p3 checks the parameters of listUnpaged.
-func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+// p4 checks the parameters of listUnpaged.
+func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
 	q := r.URL.Query()
 	// query parameter q
 	v.At("query", "q")
