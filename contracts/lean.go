@@ -22,6 +22,11 @@ import (
 // Anything else (AsyncAPI, external or deep $refs, cycles, a document the
 // lean decoder does not accept) goes through Load, so errors and their
 // positions are exactly Load's.
+//
+// The model differs from Load's only where no comparison looks: annotations
+// (descriptions, summaries, examples), tags, links and externalDocs are not
+// kept, and equal inline leaf schemas and equal $refs share one value.
+// compat's tests hold the findings to Load's on every corpus contract.
 func LoadForCompare(ctx context.Context, source string, opts LoadOptions) (*Document, error) {
 	src, org, err := readSource(ctx, source, opts)
 	if err != nil {

@@ -218,9 +218,8 @@ func (d *leanDec) operation() *openapi3.Operation {
 }
 
 // refOrValue reads an object that is either a $ref (returned) or a value
-// (read by f from the members). kin-openapi keeps a $ref's x- siblings as
-// the ref's extensions and drops the others.
-func (d *leanDec) refOrValue(ext *map[string]any, f func(k string)) (ref string) {
+// (read by f from the members); a $ref's siblings are read and dropped.
+func (d *leanDec) refOrValue(f func(k string)) (ref string) {
 	d.object(func(k string) {
 		if k == "$ref" {
 			ref = d.str()
@@ -337,7 +336,7 @@ func (d *leanDec) requestBodyRef() *openapi3.RequestBodyRef {
 	}
 	r := &openapi3.RequestBodyRef{}
 	b := &openapi3.RequestBody{}
-	ref := d.refOrValue(nil, func(k string) {
+	ref := d.refOrValue(func(k string) {
 		switch k {
 		case "description":
 			d.skip()
@@ -427,7 +426,7 @@ func (d *leanDec) responses() *openapi3.Responses {
 func (d *leanDec) responseRef() *openapi3.ResponseRef {
 	r := &openapi3.ResponseRef{}
 	v := &openapi3.Response{}
-	ref := d.refOrValue(nil, func(k string) {
+	ref := d.refOrValue(func(k string) {
 		switch k {
 		case "description":
 			d.skip()
@@ -456,7 +455,7 @@ func (d *leanDec) responseRef() *openapi3.ResponseRef {
 func (d *leanDec) callbackRef() *openapi3.CallbackRef {
 	r := &openapi3.CallbackRef{}
 	cb := openapi3.NewCallbackWithCapacity(1)
-	ref := d.refOrValue(nil, func(k string) {
+	ref := d.refOrValue(func(k string) {
 		if strings.HasPrefix(k, "x-") {
 			d.ext(&cb.Extensions, k)
 			return
@@ -520,7 +519,7 @@ func (d *leanDec) components() *openapi3.Components {
 func (d *leanDec) securitySchemeRef() *openapi3.SecuritySchemeRef {
 	r := &openapi3.SecuritySchemeRef{}
 	s := &openapi3.SecurityScheme{}
-	ref := d.refOrValue(nil, func(k string) {
+	ref := d.refOrValue(func(k string) {
 		switch k {
 		case "type":
 			s.Type = d.str()
