@@ -172,6 +172,9 @@ func HasHeader(content []byte) bool {
 // call. Calls are serialised around oapi-codegen (see oapiMu), so concurrent
 // calls are safe but do not run in parallel.
 func Generate(doc *contracts.Document, opts Options) (*Result, error) {
+	if doc != nil && doc.Kind == contracts.KindAsyncAPI {
+		return GenerateAsync(doc, opts)
+	}
 	if doc == nil || doc.Kind != contracts.KindOpenAPI || doc.OpenAPI == nil {
 		return nil, errors.New("only OpenAPI contracts can be generated for now")
 	}

@@ -1,0 +1,154 @@
+package generator
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/accord-dev/accord/contracts"
+)
+
+func genAsync(t testing.TB, contract string, parts Parts) *Result {
+	t.Helper()
+	doc, err := contracts.Load(context.Background(), contract, contracts.LoadOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", contract, err)
+	}
+	if ps := contracts.Validate(context.Background(), doc); contracts.HasErrors(ps) {
+		t.Fatalf("%s is invalid: %v", contract, ps)
+	}
+	res, err := Generate(doc, Options{Package: "events", Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+	if err != nil {
+		t.Fatalf("%s: %v", contract, err)
+	}
+	return res
+}
+
+func fileOf(t testing.TB, res *Result, name string) string {
+	t.Helper()
+	for _, f := range res.Files {
+		if f.Name == name {
+			return string(f.Content)
+		}
+	}
+	t.Fatalf("no %s among the generated files", name)
+	return ""
+}
+
+func TestGenerateAsyncShapes(t *testing.T) {
+	res := genAsync(t, filepath.Join("..", "examples", "events", "asyncapi.yaml"), Parts{})
+	pub := fileOf(t, res, "accord_events_publisher.gen.go")
+	for _, want := range []string{
+		"func (p *Publisher) PublishInvoiceCreated(ctx context.Context, msg InvoiceCreated, opts ...PublishOption) (accordrt.EventMessage, error)",
+		`Topic: "invoicing.invoice.created"`,
+		"declares a Kafka key",
+		"context.WithTimeout(ctx, 2*time.Second)",
+	} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("publisher lacks %q:\n%s", want, pub)
+		}
+	}
+	con := fileOf(t, res, "accord_events_consumer.gen.go")
+	for _, want := range []string{
+		"OnCustomerUpdated(ctx context.Context, msg CustomerUpdated, d *accordrt.EventDelivery) error",
+		"OnPaymentSettled(ctx context.Context, tx *sql.Tx, msg PaymentSettled, d *accordrt.EventDelivery) error",
+		// retries 3 → 4 attempts; concurrency 16 on onPaymentSettled only.
+		`accordEventHandler("onPaymentSettled", 16, 2*time.Second, 4,`,
+		`accordEventHandler("onCustomerUpdated", 256, 2*time.Second, 4,`,
+		"opt.MaxAttempts = 4",
+	} {
+		if !strings.Contains(con, want) {
+			t.Errorf("consumer lacks %q:\n%s", want, con)
+		}
+	}
+	if strings.Contains(con, "InvoiceCreated") || strings.Contains(pub, "OnCustomerUpdated") {
+		t.Error("an operation is on the wrong side")
+	}
+
+	// Models only: the payload types and nothing that imports the runtime.
+	res = genAsync(t, filepath.Join("..", "examples", "events", "asyncapi.yaml"), Parts{Models: true})
+	if len(res.Files) != 1 || res.Files[0].Name != "accord_models.gen.go" {
+		t.Fatalf("models only made %d files", len(res.Files))
+	}
+}
+
+func TestGenerateAsync26(t *testing.T) {
+	res := genAsync(t, filepath.Join(casesDir, "asyncapi-26", "contract.yaml"), Parts{})
+	pub := fileOf(t, res, "accord_events_publisher.gen.go")
+	for _, want := range []string{
+		// 2.x subscribe = the application sends; parameters become arguments.
+		"PublishUserSignedUp(ctx context.Context, tenantId string, msg SignedUp, opts ...PublishOption)",
+		`Topic: "accounts/" + tenantId + "/signedup"`,
+		`accordPayloadString(payload, "/user/id")`,
+		`accordPayloadString(payload, "/request_id")`,
+	} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("publisher lacks %q:\n%s", want, pub)
+		}
+	}
+	con := fileOf(t, res, "accord_events_consumer.gen.go")
+	for _, want := range []string{
+		"OnAccountClosed(ctx context.Context, msg AccountClosed, d *accordrt.EventDelivery) error",
+		`accordEventHandler("onAccountClosed", 4, 3*time.Second, 5,`,
+		"operations onAccountClosed are signed",
+	} {
+		if !strings.Contains(con, want) {
+			t.Errorf("consumer lacks %q:\n%s", want, con)
+		}
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, want := range []string{"operation publishAudit is not generated", "Go type Handler is reserved"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+}
+
+func TestGenerateAsync30(t *testing.T) {
+	res := genAsync(t, filepath.Join(casesDir, "asyncapi-30", "contract.yaml"), Parts{})
+	pub := fileOf(t, res, "accord_events_publisher.gen.go")
+	for _, want := range []string{
+		"PublishPlaceOrder(ctx context.Context, region string, msg OrderPlaced,",
+		`Topic: "shop." + region + ".order.placed"`,
+		"1500*time.Millisecond",
+	} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("publisher lacks %q:\n%s", want, pub)
+		}
+	}
+	con := fileOf(t, res, "accord_events_consumer.gen.go")
+	for _, want := range []string{
+		"OnOrderShipped(ctx context.Context, msg OrderShipped,",
+		"opt.BackoffBase = 10 * time.Millisecond",
+		`accordEventHandler("onOrderShipped", 256, time.Second, 2,`,
+	} {
+		if !strings.Contains(con, want) {
+			t.Errorf("consumer lacks %q:\n%s", want, con)
+		}
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "operation onPriceChanged is not generated: it has 2 messages") {
+		t.Errorf("notes: %v", res.Notes)
+	}
+}
+
+// TestGenerateAsyncCompiles vets the packages of the example and of both
+// fixtures, with the runtime, in one temporary module.
+func TestGenerateAsyncCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles generated code")
+	}
+	mod := t.TempDir()
+	writeTestModule(t, mod)
+	for dir, contract := range map[string]string{
+		"showcase": filepath.Join("..", "examples", "events", "asyncapi.yaml"),
+		"v26":      filepath.Join(casesDir, "asyncapi-26", "contract.yaml"),
+		"v30":      filepath.Join(casesDir, "asyncapi-30", "contract.yaml"),
+	} {
+		writeGenerated(t, mod, dir, genAsync(t, contract, Parts{}), nil)
+	}
+	writeGenerated(t, mod, "modelsonly", genAsync(t, filepath.Join("..", "examples", "events", "asyncapi.yaml"), Parts{Models: true}), nil)
+	if out, err := goCmd(t, mod, "vet", "./..."); err != nil {
+		t.Fatalf("go vet: %v\n%s", err, out)
+	}
+}
