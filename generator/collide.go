@@ -210,6 +210,34 @@ func dedupeStructFields(f *ast.File) []string {
 			}
 		}
 	}
+	return append(notes, dedupeMethods(f)...)
+}
+
+// dedupeMethods removes the later of two methods with one receiver, name
+// and signature: a response with several media types of one kind
+// (application/xml and text/xml) gets its accessor (GetXML200) once per
+// media type, over the one field dedupeStructFields kept. Accessors of the
+// same field with the same signature are the same code.
+func dedupeMethods(f *ast.File) []string {
+	var notes []string
+	seen := map[string]string{}
+	decls := f.Decls[:0]
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv == nil {
+			decls = append(decls, d)
+			continue
+		}
+		key := receiverName(fd) + "." + fd.Name.Name
+		sig := types.ExprString(fd.Recv.List[0].Type) + " " + types.ExprString(fd.Type)
+		if prev, dup := seen[key]; dup && prev == sig {
+			notes = append(notes, fmt.Sprintf("method %s was declared twice (one per media type); generated once", key))
+			continue
+		}
+		seen[key] = sig
+		decls = append(decls, d)
+	}
+	f.Decls = decls
 	return notes
 }
 

@@ -140,6 +140,68 @@ func renameDuplicateParams(t *openapi3.T) []string {
 	for _, n := range sortedKeys(t.Webhooks) {
 		visit(n, t.Webhooks[n])
 	}
+	return append(notes, renameLocalPathParams(t)...)
+}
+
+// isOapiLocal reports the names oapi-codegen's request builders and server
+// wrappers give their own arguments and variables, beside the path
+// parameters' variables: a path parameter {server} made
+// NewGetServerRequest(server string, server string).
+func isOapiLocal(name string) bool {
+	switch name {
+	case "server", "serverURL", "operationPath", "queryURL", "queryValues",
+		"req", "err", "body", "bodyReader", "buf", "contentType",
+		"params", "ctx", "w", "r", "handler", "siw", "sh",
+		"request", "response", "rsp", "reqEditors", "bodyBytes":
+		return true
+	}
+	return false
+}
+
+// renameLocalPathParams gives a path parameter whose Go variable would be
+// one of those (isOapiLocal) the Go name <Name>Param through x-go-name; the name
+// sent on the wire does not change.
+func renameLocalPathParams(t *openapi3.T) []string {
+	var notes []string
+	done := map[*openapi3.Parameter]bool{}
+	fix := func(where string, list openapi3.Parameters) {
+		for _, p := range list {
+			if p == nil || p.Value == nil || p.Value.In != openapi3.ParameterInPath || done[p.Value] {
+				continue
+			}
+			done[p.Value] = true
+			name := p.Value.Name
+			if s, ok := p.Value.Extensions[extGoName].(string); ok && s != "" {
+				name = s
+			}
+			goName := codegen.SchemaNameToTypeName(name)
+			if !isOapiLocal(codegen.LowercaseFirstCharacters(goName)) {
+				continue
+			}
+			if p.Value.Extensions == nil {
+				p.Value.Extensions = map[string]any{}
+			}
+			p.Value.Extensions[extGoName] = goName + "Param"
+			notes = append(notes, fmt.Sprintf("%s: the path parameter %q is generated as %sParam (%s is a name of the generated function's own)", where, p.Value.Name, goName, codegen.LowercaseFirstCharacters(goName)))
+		}
+	}
+	visit := func(where string, item *openapi3.PathItem) {
+		if item == nil {
+			return
+		}
+		fix(where, item.Parameters)
+		for _, m := range sortedKeys(item.Operations()) {
+			fix(m+" "+where, item.Operations()[m].Parameters)
+		}
+	}
+	if t.Paths != nil {
+		for _, p := range sortedKeys(t.Paths.Map()) {
+			visit(p, t.Paths.Value(p))
+		}
+	}
+	for _, n := range sortedKeys(t.Webhooks) {
+		visit(n, t.Webhooks[n])
+	}
 	return notes
 }
 
@@ -180,9 +242,17 @@ func dedupeUnionMembers(t *openapi3.T) int {
 // string; the body's schema is replaced at the body only.
 func typeUntypedBodies(t *openapi3.T) int {
 	n := 0
-	fix := func(c openapi3.Content) {
+	fix := func(c openapi3.Content, request bool) {
 		for _, ct := range sortedKeys(c) {
 			mt := c[ct]
+			// A text request body of another type than string (an integer,
+			// an object) is read by the strict server as its bytes converted
+			// to that type, which Go refuses: it is a text, so a string.
+			if request && mt != nil && mt.Schema != nil && strings.HasPrefix(ct, "text/") && !isStringSchema(mt.Schema) && !isEmptySchema(mt.Schema) {
+				mt.Schema = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}}}
+				n++
+				continue
+			}
 			if mt == nil || (mt.Schema != nil && !isEmptySchema(mt.Schema)) {
 				continue
 			}
@@ -204,12 +274,12 @@ func typeUntypedBodies(t *openapi3.T) int {
 		for _, m := range sortedKeys(item.Operations()) {
 			op := item.Operations()[m]
 			if op.RequestBody != nil && op.RequestBody.Ref == "" && op.RequestBody.Value != nil {
-				fix(op.RequestBody.Value.Content)
+				fix(op.RequestBody.Value.Content, true)
 			}
 			if op.Responses != nil {
 				for _, code := range sortedKeys(op.Responses.Map()) {
 					if r := op.Responses.Value(code); r != nil && r.Ref == "" && r.Value != nil {
-						fix(r.Value.Content)
+						fix(r.Value.Content, false)
 					}
 				}
 			}
@@ -226,16 +296,22 @@ func typeUntypedBodies(t *openapi3.T) int {
 	if c := t.Components; c != nil {
 		for _, name := range sortedKeys(c.Responses) {
 			if r := c.Responses[name]; r != nil && r.Ref == "" && r.Value != nil {
-				fix(r.Value.Content)
+				fix(r.Value.Content, false)
 			}
 		}
 		for _, name := range sortedKeys(c.RequestBodies) {
 			if r := c.RequestBodies[name]; r != nil && r.Ref == "" && r.Value != nil {
-				fix(r.Value.Content)
+				fix(r.Value.Content, true)
 			}
 		}
 	}
 	return n
+}
+
+// isStringSchema is a schema of type string (a named string type converts
+// from []byte too).
+func isStringSchema(r *openapi3.SchemaRef) bool {
+	return r.Value != nil && r.Value.Type.Is(openapi3.TypeString) && len(r.Value.Properties) == 0
 }
 
 // isEmptySchema is the schema {} (any value), inline or referenced (AWS's

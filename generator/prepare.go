@@ -176,6 +176,9 @@ func nameUnionArrayItems(t *openapi3.T) []string {
 // declares them under each operation's (Spotify's PagingArtistOrTrackObject
 // response: PagingArtistOrTrackObjectJSONResponseBody_Items_Item is used,
 // never declared). Under components/schemas there is one path, one name.
+// Nested inline enums and objects go the same way for the same reason (a
+// 400Error response with an inline error object holding an enum code: the
+// strict server's N400ErrorJSONResponseBodyErrorCode is never declared).
 func hoistBodyUnions(t *openapi3.T) []string {
 	c := t.Components
 	if c == nil {
@@ -185,7 +188,7 @@ func hoistBodyUnions(t *openapi3.T) []string {
 	hoist := func(section, name string, content openapi3.Content) {
 		for _, ct := range sortedKeys(content) {
 			mt := content[ct]
-			if mt == nil || mt.Schema == nil || mt.Schema.Ref != "" || !containsUnion(mt.Schema.Value, map[*openapi3.Schema]bool{}) {
+			if mt == nil || mt.Schema == nil || mt.Schema.Ref != "" || !namesInnerTypes(mt.Schema.Value) {
 				continue
 			}
 			taken := componentNames(t)
@@ -199,7 +202,7 @@ func hoistBodyUnions(t *openapi3.T) []string {
 			s := mt.Schema.Value
 			c.Schemas[fresh] = &openapi3.SchemaRef{Value: s}
 			mt.Schema = &openapi3.SchemaRef{Ref: "#/components/schemas/" + fresh, Value: s}
-			notes = append(notes, fmt.Sprintf("components/%s/%s: its %s schema holds a union and became components/schemas/%s", section, name, ct, fresh))
+			notes = append(notes, fmt.Sprintf("components/%s/%s: its %s schema holds inline types (a union, enum or object) and became components/schemas/%s", section, name, ct, fresh))
 		}
 	}
 	for _, name := range sortedKeys(c.Responses) {
@@ -213,6 +216,40 @@ func hoistBodyUnions(t *openapi3.T) []string {
 		}
 	}
 	return notes
+}
+
+// namesInnerTypes reports a body schema for which oapi-codegen declares
+// types of its own beyond the body's: a union anywhere, or an inline enum
+// or object below the top level.
+func namesInnerTypes(s *openapi3.Schema) bool {
+	if containsUnion(s, map[*openapi3.Schema]bool{}) {
+		return true
+	}
+	return nestedNamed(s, 0, map[*openapi3.Schema]bool{})
+}
+
+func nestedNamed(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]bool) bool {
+	if s == nil || seen[s] {
+		return false
+	}
+	seen[s] = true
+	if depth > 0 && (len(s.Enum) > 0 || len(s.Properties) > 0) {
+		return true
+	}
+	sub := func(r *openapi3.SchemaRef, d int) bool {
+		return r != nil && r.Ref == "" && nestedNamed(r.Value, d, seen)
+	}
+	for _, r := range s.Properties {
+		if sub(r, depth+1) {
+			return true
+		}
+	}
+	for _, r := range s.AllOf {
+		if sub(r, depth) {
+			return true
+		}
+	}
+	return sub(s.Items, depth+1) || sub(s.AdditionalProperties.Schema, depth+1)
 }
 
 // containsUnion reports a oneOf/anyOf in s or its inline subschemas.
