@@ -27,6 +27,10 @@ test:
 	$(GO) test $$($(GO) list ./... | grep -v /examples/)
 	$(GO) test -race $(RACE_PKGS)
 	$(GO) test -race $(E2E_PKGS)
+	@if [ -f /usr/local/lib/libpact_ffi.so ]; then \
+		echo "pact-go tests (libpact_ffi installed)"; \
+		PACT_DO_NOT_TRACK=true CGO_ENABLED=1 $(GO) test -tags pact ./pact/; \
+	else echo "pact-go tests skipped: no /usr/local/lib/libpact_ffi.so (.ci/run installs it)"; fi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -65,6 +65,7 @@ source of truth for partner integrations:
   accord changelog writes a partner-facing change log between two versions
   accord mock      serves a sandbox of a contract, with faults on demand
   accord verify    checks that a live provider honours its contract
+  accord pact      checks consumer pacts against a provider's OpenAPI contract
   accord preflight checks the launch list: idempotency, retries, security,
                    contracts in CI, observability and rollback
 
