@@ -10,9 +10,9 @@ import (
 	"github.com/accord-dev/accord/contracts"
 )
 
-// reasonKey is where a contract says why an operation that creates or moves
-// money has idempotency off. x-accord itself has no such key yet, so the
-// reason is read from a neutral operation extension.
+// reasonKey is the neutral operation extension contracts written before
+// x-accord had a reason key use to say why idempotency is off; x-accord's
+// own reason (Policy.Reason) is read first.
 const reasonKey = "x-accord-reason"
 
 // moneyField matches property names that carry an amount of money.
@@ -55,10 +55,15 @@ func (s *state) idempotencyKeyed() Check {
 				}
 				items = append(items, yes(o.label()+" "+what+": "+how, o.where()))
 			case p.Idempotency == contracts.IdempotencyOff && p.IdempotencyExplicit:
-				if r, _ := o.oa.Extensions[reasonKey].(string); strings.TrimSpace(r) != "" {
-					items = append(items, yes(o.label()+" "+what+": idempotency off because "+strings.TrimSpace(r), o.where()))
+				r := strings.TrimSpace(p.Reason)
+				if r == "" {
+					r, _ = o.oa.Extensions[reasonKey].(string)
+					r = strings.TrimSpace(r)
+				}
+				if r != "" {
+					items = append(items, yes(o.label()+" "+what+": idempotency off because "+r, o.where()))
 				} else {
-					items = append(items, no(o.label()+" "+what+": idempotency is off without a reason (add "+reasonKey+" to the operation)", o.where()))
+					items = append(items, no(o.label()+" "+what+": idempotency is off without a reason (add reason to the operation's x-accord)", o.where()))
 				}
 			default:
 				items = append(items, no(o.label()+" "+what+" with no Idempotency-Key declared and no explicit idempotency: a repeated call may charge or create twice", o.where()))

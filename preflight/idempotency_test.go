@@ -34,6 +34,11 @@ paths:
       x-accord: {idempotency: "off"}
       x-accord-reason: the provider deduplicates on the order number
       responses: {"201": {description: ok}}
+  /off-with-policy-reason:
+    post:
+      operationId: offWithPolicyReason
+      x-accord: {idempotency: "off", reason: orders carry their own unique number}
+      responses: {"201": {description: ok}}
   /off-without-reason:
     post:
       operationId: offWithoutReason
@@ -65,7 +70,7 @@ paths:
 	}
 	c := Run(Input{Targets: []Target{{Name: "t", Doc: doc}}}).Areas[0].Checks[0]
 	want := map[string]Status{
-		"keyed": Yes, "explicit": Yes, "clientSide": Yes, "offWithReason": Yes,
+		"keyed": Yes, "explicit": Yes, "clientSide": Yes, "offWithReason": Yes, "offWithPolicyReason": Yes,
 		"offWithoutReason": No, "implicit": No, "moveMoney": No,
 	}
 	got := map[string]Status{}
@@ -89,5 +94,26 @@ paths:
 	}
 	if c.Status != No {
 		t.Errorf("check says %s", c.Status)
+	}
+}
+
+// TestPolicyReasonNamed: x-accord's own reason is what the report quotes.
+func TestPolicyReasonNamed(t *testing.T) {
+	src := `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      x-accord: {idempotency: "off", reason: orders carry their own unique number}
+      responses: {"201": {description: ok}}
+`
+	doc, err := contracts.LoadBytes(context.Background(), "t.yaml", []byte(src), contracts.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Run(Input{Targets: []Target{{Name: "t", Doc: doc}}}).Areas[0].Checks[0]
+	if c.Status != Yes || len(c.Items) != 1 || !strings.Contains(c.Items[0].Text, "because orders carry their own unique number") {
+		t.Fatalf("%s: %+v", c.Status, c.Items)
 	}
 }

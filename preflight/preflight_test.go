@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/accord-dev/accord/config"
 	"github.com/accord-dev/accord/contracts"
@@ -16,13 +17,9 @@ import (
 const fixtures = "../testdata/preflight"
 
 // notYet are the checks accord cannot pass today, with the reason each
-// must give until it can: no slo key in x-accord, no retry budget or kill
-// switches generated. When one of them lands the check may say yes.
-var notYet = map[string]string{
-	"budget-within-slo": "no slo declared",
-	"retry-budget":      "does not generate a retry budget yet",
-	"kill-switches":     "does not generate kill switches yet",
-}
+// must give until it can. None is left: x-accord has slo, and accord
+// generates retry budgets and kill switches.
+var notYet = map[string]string{}
 
 // fixtureCase describes how the harness builds a case's repository.
 type fixtureCase struct {
@@ -204,5 +201,24 @@ func TestFindGoSkipsDeclarations(t *testing.T) {
 	where, ok := s.findGo(sharedStoreRe)
 	if !ok || where != "app/main.go:2" {
 		t.Errorf("found at %q (%v), want app/main.go:2", where, ok)
+	}
+}
+
+// TestFindGoSkipsRuntime: the runtime's own sources mention every option
+// (WithHealth, the /healthz route); they are not the application wiring it.
+func TestFindGoSkipsRuntime(t *testing.T) {
+	fsys := fstest.MapFS{
+		"accordrt/health.go": {Data: []byte("package accordrt\n\nfunc x() { mux.Handle(\"GET /healthz\", h) }\n")},
+		"rt/health.go":       {Data: []byte("package runtime\n\nvar _ = WithHealth(HealthOptions{})\n")},
+		"app/main.go":        {Data: []byte("package main\n\nfunc main() {\n\tsrv := api.NewServer(h)\n}\n")},
+	}
+	s := &state{goCode: scanGo(fsys)}
+	if where, ok := s.findGo(healthGo); ok {
+		t.Errorf("health found in the runtime at %s", where)
+	}
+	fsys["app/main.go"] = &fstest.MapFile{Data: []byte("package main\n\nfunc main() {\n\tsrv := api.NewServer(h, api.WithHealth(api.HealthOptions{}))\n}\n")}
+	s = &state{goCode: scanGo(fsys)}
+	if where, ok := s.findGo(healthGo); !ok || where != "app/main.go:4" {
+		t.Errorf("found at %q (%v), want app/main.go:4", where, ok)
 	}
 }

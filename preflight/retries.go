@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -44,24 +45,49 @@ func (s *state) timeoutBelowBudget() Check {
 		"an attempt's timeout uses the whole budget")
 }
 
-// budgetWithinSLO needs an SLO to compare the budget with; x-accord has no
-// slo key yet (contracts.Policy carries none), so the check says so rather
-// than guessing one.
+// budgetWithinSLO: a call that uses all its retries takes up to its
+// budget, so the budget must fit in the objective the contract declares
+// (x-accord slo). An operation without an slo cannot be held to one, which
+// is a no too: nobody has said how long a call may take.
 func (s *state) budgetWithinSLO() Check {
-	longest, where := time.Duration(0), ""
+	var items []Item
+	n, missing := 0, 0
 	for _, t := range s.targets {
 		for _, o := range t.ops {
-			if o.Policy.Budget > longest {
-				longest, where = o.Policy.Budget, o.where()
+			n++
+			p := o.Policy
+			switch {
+			case p.SLO <= 0:
+				missing++
+				items = append(items, no(o.label()+": no slo declared (budget "+durationOr(p.Budget, "none")+")", o.where()))
+			case p.Budget <= 0:
+				items = append(items, no(fmt.Sprintf("%s: no budget, so a call with retries is not bounded by the slo %s", o.label(), p.SLO), o.where()))
+			case p.Budget > p.SLO:
+				items = append(items, no(fmt.Sprintf("%s: budget %s is longer than the slo %s", o.label(), p.Budget, p.SLO), o.where()))
 			}
 		}
 	}
-	c := Check{ID: "budget-within-slo", Title: "call budgets fit the declared SLO", Status: No,
-		Why: "no slo declared: x-accord has no slo key yet, so budgets cannot be held against one"}
-	if where != "" {
-		c.Items = []Item{no(fmt.Sprintf("the longest budget is %s", longest), where)}
+	c := Check{ID: "budget-within-slo", Title: "call budgets fit the declared SLO"}
+	switch {
+	case n == 0:
+		c.Status, c.Why = No, "no operations to check"
+	case len(items) == 0:
+		c.Status, c.Why = Yes, fmt.Sprintf("%s: every budget fits in its slo", plural(n, "operation"))
+	case missing == n:
+		c.Status, c.Items = No, items[:1]
+		c.Why = fmt.Sprintf("no slo declared for any of %s: add slo to x-accord so budgets can be held against it", plural(n, "operation"))
+	default:
+		c.Status, c.Items = No, items
+		c.Why = fmt.Sprintf("%d of %d operations: a budget past its slo, or no slo declared", len(items), n)
 	}
 	return c
+}
+
+func durationOr(d time.Duration, none string) string {
+	if d <= 0 {
+		return none
+	}
+	return d.String()
 }
 
 func (s *state) retriesAtMost2() Check {
@@ -85,13 +111,28 @@ func (s *state) jitter() Check {
 		"the generated code has no jittered backoff")
 }
 
+var noBudgetRe = regexp.MustCompile(`\bWithSharedRetryBudget\(\s*nil\s*\)`)
+
 // retryBudget: retries across calls bounded by a ratio of the calls, so a
-// failing provider gets a bounded extra load, not a retry storm.
+// failing provider gets a bounded extra load, not a retry storm. Generated
+// clients have one by default; an application can still take it away.
 func (s *state) retryBudget() Check {
-	return s.generatedHas("retry-budget", "retry budget across calls", []string{"RetryBudget", "rtRetryBudget"},
-		"the generated client limits retries to a share of its calls (a retry budget)",
+	c := s.generatedHas("retry-budget", "retry budget across calls", []string{"RetryBudget", "rtRetryBudget"},
+		fmt.Sprintf("the generated client limits retries to a share of its calls (a retry budget, %.0f%% by default)", 100*retryBudgetRatio),
 		"accord does not generate a retry budget yet: every call may retry fully during an outage")
+	if c.Status != Yes {
+		return c
+	}
+	if where, off := s.findGo(noBudgetRe); off {
+		c.Status, c.Why = No, "the application turns the retry budget off (a nil shared retry budget): every call may retry fully during an outage"
+		c.Items = []Item{no("retry budget off", where)}
+	}
+	return c
 }
+
+// retryBudgetRatio is the runtime's DefaultRetryBudgetRatio, for the
+// report's wording only.
+const retryBudgetRatio = 0.2
 
 // generatedHas is a check on what accord generates: yes when the code of
 // every generated target contains one of the markers.

@@ -189,13 +189,24 @@ func scanGo(fsys fs.FS) []goFile {
 			return nil
 		}
 		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
+		if err != nil || runtimeSource(data) {
 			return nil
 		}
 		out = append(out, goFile{name: p, lines: strings.Split(string(data), "\n")})
 		return nil
 	})
 	return out
+}
+
+var packageRe = regexp.MustCompile(`(?m)^package\s+(\w+)`)
+
+// runtimeSource: accord's runtime is not the application. Its sources
+// (package runtime in accord's own tree, the runtime package written into
+// a module under its own name) mention every option and route it offers,
+// so counting them would say yes for wiring nobody did.
+func runtimeSource(data []byte) bool {
+	m := packageRe.FindSubmatch(data)
+	return m != nil && (string(m[1]) == "runtime" || string(m[1]) == generator.RuntimeName)
 }
 
 // findGo returns where the application's Go code matches re first. Comments
