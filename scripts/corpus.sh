@@ -211,6 +211,7 @@ done
 # replaced by placeholders: one class is one fix, whichever file shows it.
 classify() {
 	cut -d' ' -f5- | sed -E \
+		-e 's#[^ :]*/[^ :]*\.(json|yaml|yml)(:[0-9]+)*:?#FILE#g' \
 		-e 's/"[^"]*"/"S"/g' -e "s/'[^']*'/'S'/g" \
 		-e 's/\(type [^)]*\)/(type T)/g' \
 		-e 's/[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*/X.Y/g' \
