@@ -56,7 +56,7 @@ FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzC
 	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
 	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./templates/runtime:FuzzVerifyHTTPSig \
 	./generator:FuzzGenerate \
-	./templates/runtime:FuzzDecodeJSON ./examples/e2e:FuzzValidateDifferential
+	./templates/runtime:FuzzDecodeJSON ./templates/runtime:FuzzParseSwitches ./examples/e2e:FuzzValidateDifferential
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t"; \
