@@ -268,8 +268,15 @@ func asyncSpec(a *contracts.AsyncAPI) (*openapi3.T, map[*contracts.Message]strin
 			inline = append(inline, msg)
 		}
 	}
-	// Inline payloads in operation order, so names are stable.
+	// Inline payloads in operation order, so names are stable. One message
+	// component used on two channels is two *Message with one payload
+	// schema: one type.
+	byValue := map[*openapi3.Schema]string{}
 	for _, msg := range inline {
+		if name, ok := byValue[msg.Payload.Value]; ok {
+			typeOf[msg] = name
+			continue
+		}
 		base := msg.Key
 		if base == "" {
 			base = msg.Name
@@ -286,6 +293,7 @@ func asyncSpec(a *contracts.AsyncAPI) (*openapi3.T, map[*contracts.Message]strin
 		}
 		schemas[name] = &openapi3.SchemaRef{Value: msg.Payload.Value}
 		typeOf[msg] = name
+		byValue[msg.Payload.Value] = name
 	}
 	return &openapi3.T{
 		OpenAPI:    "3.0.3",
