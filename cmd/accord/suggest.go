@@ -23,7 +23,7 @@ func flagValues() map[string]map[string][]string {
 		},
 		"changelog": {"format": {"markdown", "html", "json"}, "profile": {"wire", "sdk"}},
 		"preflight": {"format": {"text", "markdown", "json"}},
-		"validate":  {"format": {"text", "json"}},
+		"validate":  {"format": {"text", "json"}, "profile": {"catalog"}},
 		"verify":    {"format": verify.Formats()},
 		"gen":       {"generate": {"models", "client", "server", "redis", "kafka", "nats", "otel"}},
 	}

@@ -18,6 +18,7 @@ import (
 type validateOptions struct {
 	files           []string
 	format          string
+	profile         string
 	strict          bool
 	allowRemoteRefs bool
 	allowRefsIn     []string
@@ -36,21 +37,31 @@ channels and messages refer to each other correctly.
 Each FILE is a path, - for standard input, or REV:path for a file at a git
 revision (e.g. origin/main:contracts/payments.yaml).
 
+--profile catalog adds the data-model checks a local catalog synced from
+several systems needs: every entity (what GET /things/{id} answers) has a
+required unique id, created and updated date-time timestamps and a metadata
+map; no money is a floating-point number (integer minor units instead).
+
 Exit codes: 0 every contract is valid (warnings allowed unless --strict),
 1 a contract has errors, 2 usage error, 3 a file could not be read or parsed.`,
 		Example: `  accord validate examples/payments/openapi.yaml
   accord validate --format json contracts/*.yaml
-  git show HEAD:api.yaml | accord validate -`,
+  git show HEAD:api.yaml | accord validate -
+  accord validate --profile catalog crm.yaml invoicing.yaml`,
 		Args: minArgs(1, "contract file (try: accord validate openapi.yaml)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.files = args
 			if o.format != "text" && o.format != "json" {
 				return usageError("--format must be text or json, not %q", o.format)
 			}
+			if o.profile != "" && o.profile != "catalog" {
+				return usageError("--profile must be catalog, not %q", o.profile)
+			}
 			return runValidate(cmd.Context(), e, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.profile, "profile", "", "extra checks: catalog (entity ids, timestamps, metadata, integer money)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on warnings too")
 	cmd.Flags().BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")
 	cmd.Flags().StringSliceVar(&o.allowRefsIn, "allow-refs-in", nil, "let $refs read files in `DIR` too, besides the contract's own directory tree (repeatable)")
@@ -128,6 +139,9 @@ func validateOne(ctx context.Context, e *env, file string, o validateOptions) fi
 	ops, _ := doc.Policies()
 	r.Operations = len(ops)
 	r.Problems = append(r.Problems, contracts.Validate(ctx, doc)...)
+	if o.profile == "catalog" {
+		r.Problems = append(r.Problems, contracts.CatalogProblems(doc)...)
+	}
 	r.Valid = !contracts.HasErrors(r.Problems)
 	if o.strict && len(r.Problems) > 0 {
 		r.Valid = false
