@@ -646,3 +646,55 @@ func cdpRed(c color.Color) bool {
 	r, g, b = r>>8, g>>8, b>>8
 	return r > 180 && r < 230 && g < 70 && b < 80
 }
+
+// BenchmarkOperatorStatsHooks is what the stats add to one client call:
+// StartCall, its end and OnCall, on one operation from every core.
+func BenchmarkOperatorStatsHooks(b *testing.B) {
+	h := NewOperatorStats(OperatorStatsOptions{}).Hooks()
+	op := Operation{ID: "createPayment"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, end := h.StartCall(ctx, op)
+			info := CallInfo{Operation: op.ID, StatusCode: 200}
+			h.OnCall(info)
+			end(info)
+		}
+	})
+}
+
+// BenchmarkOperatorPageJSON renders the JSON of 10 integrations of 20
+// operations each, a large deployment's page.
+func BenchmarkOperatorPageJSON(b *testing.B) {
+	stats := NewOperatorStats(OperatorStatsOptions{})
+	var ins []OperatorIntegration
+	for i := range 10 {
+		in := OperatorIntegration{Name: fmt.Sprint("partner", i)}
+		for j := range 20 {
+			in.Operations = append(in.Operations, Operation{ID: fmt.Sprint("op", j), Method: "POST", Pattern: "/v1/things", Policy: Policy{Timeout: time.Second, Budget: 3 * time.Second, Retries: 2}})
+		}
+		ins = append(ins, in)
+	}
+	for j := range 20 {
+		stats.Hooks().OnCall(CallInfo{Operation: fmt.Sprint("op", j), StatusCode: 500})
+	}
+	h, err := NewOperatorPage(OperatorOptions{Integrations: ins, Switches: NewMemorySwitches(), Stats: stats, Authorize: func(*http.Request) bool { return true }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, format := range []string{"json", "html"} {
+		b.Run(format, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/operator/?format="+format, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Code)
+				}
+				b.SetBytes(int64(rec.Body.Len()))
+			}
+		})
+	}
+}
