@@ -10,6 +10,7 @@ import (
 	slog "log/slog"
 	http "net/http"
 	netip "net/netip"
+	url "net/url"
 	time "time"
 
 	accordrt "github.com/accord-dev/accord/examples/accordrt"
@@ -84,6 +85,16 @@ type (
 	MemoryTransport         = accordrt.MemoryTransport
 	MemoryTransportOptions  = accordrt.MemoryTransportOptions
 	Operation               = accordrt.Operation
+	OperatorDeprecate       = accordrt.OperatorDeprecate
+	OperatorIntegration     = accordrt.OperatorIntegration
+	OperatorIntegrationRow  = accordrt.OperatorIntegrationRow
+	OperatorOpStats         = accordrt.OperatorOpStats
+	OperatorOperationRow    = accordrt.OperatorOperationRow
+	OperatorOptions         = accordrt.OperatorOptions
+	OperatorPolicy          = accordrt.OperatorPolicy
+	OperatorStats           = accordrt.OperatorStats
+	OperatorStatsOptions    = accordrt.OperatorStatsOptions
+	OperatorView            = accordrt.OperatorView
 	OutboxHooks             = accordrt.OutboxHooks
 	OutboxRelay             = accordrt.OutboxRelay
 	OutboxRelayOptions      = accordrt.OutboxRelayOptions
@@ -362,6 +373,16 @@ func NewMemoryTransport(opt accordrt.MemoryTransportOptions) *accordrt.MemoryTra
 	return accordrt.NewMemoryTransport(opt)
 }
 
+// NewOperatorPage calls accordrt.NewOperatorPage.
+func NewOperatorPage(opt accordrt.OperatorOptions) (http.Handler, error) {
+	return accordrt.NewOperatorPage(opt)
+}
+
+// NewOperatorStats calls accordrt.NewOperatorStats.
+func NewOperatorStats(opt accordrt.OperatorStatsOptions) *accordrt.OperatorStats {
+	return accordrt.NewOperatorStats(opt)
+}
+
 // NewOutboxRelay calls accordrt.NewOutboxRelay.
 func NewOutboxRelay(o *accordrt.SQLOutbox, t accordrt.EventSink, opt accordrt.OutboxRelayOptions) *accordrt.OutboxRelay {
 	return accordrt.NewOutboxRelay(o, t, opt)
@@ -395,6 +416,11 @@ func NewSQLOutbox(db *sql.DB, opt accordrt.SQLOutboxOptions) *accordrt.SQLOutbox
 // NewSQLReplayCache calls accordrt.NewSQLReplayCache.
 func NewSQLReplayCache(db *sql.DB, opt accordrt.SQLReplayOptions) *accordrt.SQLReplayCache {
 	return accordrt.NewSQLReplayCache(db, opt)
+}
+
+// NextLink calls accordrt.NextLink.
+func NextLink(h http.Header, base *url.URL) (*url.URL, error) {
+	return accordrt.NextLink(h, base)
 }
 
 // ParseDeadLetter calls accordrt.ParseDeadLetter.
