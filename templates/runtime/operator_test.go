@@ -190,7 +190,7 @@ func TestOperatorPageJSON(t *testing.T) {
 	if get.Calls != 4 || get.Errors != 0 || get.InFlight != 1 || get.Breaker != BreakerClosed {
 		t.Errorf("getPayment (one call in flight when read): %+v", get)
 	}
-	if d := get.Deprecation; d == nil || d.Since != "2026-01-02" || d.Past || d.SunsetInDay < 28 || d.SunsetInDay > 30 {
+	if d := get.Deprecation; d == nil || d.Since != "2026-01-02" || d.Past || d.SunsetInDays < 28 || d.SunsetInDays > 30 {
 		t.Errorf("deprecation: %+v", get.Deprecation)
 	}
 	if s := f.stats.Snapshot("getPayment"); s.InFlight != 0 || s.Calls != 5 {
