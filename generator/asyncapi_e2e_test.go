@@ -234,6 +234,128 @@ func TestChannelParameters(t *testing.T) {
 }
 `
 
+// e2eSignedContract signs every message (document-level x-accord signature).
+const e2eSignedContract = `asyncapi: 2.6.0
+info: {title: Refunds e2e, version: 1.0.0}
+x-accord:
+  signature: partner
+channels:
+  shop.refund.issued:
+    subscribe:
+      operationId: issueRefund
+      message: {$ref: '#/components/messages/Refund'}
+    publish:
+      operationId: onRefundIssued
+      message: {$ref: '#/components/messages/Refund'}
+components:
+  securitySchemes:
+    partner:
+      type: httpApiKey
+      name: accord-signature
+      in: header
+      x-accord-signature: {algorithm: hmac-sha256, format: accord}
+  messages:
+    Refund:
+      name: refund
+      payload:
+        type: object
+        required: [refund_id]
+        properties:
+          refund_id: {type: string}
+`
+
+const e2eSignedTest = `package signed_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accordtest/accordrt"
+	"accordtest/signed"
+)
+
+type refunds struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *refunds) OnRefundIssued(_ context.Context, msg signed.Refund, _ *accordrt.EventDelivery) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, msg.RefundId)
+	return nil
+}
+
+func TestSigned(t *testing.T) {
+	tr := accordrt.NewMemoryTransport(accordrt.MemoryTransportOptions{})
+	defer tr.Close()
+	signer := &accordrt.EventSigner{Secrets: accordrt.StaticSecrets{[]byte("0123456789abcdef0123456789abcdef")}}
+	if _, err := signed.NewPublisher(tr, accordrt.EventPublisherOptions{}); err == nil {
+		t.Fatal("a publisher of signed operations without a signer was accepted")
+	}
+	if _, err := signed.NewConsumer(tr, accordrt.EventConsumerOptions{Group: "g", Inbox: accordrt.NewMemoryInbox()}); err == nil {
+		t.Fatal("a consumer of signed operations without a verifier was accepted")
+	}
+	pub, err := signed.NewPublisher(tr, accordrt.EventPublisherOptions{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	dead := map[string]string{}
+	c, err := signed.NewConsumer(tr, accordrt.EventConsumerOptions{
+		Group: "g", Inbox: accordrt.NewMemoryInbox(), Verifier: signer,
+		Hooks: accordrt.EventConsumerHooks{OnDeadLetter: func(d *accordrt.EventDelivery, reason string) { mu.Lock(); dead[d.ID] = reason; mu.Unlock() }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &refunds{}
+	signed.RegisterHandler(c, r)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+
+	// Unsigned and forged messages never reach the handler.
+	if err := tr.Publish(ctx, []accordrt.EventMessage{{ID: "unsigned", Topic: "shop.refund.issued", Payload: []byte(` + "`" + `{"refund_id":"r-0"}` + "`" + `)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.PublishIssueRefund(ctx, signed.Refund{RefundId: "r-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		mu.Lock()
+		n := len(dead)
+		mu.Unlock()
+		r.mu.Lock()
+		got := append([]string(nil), r.got...)
+		r.mu.Unlock()
+		if n == 1 && len(got) == 1 {
+			if got[0] != "r-1" {
+				t.Fatalf("handled %v", got)
+			}
+			break
+		}
+		if i == 2000 {
+			t.Fatalf("dead %v, handled %v", dead, got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dead["unsigned"], "signature") {
+		t.Errorf("unsigned message dead-lettered with %q", dead["unsigned"])
+	}
+}
+`
+
 // TestGenerateAsyncEndToEnd generates a package from an AsyncAPI 3.0
 // contract and runs a test inside a temporary module that publishes typed
 // messages over the runtime's in-memory transport and receives them through
@@ -259,7 +381,21 @@ func TestGenerateAsyncEndToEnd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(mod, "events", "orders_e2e_test.go"), []byte(e2eAsyncTest), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := goCmd(t, mod, "test", "-count=1", "-v", "./events/")
+	contract = filepath.Join(dir, "refunds.yaml")
+	if err := os.WriteFile(contract, []byte(e2eSignedContract), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = genAsyncAs(t, contract, "signed", Parts{})
+	if err := os.MkdirAll(filepath.Join(mod, "signed"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(filepath.Join(mod, "signed"), res.Files); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "signed", "signed_e2e_test.go"), []byte(e2eSignedTest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := goCmd(t, mod, "test", "-count=1", "-v", "./events/", "./signed/")
 	if err != nil {
 		t.Fatalf("go test: %v\n%s", err, out)
 	}

@@ -11,6 +11,11 @@ import (
 
 func genAsync(t testing.TB, contract string, parts Parts) *Result {
 	t.Helper()
+	return genAsyncAs(t, contract, "events", parts)
+}
+
+func genAsyncAs(t testing.TB, contract, pkg string, parts Parts) *Result {
+	t.Helper()
 	doc, err := contracts.Load(context.Background(), contract, contracts.LoadOptions{})
 	if err != nil {
 		t.Fatalf("%s: %v", contract, err)
@@ -18,7 +23,7 @@ func genAsync(t testing.TB, contract string, parts Parts) *Result {
 	if ps := contracts.Validate(context.Background(), doc); contracts.HasErrors(ps) {
 		t.Fatalf("%s is invalid: %v", contract, ps)
 	}
-	res, err := Generate(doc, Options{Package: "events", Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+	res, err := Generate(doc, Options{Package: pkg, Runtime: testRuntime, Parts: parts, templates: testTemplates()})
 	if err != nil {
 		t.Fatalf("%s: %v", contract, err)
 	}
