@@ -146,10 +146,10 @@ type OperatorPolicy struct {
 // OperatorDeprecate is an operation's deprecation; dates are "" when the
 // contract gives none.
 type OperatorDeprecate struct {
-	Since       string `json:"since,omitempty"`
-	Sunset      string `json:"sunset,omitempty"`
-	SunsetInDay int    `json:"sunsetInDays,omitempty"` // negative: past
-	Past        bool   `json:"past"`
+	Since        string `json:"since,omitempty"`
+	Sunset       string `json:"sunset,omitempty"`
+	SunsetInDays int    `json:"sunsetInDays,omitempty"` // negative: past
+	Past         bool   `json:"past"`
 }
 
 func (p *rtOperatorPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +226,7 @@ func (p *rtOperatorPage) View() OperatorView {
 				}
 				if !d.Sunset.IsZero() {
 					o.Deprecation.Sunset = d.Sunset.UTC().Format(time.DateOnly)
-					o.Deprecation.SunsetInDay = int(d.Sunset.Sub(now).Hours() / 24)
+					o.Deprecation.SunsetInDays = int(d.Sunset.Sub(now).Hours() / 24)
 					o.Deprecation.Past = !d.Sunset.After(now)
 				}
 			}
@@ -438,7 +438,7 @@ retries <span id="retries" class="tag {{if .RetriesEnabled}}on{{else}}off{{end}}
 <td><span class="tag {{.Breaker}}">{{.Breaker}}</span></td>
 <td>{{.InFlight}}</td>
 <td{{if gt .ErrorRate 0.05}} class="hot"{{end}}>{{pct .ErrorRate}} <small>({{.Errors}}/{{.Calls}}{{if .RetryDenied}}, {{.RetryDenied}} retries denied{{end}})</small></td>
-<td>{{with .Deprecation}}<span class="tag {{if .Past}}past{{else}}dep{{end}}">deprecated</span>{{if .Since}}<br>since {{.Since}}{{end}}{{if .Sunset}}<br>sunset <strong>{{.Sunset}}</strong> ({{if .Past}}passed{{else}}in {{.SunsetInDay}} days{{end}}){{end}}{{end}}</td>
+<td>{{with .Deprecation}}<span class="tag {{if .Past}}past{{else}}dep{{end}}">deprecated</span>{{if .Since}}<br>since {{.Since}}{{end}}{{if .Sunset}}<br>sunset <strong>{{.Sunset}}</strong> ({{if .Past}}passed{{else}}in {{.SunsetInDays}} days{{end}}){{end}}{{end}}</td>
 <td><span class="tag state {{if .InForce}}on{{else}}off{{end}}">{{if .InForce}}on{{else}}off{{end}}</span>{{if and .Enabled (not .InForce)}} <small>(off elsewhere)</small>{{end}}
 {{if $.Toggles}}<form method="post"><input type="hidden" name="token" value="{{$.Token}}"><input type="hidden" name="integration" value="{{$in.Name}}"><input type="hidden" name="operation" value="{{.ID}}">
 {{if .Enabled}}<input type="hidden" name="on" value="false"><button class="toggle danger" type="submit">switch off</button>{{else}}<input type="hidden" name="on" value="true"><button class="toggle" type="submit">switch on</button>{{end}}</form>{{end}}</td>

@@ -4,6 +4,7 @@ package api
 
 import (
 	accordrt "accordtest/accordrt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -34,6 +35,17 @@ func OperationByID(id string) (accordrt.Operation, bool) {
 	}
 	op.Security = accCloneSecurity(op.Security)
 	return op, ok
+}
+
+// Operations returns a copy of every operation's descriptor (webhooks
+// included), sorted by ID: what an operator page or a health report lists.
+func Operations() []accordrt.Operation {
+	out := make([]accordrt.Operation, 0, len(accOperations))
+	for _, id := range slices.Sorted(maps.Keys(accOperations)) {
+		op, _ := OperationByID(id)
+		out = append(out, op)
+	}
+	return out
 }
 
 func accCloneSecurity(sec []accordrt.SecurityRequirement) []accordrt.SecurityRequirement {
