@@ -210,7 +210,65 @@ func dedupeStructFields(f *ast.File) []string {
 			}
 		}
 	}
+	notes = append(notes, dedupeIdenticalTypes(f)...)
 	return append(notes, dedupeMethods(f)...)
+}
+
+// codeShape is a position-free rendering of n: its node kinds, names,
+// literals and operators in order, equal for two copies of the same code.
+func codeShape(n ast.Node) string {
+	var b strings.Builder
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch v := n.(type) {
+		case nil:
+			b.WriteString(")")
+			return false
+		case *ast.Ident:
+			b.WriteString(" " + v.Name)
+		case *ast.BasicLit:
+			b.WriteString(" " + v.Value)
+		case *ast.BinaryExpr:
+			b.WriteString(" " + v.Op.String())
+		case *ast.UnaryExpr:
+			b.WriteString(" " + v.Op.String())
+		case *ast.AssignStmt:
+			b.WriteString(" " + v.Tok.String())
+		case *ast.IncDecStmt:
+			b.WriteString(" " + v.Tok.String())
+		case *ast.BranchStmt:
+			b.WriteString(" " + v.Tok.String())
+		}
+		fmt.Fprintf(&b, "(%T", n)
+		return true
+	})
+	return b.String()
+}
+
+// dedupeIdenticalTypes removes the later of two type declarations with one
+// name and the same type: a callback shared by several operations (Telnyx's
+// callAnswered under four) is declared once per operation, each time alike.
+func dedupeIdenticalTypes(f *ast.File) []string {
+	var notes []string
+	seen := map[string]string{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		specs := gd.Specs[:0]
+		for _, s := range gd.Specs {
+			ts := s.(*ast.TypeSpec)
+			typ := fmt.Sprintf("%v %s", ts.Assign.IsValid(), types.ExprString(ts.Type))
+			if prev, dup := seen[ts.Name.Name]; dup && prev == typ {
+				notes = append(notes, fmt.Sprintf("type %s was declared twice alike; generated once", ts.Name.Name))
+				continue
+			}
+			seen[ts.Name.Name] = typ
+			specs = append(specs, s)
+		}
+		gd.Specs = specs
+	}
+	return notes
 }
 
 // dedupeMethods removes the later of two methods with one receiver, name
@@ -224,14 +282,21 @@ func dedupeMethods(f *ast.File) []string {
 	decls := f.Decls[:0]
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Recv == nil {
+		if !ok {
 			decls = append(decls, d)
 			continue
 		}
-		key := receiverName(fd) + "." + fd.Name.Name
-		sig := types.ExprString(fd.Recv.List[0].Type) + " " + types.ExprString(fd.Type)
+		var key, sig string
+		if fd.Recv != nil {
+			key = receiverName(fd) + "." + fd.Name.Name
+			sig = types.ExprString(fd.Recv.List[0].Type) + " " + types.ExprString(fd.Type)
+		} else {
+			// A function (a shared callback's handler, declared per
+			// operation) is the same only with the same code.
+			key, sig = fd.Name.Name, types.ExprString(fd.Type)+" "+codeShape(fd.Body)
+		}
 		if prev, dup := seen[key]; dup && prev == sig {
-			notes = append(notes, fmt.Sprintf("method %s was declared twice (one per media type); generated once", key))
+			notes = append(notes, fmt.Sprintf("method %s was declared twice (one per media type or shared callback); generated once", key))
 			continue
 		}
 		seen[key] = sig

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
@@ -56,6 +57,78 @@ const extGoName = "x-go-name"
 // order (section, then name), so the choice is deterministic. It returns one
 // note per rename.
 func renameReserved(t *openapi3.T, reserved map[string]bool) []string {
+	return append(renameReservedComponents(t, reserved), renameSharedCallbacks(t)...)
+}
+
+// renameSharedCallbacks names each operation's callbacks after the
+// operation when one callback name is used by several operations: oapi-
+// codegen names a callback's types after its operationId, else its name,
+// so Telnyx's callHangup under five operations, with different bodies,
+// declared CallHangupJSONRequestBody five times. The callback operations
+// get operationIds <operation>-<callback>[-<method>].
+func renameSharedCallbacks(t *openapi3.T) []string {
+	if t.Paths == nil {
+		return nil
+	}
+	type site struct {
+		parent string
+		op     *openapi3.Operation
+		method string
+	}
+	uses := map[string][]site{}
+	for _, path := range sortedKeys(t.Paths.Map()) {
+		item := t.Paths.Value(path)
+		for _, m := range sortedKeys(item.Operations()) {
+			op := item.Operations()[m]
+			parent := op.OperationID
+			if parent == "" {
+				parent = m + path
+			}
+			for _, name := range sortedKeys(op.Callbacks) {
+				cb := op.Callbacks[name]
+				if cb == nil || cb.Value == nil {
+					continue
+				}
+				for _, cp := range sortedKeys(cb.Value.Map()) {
+					ci := cb.Value.Value(cp)
+					if ci == nil {
+						continue
+					}
+					for _, cm := range sortedKeys(ci.Operations()) {
+						cop := ci.Operations()[cm]
+						key := cop.OperationID
+						if key == "" {
+							key = name
+						}
+						uses[key] = append(uses[key], site{parent + "-" + name, cop, cm})
+					}
+				}
+			}
+		}
+	}
+	var notes []string
+	for _, key := range sortedKeys(uses) {
+		sites := uses[key]
+		if len(sites) < 2 {
+			continue
+		}
+		methods := map[string]int{}
+		for _, s := range sites {
+			methods[s.parent]++
+		}
+		for _, s := range sites {
+			id := s.parent
+			if methods[s.parent] > 1 {
+				id += "-" + strings.ToLower(s.method)
+			}
+			s.op.OperationID = id
+		}
+		notes = append(notes, fmt.Sprintf("callback %s is used by %d operations; its types are named after each (%s, ...)", key, len(sites), sites[0].parent))
+	}
+	return notes
+}
+
+func renameReservedComponents(t *openapi3.T, reserved map[string]bool) []string {
 	c := t.Components
 	if c == nil {
 		return nil

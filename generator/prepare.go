@@ -233,7 +233,9 @@ func nestedNamed(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]bool) 
 		return false
 	}
 	seen[s] = true
-	if depth > 0 && (len(s.Enum) > 0 || len(s.Properties) > 0) {
+	// Below the top, an allOf is merged into a type of its own too, with
+	// the enums of its $ref'd members copied in.
+	if depth > 0 && (len(s.Enum) > 0 || len(s.Properties) > 0 || len(s.AllOf) > 0) {
 		return true
 	}
 	sub := func(r *openapi3.SchemaRef, d int) bool {
@@ -245,7 +247,7 @@ func nestedNamed(s *openapi3.Schema, depth int, seen map[*openapi3.Schema]bool) 
 		}
 	}
 	for _, r := range s.AllOf {
-		if sub(r, depth) {
+		if r != nil && nestedNamed(r.Value, depth, seen) {
 			return true
 		}
 	}

@@ -13,7 +13,9 @@ import (
 // contract per failure class seen on samples of real contracts, and builds
 // the result: nested inline enums and objects of component responses,
 // several XML media types of one response, path parameters named like the
-// builders' own variables, and text request bodies of non-string types.
+// builders' own variables, text request bodies of non-string types, one
+// callback name under several operations, and allOf members merged below a
+// component response's top.
 func TestCorpusFailureClassesCompile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles generated code")
@@ -29,6 +31,10 @@ func TestCorpusFailureClassesCompile(t *testing.T) {
 		{"params-text.yaml", []string{
 			`the path parameter "server" is generated as ServerParam`,
 			"JSON or text bodies without a schema",
+		}},
+		{"callbacks.yaml", []string{
+			"callback hangup is used by 2 operations",
+			"components/responses/CommentResponse: its application/json schema holds inline types",
 		}},
 	}
 	for _, c := range cases {
