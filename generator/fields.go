@@ -309,9 +309,9 @@ func typeUntypedBodies(t *openapi3.T) int {
 }
 
 // isStringSchema is a schema of type string (a named string type converts
-// from []byte too).
+// from []byte too), not format binary (generated as openapi_types.File).
 func isStringSchema(r *openapi3.SchemaRef) bool {
-	return r.Value != nil && r.Value.Type.Is(openapi3.TypeString) && len(r.Value.Properties) == 0
+	return r.Value != nil && r.Value.Type.Is(openapi3.TypeString) && len(r.Value.Properties) == 0 && r.Value.Format != "binary"
 }
 
 // isEmptySchema is the schema {} (any value), inline or referenced (AWS's
