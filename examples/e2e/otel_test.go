@@ -37,7 +37,9 @@ func TestOpenTelemetryThroughGeneratedCode(t *testing.T) {
 		return nil
 	}}
 	srv := startPayments(t, f, paymentsapi.WithServerWrap(o.ServerWrap))
-	fast := paymentsapi.WithPolicy(func(_ string, p *paymentsapi.Policy) { p.BackoffBase, p.BackoffCap = time.Millisecond, time.Millisecond })
+	fast := paymentsapi.WithPolicy(func(_ string, p *paymentsapi.Policy) {
+		p.BackoffBase, p.BackoffCap = time.Millisecond, time.Millisecond
+	})
 	c := newClient(t, srv.URL, paymentsapi.WithOTel(o), fast)
 
 	if _, err := c.CreatePayment(context.Background(), nil, paymentRequest(42)); err != nil {
