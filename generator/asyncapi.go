@@ -71,6 +71,10 @@ type AsyncOperation struct {
 	backoffBase, backoffCap string
 }
 
+// AddressComment and IDComment are Address and ID fit for a line comment.
+func (o AsyncOperation) AddressComment() string { return oneLine(o.Address) }
+func (o AsyncOperation) IDComment() string      { return oneLine(o.ID) }
+
 // AsyncParam is a channel parameter: an argument of the publish method.
 type AsyncParam struct{ Name, ArgName string }
 

@@ -96,7 +96,7 @@ func TestGenerateAsync26(t *testing.T) {
 	for _, want := range []string{
 		"OnAccountClosed(ctx context.Context, msg AccountClosed, d *accordrt.EventDelivery) error",
 		`accordEventHandler("onAccountClosed", 4, 3*time.Second, 5,`,
-		"operations onAccountClosed are signed",
+		`"onAccountClosed" + " are signed`,
 	} {
 		if !strings.Contains(con, want) {
 			t.Errorf("consumer lacks %q:\n%s", want, con)

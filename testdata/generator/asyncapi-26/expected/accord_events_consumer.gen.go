@@ -41,10 +41,10 @@ func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (
 		return nil, errors.New("consumer: no transport")
 	}
 	if opt.Inbox == nil {
-		return nil, errors.New("consumer: no inbox; the receive operations (onAccountClosed) deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
+		return nil, errors.New("consumer: no inbox; the receive operations (" + "onAccountClosed" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
 	}
 	if opt.Verifier == nil {
-		return nil, errors.New("consumer: operations onAccountClosed are signed (x-accord signature): set EventConsumerOptions.Verifier")
+		return nil, errors.New("consumer: operations " + "onAccountClosed" + " are signed (x-accord signature): set EventConsumerOptions.Verifier")
 	}
 	if opt.MaxAttempts == 0 {
 		opt.MaxAttempts = 5

@@ -68,24 +68,24 @@ func WithTime(t time.Time) PublishOption { return func(m *accordrt.EventMessage)
 // It returns the message as sent, with its id.
 func (p *Publisher) PublishUserSignedUp(ctx context.Context, tenantId string, msg SignedUp, opts ...PublishOption) (accordrt.EventMessage, error) {
 	if err := accordEventParam("tenantId", tenantId); err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("api: tenantId: %w", err)
+		return accordrt.EventMessage{}, fmt.Errorf("%s: %w", "userSignedUp", err)
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("userSignedUp: encoding the message: %w", err)
+		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "userSignedUp", err)
 	}
 	m := accordrt.EventMessage{Topic: "accounts/" + tenantId + "/signedup", Payload: payload, ContentType: "application/json"}
 	if m.Key, err = accordPayloadString(payload, "/user/id"); err != nil {
-		return m, fmt.Errorf("userSignedUp: partition key: %w", err)
+		return m, fmt.Errorf("%s: partition key: %w", "userSignedUp", err)
 	}
 	if m.CorrelationID, err = accordPayloadString(payload, "/request_id"); err != nil {
-		return m, fmt.Errorf("userSignedUp: correlation id: %w", err)
+		return m, fmt.Errorf("%s: correlation id: %w", "userSignedUp", err)
 	}
 	for _, o := range opts {
 		o(&m)
 	}
 	if m.Key == "" {
-		return m, errors.New("userSignedUp: the message declares a Kafka key and none was given (WithKey)")
+		return m, errors.New("userSignedUp" + ": the message declares a Kafka key and none was given (WithKey)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

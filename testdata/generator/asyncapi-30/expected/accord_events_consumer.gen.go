@@ -41,7 +41,7 @@ func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (
 		return nil, errors.New("consumer: no transport")
 	}
 	if opt.Inbox == nil {
-		return nil, errors.New("consumer: no inbox; the receive operations (onOrderShipped) deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
+		return nil, errors.New("consumer: no inbox; the receive operations (" + "onOrderShipped" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
 	}
 	if opt.MaxAttempts == 0 {
 		opt.MaxAttempts = 2

@@ -68,11 +68,11 @@ func WithTime(t time.Time) PublishOption { return func(m *accordrt.EventMessage)
 // It returns the message as sent, with its id.
 func (p *Publisher) PublishPlaceOrder(ctx context.Context, region string, msg OrderPlaced, opts ...PublishOption) (accordrt.EventMessage, error) {
 	if err := accordEventParam("region", region); err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("api: region: %w", err)
+		return accordrt.EventMessage{}, fmt.Errorf("%s: %w", "placeOrder", err)
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("placeOrder: encoding the message: %w", err)
+		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "placeOrder", err)
 	}
 	m := accordrt.EventMessage{Topic: "shop." + region + ".order.placed", Payload: payload, ContentType: "application/json"}
 	for _, o := range opts {
