@@ -55,8 +55,13 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	// The provider's side: the generated server around a handler that
 	// fails twice with 503 + Retry-After before it works.
 	prov := &provider{flaky: 2}
+	// Operators' kill switches (createPayment is marked kill-switch in the
+	// contract); a FileSwitches would let them flip it without a deploy.
+	switches := paymentsapi.NewMemorySwitches()
 	api := paymentsapi.NewServer(prov,
 		paymentsapi.WithLogger(quiet),
+		paymentsapi.WithServerSwitches(switches),
+		paymentsapi.WithHealth(paymentsapi.HealthOptions{}),
 		paymentsapi.WithIdempotencyStore(store),
 		paymentsapi.WithVerificationSecrets("partner-hmac", paymentsapi.StaticSecrets{[]byte(partnerKey)}),
 		paymentsapi.WithAuthenticator(demoAuth{}))
@@ -113,6 +118,17 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	if again.JSON201.Id != pay.Id || prov.runs.Load() != 1 {
 		return errors.New("the replay ran the handler again")
 	}
+
+	say("▸ an operator switches createPayment off (incident drill)")
+	switches.SetEnabled("createPayment", false)
+	_, err = client.CreatePayment(ctx, nil, paymentsapi.CreatePaymentJSONRequestBody{AmountMinor: 100, Currency: "EUR", CustomerId: "cus_bob"},
+		paymentsapi.WithRetries(0))
+	var off *paymentsapi.ResponseError
+	if !errors.As(err, &off) || off.StatusCode != http.StatusServiceUnavailable || prov.runs.Load() != 1 {
+		return fmt.Errorf("a switched-off operation was not refused: %v", err)
+	}
+	say("  ✓ %d with Retry-After: %s, the handler not called; switched on again", off.StatusCode, off.Header.Get("Retry-After"))
+	switches.SetEnabled("createPayment", true)
 
 	return webhooks(ctx, say, quiet, *pay)
 }

@@ -19,7 +19,7 @@ func TestDemoNarrative(t *testing.T) {
 	for _, want := range []string{
 		"→ 503 Retry-After: 1", "after 3 attempts", "one key for all of them; the handler ran 1 time",
 		"→ 201 Idempotent-Replayed: true", "the handler still ran 1 time",
-		"verified and decoded by the receiver", "refused: 401", "done",
+		"the handler not called; switched on again", "verified and decoded by the receiver", "refused: 401", "done",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo no longer says %q:\n%s", want, out.String())

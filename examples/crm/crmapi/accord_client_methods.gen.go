@@ -13,7 +13,7 @@ import (
 )
 
 // ListCustomers calls GET /customers: List customers, newest first.
-// Policy "listCustomers": timeout 800ms per attempt; budget 3s; up to 3 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+// Policy "listCustomers": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, opts ...CallOption) (*ListCustomersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listCustomers"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListCustomersRequest(c.server, params)

@@ -52,7 +52,7 @@ func accDiscard(resp *http.Response, err error) error {
 }
 
 // SendPaymentSucceeded delivers the "payment.succeeded" webhook to targetURL: Sent by the provider when a payment has been captured.
-// Policy "paymentSucceeded": timeout 2s per attempt; budget 30s; up to 5 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; signed with partner-webhook; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
+// Policy "paymentSucceeded": timeout 2s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; signed with partner-webhook; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
 func (s *WebhookSender) SendPaymentSucceeded(ctx context.Context, targetURL string, body PaymentSucceededJSONRequestBody, opts ...CallOption) error {
 	buf, err := json.Marshal(body)
 	if err != nil {
