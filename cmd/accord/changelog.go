@@ -137,8 +137,8 @@ func changelogPair(ctx context.Context, e *env, o changelogOptions, p compatPair
 	var baseErr, headErr error
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); base, baseErr = contracts.Load(ctx, p.base, lo) }()
-	go func() { defer wg.Done(); head, headErr = contracts.Load(ctx, p.head, lo) }()
+	go func() { defer wg.Done(); base, baseErr = contracts.LoadForCompare(ctx, p.base, lo) }()
+	go func() { defer wg.Done(); head, headErr = contracts.LoadForCompare(ctx, p.head, lo) }()
 	wg.Wait()
 	if baseErr != nil && headErr == nil && p.newAt != "" && isNewAt(ctx, e.dir, p.newAt, p.base) {
 		return report.Changelog{
