@@ -231,9 +231,12 @@ func (r *repairer) pathParameters() {
 		inTemplate := map[string]bool{}
 		var names []string
 		for _, m := range pathTemplateParam.FindAllStringSubmatch(path, -1) {
-			if !inTemplate[m[1]] {
-				inTemplate[m[1]] = true
-				names = append(names, m[1])
+			// {name:pattern} (and a stray {name:}) names name, as
+			// kin-openapi reads it.
+			name, _, _ := strings.Cut(m[1], ":")
+			if !inTemplate[name] {
+				inTemplate[name] = true
+				names = append(names, name)
 			}
 		}
 		itemDeclared := map[string]bool{}
