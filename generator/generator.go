@@ -165,7 +165,8 @@ func HasHeader(content []byte) bool {
 	return bytes.HasPrefix(line, []byte(HeaderPrefix)) && bytes.HasSuffix(line, []byte(headerSuffix))
 }
 
-// Generate turns an OpenAPI document into the files of one Go package.
+// Generate turns an OpenAPI document into the files of one Go package; an
+// AsyncAPI document goes to GenerateAsync (publisher and handler).
 //
 // It modifies doc.OpenAPI: schemas get x-go-name where a rename is needed and
 // oapi-codegen prunes unused components. Pass a document loaded for this
