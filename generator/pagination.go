@@ -118,7 +118,10 @@ func detectPagination(models []byte, m *Model) []Paged {
 			}
 			p.ItemType, p.Items = exprString(typ.(*ast.ArrayType).Elt), "page."+items.Names[0].Name
 			if next := fieldByTag(t, "json", cursorNexts); next != nil && isString(next.Type) && !op.LinkHeader {
-				if param := fieldByTag(params, "form", cursorParams); param != nil && isString(param.Type) {
+				// The cursor is set per page, so it must be an optional (pointer)
+				// parameter; a required one (a Google API's pageToken) cannot
+				// start empty.
+				if param := fieldByTag(params, "form", cursorParams); param != nil && isStringPtr(param.Type) {
 					p.Style, p.Next, p.Param = "cursor", next.Names[0].Name, param.Names[0].Name
 					_, p.NextPtr = next.Type.(*ast.StarExpr)
 				}
@@ -251,6 +254,11 @@ func isString(e ast.Expr) bool {
 	}
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == "string"
+}
+
+func isStringPtr(e ast.Expr) bool {
+	_, ptr := e.(*ast.StarExpr)
+	return ptr && isString(e)
 }
 
 // isInteger accepts the pointer to a built-in integer that oapi-codegen

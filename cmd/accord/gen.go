@@ -317,6 +317,11 @@ func genOne(ctx context.Context, e *env, o genOptions, j genJob) ([]generator.Fi
 		fmt.Fprintf(e.stderr, "accord: %s could not be loaded; nothing was generated\n", j.contract)
 		return nil, err
 	}
+	// Vendors' contracts break small rules the user cannot fix; where the
+	// intent is clear gen repairs them (validate stays strict) and says so.
+	for _, n := range contracts.RepairForGen(doc) {
+		fmt.Fprintf(e.stderr, "%s: note: %s\n", termsafe.Line(n.Pos.String()), termsafe.Line(n.Message))
+	}
 	problems := contracts.Validate(ctx, doc)
 	printProblems(e, problems)
 	if contracts.HasErrors(problems) {
