@@ -82,7 +82,7 @@ func TestWebhookSentSignedAndRetried(t *testing.T) {
 	rc := &receiver{t: t, fail: 1}
 	m, srv := hookServer(t, rc)
 	created := do(t, "POST", srv.URL+"/orders", `{"sku":"lamp"}`).json(t)
-	waitFor(t, "the retried delivery", func() bool { return len(rc.events()) == 1 })
+	waitFor(t, "the retried delivery", func() bool { return len(rc.events()) == 1 && len(m.Deliveries()) == 2 })
 	ev := rc.events()[0]
 	data, _ := ev["data"].(map[string]any)
 	if ev["type"] != "order.created" || data["id"] != created["id"] || data["sku"] != "lamp" {
@@ -106,7 +106,9 @@ func TestWebhookReorderAndDuplicate(t *testing.T) {
 	for _, sku := range []string{"a", "b", "c"} {
 		orders = append(orders, do(t, "POST", srv.URL+"/orders", `{"sku":"`+sku+`"}`).json(t)["id"].(string))
 	}
-	waitFor(t, "four deliveries", func() bool { return len(rc.events()) == 4 })
+	// The mock records a delivery after the receiver answered it: wait for
+	// both sides, or a slow (race-detector) run reads three records.
+	waitFor(t, "four deliveries", func() bool { return len(rc.events()) == 4 && len(m.Deliveries()) == 4 })
 	var skus []string
 	for _, ev := range rc.events() {
 		skus = append(skus, ev["data"].(map[string]any)["sku"].(string))
