@@ -47,14 +47,18 @@ type headers []string
 func (h *headers) String() string     { return strings.Join(*h, ", ") }
 func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
 
-func main() {
-	if err := run(); err != nil {
+func main() { os.Exit(run()) }
+
+// run reports a failure on stderr and returns the exit code.
+func run() int {
+	if err := measure(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
-func run() error {
+func measure() error {
 	base := flag.String("url", "", "base URL (loopback only)")
 	workers := flag.Int("c", 32, "concurrent workers, one keep-alive connection each")
 	dur := flag.Duration("d", 10*time.Second, "measured duration")
