@@ -192,7 +192,7 @@ func renameReservedComponents(t *openapi3.T, reserved map[string]bool) []string 
 			*cp.ext = map[string]any{}
 		}
 		(*cp.ext)[extGoName] = fresh
-		notes = append(notes, fmt.Sprintf("components/%s/%s: Go type %s is reserved by accord's runtime or templates; generated as %s",
+		notes = append(notes, fmt.Sprintf("components/%s/%s: Go type %s is declared by the generated code itself (client, server, options); generated as %s",
 			cp.section, cp.name, old, fresh))
 	}
 	return notes
