@@ -68,6 +68,15 @@ type Policy struct {
 	// KillSwitch marks an operation risky enough that operators must be
 	// able to switch it off at run time (x-accord kill-switch).
 	KillSwitch bool
+
+	// AsyncAPI operations only (see AsyncOnlyKeys). DLQ is the dead-letter
+	// destination, "" for the default <channel address>.dlq. NoInbox is
+	// x-accord inbox: false: a receive operation that does not deduplicate
+	// redeliveries (the zero value keeps the inbox on). PartitionKey is a
+	// $message.payload#/... location the ordering key is read from.
+	DLQ          string
+	NoInbox      bool
+	PartitionKey string
 }
 
 // KeyHonoured reports whether the contract says the provider deduplicates
@@ -119,7 +128,24 @@ type PolicySpec struct {
 	SLO            *time.Duration
 	Reason         *string
 	KillSwitch     *bool
+	DLQ            *string
+	Inbox          *bool
+	PartitionKey   *string
+
+	// asyncAt is where this layer set each key of AsyncOnlyKeys, so an
+	// HTTP operation inheriting one is told where it was written.
+	asyncAt map[string]Position
 }
+
+// AsyncOnlyKeys are the x-accord keys that mean something only for
+// AsyncAPI operations (inbox also for OpenAPI webhooks, whose receivers
+// deduplicate through the inbox). On any other HTTP operation they are an
+// error naming the key: silently ignoring dlq on a POST would promise a
+// dead-letter destination that no code writes to.
+var AsyncOnlyKeys = []string{"dlq", "inbox", "partitionKey"}
+
+// AsyncKeys lists the AsyncOnlyKeys this layer sets, with where.
+func (s PolicySpec) AsyncKeys() map[string]Position { return maps.Clone(s.asyncAt) }
 
 // Defaults chosen for partner APIs: an attempt may take a while, the whole
 // call is bounded, two retries absorb a blip without amplifying an outage.
@@ -197,6 +223,11 @@ func (p Policy) with(s PolicySpec) Policy {
 	set(&p.SLO, s.SLO)
 	set(&p.Reason, s.Reason)
 	set(&p.KillSwitch, s.KillSwitch)
+	set(&p.DLQ, s.DLQ)
+	if s.Inbox != nil {
+		p.NoInbox = !*s.Inbox
+	}
+	set(&p.PartitionKey, s.PartitionKey)
 	return p
 }
 
@@ -241,12 +272,13 @@ func (p Policy) Check(pos Position, where string) []Problem {
 // partner's calls carry no signature.
 func (p Policy) disablesSafeguard() bool {
 	return (p.Idempotency == IdempotencyOff && p.IdempotencyExplicit) || p.Retries == 0 || p.Breaker.Failures == 0 ||
-		p.Concurrency == 0 || p.Signature == ""
+		p.Concurrency == 0 || p.Signature == "" || p.NoInbox
 }
 
 // policyKeys are the keys x-accord accepts, in the order the reference lists them.
 var policyKeys = []string{"timeout", "budget", "retries", "backoff", "retryOn", "idempotency",
-	"idempotencyTTL", "concurrency", "circuitBreaker", "signature", "reconcile", "slo", "reason", "kill-switch"}
+	"idempotencyTTL", "concurrency", "circuitBreaker", "signature", "reconcile", "slo", "reason", "kill-switch",
+	"dlq", "inbox", "partitionKey"}
 
 // ParsePolicySpec reads one x-accord value. pointer is where the value sits
 // in its file; pos turns a pointer into a position for problems.
@@ -332,11 +364,49 @@ func ParsePolicySpec(v any, pointer string, pos func(string) Position) (PolicySp
 				continue
 			}
 			s.KillSwitch = &b
+		case "dlq":
+			str, ok := val.(string)
+			if !ok || !validDestination(str) {
+				pp.errorf(at, "policy-bad-value", "dlq must be a topic or subject name without wildcards or spaces (e.g. payments.dlq), not %s", describe(val))
+				continue
+			}
+			s.DLQ = &str
+			s.markAsync(k, pp.pos(at))
+		case "inbox":
+			b, ok := val.(bool)
+			if !ok {
+				pp.errorf(at, "policy-bad-value", "inbox must be true or false (false needs a reason: redeliveries then repeat effects), not %s", describe(val))
+				continue
+			}
+			s.Inbox = &b
+			s.markAsync(k, pp.pos(at))
+		case "partitionKey":
+			str, ok := val.(string)
+			if !ok || !strings.HasPrefix(str, "$message.payload#") {
+				pp.errorf(at, "policy-bad-value", "partitionKey must be a runtime expression into the payload like $message.payload#/order_id, not %s", describe(val))
+				continue
+			}
+			s.PartitionKey = &str
+			s.markAsync(k, pp.pos(at))
 		default:
 			pp.unknown(at, k, policyKeys)
 		}
 	}
 	return s, pp.problems
+}
+
+func (s *PolicySpec) markAsync(key string, pos Position) {
+	if s.asyncAt == nil {
+		s.asyncAt = map[string]Position{}
+	}
+	s.asyncAt[key] = pos
+}
+
+// validDestination: a dead-letter topic or subject is published to, never
+// subscribed with, so wildcards (NATS * >, MQTT + #) and separators of
+// other brokers' syntaxes would address something else.
+func validDestination(s string) bool {
+	return s != "" && len(s) <= 249 && !strings.ContainsAny(s, "*># +{}\t\r\n/")
 }
 
 type policyParser struct {
@@ -525,11 +595,11 @@ func (d *Document) completePolicies(ops []OperationPolicy) []Problem {
 			ops[i].Policy.KeyDeclared = ops[i].Webhook || declared[ops[i].Method+" "+ops[i].Path]
 		}
 	}
+	problems := d.checkAsyncOnlyKeys(ops)
 	byID := make(map[string]*OperationPolicy, len(ops))
 	for i := range ops {
 		byID[ops[i].ID] = &ops[i]
 	}
-	var problems []Problem
 	seen := map[string]bool{}
 	for _, op := range ops {
 		name := op.Policy.Reconcile
@@ -558,6 +628,76 @@ func (d *Document) completePolicies(ops []OperationPolicy) []Problem {
 		if k := fmt.Sprint(pos) + msg; !seen[k] {
 			seen[k] = true
 			problems = append(problems, Problem{Pos: pos, Severity: SeverityError, Code: code, Message: op.ID + ": " + msg, Hint: hint})
+		}
+	}
+	return problems
+}
+
+// checkAsyncOnlyKeys refuses dlq and partitionKey on OpenAPI operations,
+// and inbox on those that are not webhooks, wherever the layer that set
+// them was written; and an AsyncAPI receive operation whose inbox is off
+// without a reason (redeliveries then repeat effects, which someone must
+// have decided). Layers from accord.yaml or flags carry no contract
+// position: the operation's is used.
+func (d *Document) checkAsyncOnlyKeys(ops []OperationPolicy) []Problem {
+	var problems []Problem
+	switch {
+	case d.Kind == KindOpenAPI && d.OpenAPI != nil:
+		nop := func(string) Position { return Position{} }
+		keysOf := func(ext map[string]any, pointer string) map[string]Position {
+			v, ok := ext[PolicyKey]
+			if !ok {
+				return nil
+			}
+			s, _ := ParsePolicySpec(v, pointer+"/"+PolicyKey, func(p string) Position {
+				if d.root != nil && d.root.Has(p) {
+					return d.root.Pos(p)
+				}
+				return nop(p)
+			})
+			return s.asyncAt
+		}
+		docKeys := keysOf(d.OpenAPI.Extensions, "")
+		own := map[string]map[string]Position{}
+		walkOpenAPIOperations(d.OpenAPI, func(o openAPIOp) { own[o.id()] = keysOf(o.op.Extensions, o.pointer) })
+		seen := map[string]bool{}
+		for _, op := range ops {
+			_, ownInbox := own[op.ID]["inbox"]
+			set := map[string]bool{"dlq": op.Policy.DLQ != "", "partitionKey": op.Policy.PartitionKey != "", "inbox": ownInbox}
+			for _, key := range AsyncOnlyKeys {
+				if !set[key] || (key == "inbox" && op.Webhook) {
+					continue
+				}
+				pos, ok := own[op.ID][key]
+				if !ok {
+					pos, ok = docKeys[key]
+				}
+				where := ""
+				if !ok {
+					pos, where = op.Pos, " (set in accord.yaml or on the command line)"
+				}
+				msg := fmt.Sprintf("%s: x-accord %s applies to AsyncAPI operations only%s", op.ID, key, where)
+				if key == "inbox" {
+					msg = fmt.Sprintf("%s: x-accord inbox applies to AsyncAPI receive operations and webhooks only", op.ID)
+				}
+				if k := fmt.Sprint(pos) + key; !seen[k] {
+					seen[k] = true
+					problems = append(problems, Problem{Pos: pos, Severity: SeverityError, Code: "policy-async-only-key", Message: msg,
+						Hint: "remove " + key + " from this HTTP operation's x-accord (or the document's)"})
+				}
+			}
+		}
+	case d.Kind == KindAsyncAPI && d.AsyncAPI != nil:
+		receive := map[string]bool{}
+		for _, op := range d.AsyncAPI.Operations {
+			receive[op.ID] = op.Action == ActionReceive
+		}
+		for _, op := range ops {
+			if receive[op.ID] && op.Policy.NoInbox && op.Policy.Reason == "" {
+				problems = append(problems, Problem{Pos: op.Pos, Severity: SeverityError, Code: "policy-inbox-off-without-reason",
+					Message: op.ID + ": x-accord inbox is false with no reason: a redelivered message then has its effect twice",
+					Hint:    "add x-accord reason saying why repeats are harmless (e.g. \"the handler upserts by id\"), or keep the inbox"})
+			}
 		}
 	}
 	return problems

@@ -372,3 +372,107 @@ func TestPolicyReasonWithoutDisabledSafeguardWarns(t *testing.T) {
 		t.Fatalf("retries 0 is a safeguard off, the reason explains it: %v", ps)
 	}
 }
+
+func TestPolicyAsyncKeys(t *testing.T) {
+	s, ps := ParsePolicySpec(map[string]any{"dlq": "payments.dead", "inbox": false, "partitionKey": "$message.payload#/id", "reason": "upserts by id"},
+		"/x-accord", func(string) Position { return Position{} })
+	if len(ps) != 0 {
+		t.Fatalf("problems: %v", ps)
+	}
+	p := ResolvePolicy("", s)
+	if p.DLQ != "payments.dead" || !p.NoInbox || p.PartitionKey != "$message.payload#/id" {
+		t.Fatalf("resolved %+v", p)
+	}
+	if keys := s.AsyncKeys(); len(keys) != 3 {
+		t.Errorf("async keys %v", keys)
+	}
+	if p := ResolvePolicy(""); p.NoInbox || p.DLQ != "" {
+		t.Errorf("default: inbox on, default dead-letter destination; got %+v", p)
+	}
+	for _, bad := range []map[string]any{{"dlq": "a.*"}, {"dlq": ""}, {"dlq": 3}, {"inbox": "no"}, {"partitionKey": "/id"}} {
+		if _, ps := ParsePolicySpec(bad, "", func(string) Position { return Position{} }); len(ps) != 1 || ps[0].Code != "policy-bad-value" {
+			t.Errorf("%v: %v", bad, ps)
+		}
+	}
+}
+
+func TestPolicyAsyncOnlyKeysOnHTTPOperations(t *testing.T) {
+	doc := writeContract(t, `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /p:
+    post:
+      operationId: createPayment
+      x-accord:
+        dlq: payments.dlq
+        inbox: true
+        dlqTopic: x
+      responses: {"201": {description: ok}}
+webhooks:
+  paid:
+    post:
+      operationId: onPaid
+      x-accord: {inbox: false, reason: the handler upserts}
+      responses: {"200": {description: ok}}
+`)
+	_, ps := doc.Policies()
+	var got []string
+	for _, p := range ps {
+		if p.Severity == SeverityError {
+			got = append(got, fmt.Sprintf("%d %s", p.Pos.Line, p.Code))
+			if p.Code == "policy-async-only-key" && !strings.Contains(p.Message, "createPayment") {
+				t.Errorf("%s does not name the operation", p.Message)
+			}
+		}
+	}
+	slices.Sort(got)
+	// dlq (line 8), inbox (9) name the key; the unknown dlqTopic (10)
+	// stays an unknown key; the webhook's inbox is fine.
+	want := []string{"10 policy-unknown-key", "8 policy-async-only-key", "9 policy-async-only-key"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v (%v)", got, want, ps)
+	}
+	// From accord.yaml: no contract position, the operation's instead.
+	doc = writeContract(t, "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /p:\n    get:\n      operationId: getP\n      responses: {\"200\": {description: ok}}\n")
+	dlq := "x.dlq"
+	_, ps = doc.PoliciesWith(nil, map[string]PolicySpec{"getP": {DLQ: &dlq}})
+	if len(ps) != 1 || ps[0].Code != "policy-async-only-key" || !strings.Contains(ps[0].Message, "accord.yaml") || ps[0].Pos.Line != 5 {
+		t.Fatalf("got %v", ps)
+	}
+}
+
+func TestPolicyInboxOffNeedsAReason(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "asyncapi.yaml")
+	body := `asyncapi: 3.0.0
+info: {title: t, version: "1"}
+channels:
+  c: {address: a.b, messages: {m: {payload: {type: object}}}}
+operations:
+  onA:
+    action: receive
+    channel: {$ref: '#/channels/c'}
+    messages: [{$ref: '#/channels/c/messages/m'}]
+    x-accord: {inbox: false}
+  onB:
+    action: receive
+    channel: {$ref: '#/channels/c'}
+    messages: [{$ref: '#/channels/c/messages/m'}]
+    x-accord: {inbox: false, reason: the handler upserts by id, dlq: a.b.dead}
+`
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Load(context.Background(), file, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, ps := doc.Policies()
+	if len(ps) != 1 || ps[0].Code != "policy-inbox-off-without-reason" || !strings.HasPrefix(ps[0].Message, "onA:") {
+		t.Fatalf("got %v", ps)
+	}
+	for _, op := range ops {
+		if op.ID == "onB" && (op.Policy.DLQ != "a.b.dead" || !op.Policy.NoInbox) {
+			t.Errorf("onB %+v", op.Policy)
+		}
+	}
+}
