@@ -22,6 +22,7 @@ func RepairForGen(d *Document) []Problem {
 	}
 	r := repairer{d: d, t: d.OpenAPI, seen: map[*openapi3.Schema]bool{}}
 	r.info()
+	r.externalDocs()
 	r.schemas()
 	r.pathParameters()
 	return r.notes
@@ -145,6 +146,7 @@ func (r *repairer) schema(ref *openapi3.SchemaRef, at string) {
 	}
 	s := ref.Value
 	r.seen[s] = true
+	r.dropDocs(&s.ExternalDocs, at+"/externalDocs")
 	if s.Type.Is(openapi3.TypeArray) && s.Items == nil {
 		s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
 		r.note(at, "repair-array-items", "array schema without items; generated as an array of any JSON value")

@@ -32,6 +32,9 @@ paths:
                   tags: {type: array}
                   size: {type: integer, minimum: 0, exclusiveMinimum: true}
                   max: {type: integer, exclusiveMaximum: false}
+tags:
+  - name: parts
+    externalDocs: {description: the parts guide}
 `
 	path := filepath.Join(t.TempDir(), "vendor.yaml")
 	if err := os.WriteFile(path, []byte(contract), 0o644); err != nil {
@@ -56,6 +59,7 @@ paths:
 		"repair-array-items":               18,
 		"repair-duplicate-required":        16,
 		"repair-boolean-exclusive":         20,
+		"repair-external-docs-url":         23,
 	}
 	got := map[string]int{}
 	for _, n := range notes {
@@ -71,8 +75,8 @@ paths:
 			t.Errorf("%s: noted at line %d, want %d (notes: %v)", code, got[code], line, notes)
 		}
 	}
-	if len(notes) != 7 {
-		t.Errorf("%d notes, want 7: %v", len(notes), notes)
+	if len(notes) != 8 {
+		t.Errorf("%d notes, want 8: %v", len(notes), notes)
 	}
 	if ps := Validate(context.Background(), d); HasErrors(ps) {
 		var b strings.Builder
