@@ -94,8 +94,23 @@ func (k *KafkaTransport) rtConsumeBatch(ctx context.Context, group string, topic
 	if group == "" || len(topics) == 0 {
 		return errors.New("kafka consume: needs a group and topics")
 	}
-	opts := append(slices.Clone(k.opt.ClientOptions), kgo.SeedBrokers(k.opt.Brokers...),
-		kgo.ConsumerGroup(group), kgo.ConsumeTopics(topics...), kgo.DisableAutoCommit(),
+	// A parameterised channel ("invoices.{tenant}.created") is a regex
+	// subscription; franz-go then treats every topic as a regex, so the
+	// exact ones are quoted. New matching topics are found on a metadata
+	// refresh, every few seconds unless ClientOptions say otherwise.
+	var sub []kgo.Opt
+	if slices.ContainsFunc(topics, rtIsPattern) {
+		res := make([]string, len(topics))
+		for i, t := range topics {
+			res[i] = rtKafkaRegex(t)
+		}
+		sub = []kgo.Opt{kgo.MetadataMinAge(time.Second), kgo.MetadataMaxAge(3 * time.Second), kgo.ConsumeTopics(res...), kgo.ConsumeRegex()}
+	} else {
+		sub = []kgo.Opt{kgo.ConsumeTopics(topics...)}
+	}
+	opts := append(sub, k.opt.ClientOptions...)
+	opts = append(opts, kgo.SeedBrokers(k.opt.Brokers...),
+		kgo.ConsumerGroup(group), kgo.DisableAutoCommit(),
 		// Rebalances wait until a poll's records are handled and committed,
 		// so a partition never moves with handled but uncommitted records.
 		kgo.BlockRebalanceOnPoll(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))

@@ -128,10 +128,15 @@ func (n *NATSTransport) Consume(ctx context.Context, group string, topics []stri
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	}
 	// Servers before 2.10 know only the single filter.
-	if len(topics) == 1 {
-		cfg.FilterSubject = topics[0]
+	// A parameterised channel's {name} tokens are NATS's one-token "*".
+	subjects := make([]string, len(topics))
+	for i, t := range topics {
+		subjects[i] = rtNATSSubject(t)
+	}
+	if len(subjects) == 1 {
+		cfg.FilterSubject = subjects[0]
 	} else {
-		cfg.FilterSubjects = topics
+		cfg.FilterSubjects = subjects
 	}
 	cons, err := n.js.CreateOrUpdateConsumer(ctx, n.opt.Stream, cfg)
 	if err != nil {
