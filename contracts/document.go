@@ -38,6 +38,9 @@ type Document struct {
 
 	root  *locator
 	files map[string]*locator // by resolved key, including the root
+	// forGen: RepairForGen ran, so Validate judges the document for
+	// generation (paths differing only in parameter names are generated).
+	forGen bool
 }
 
 // Pos returns the position of a JSON pointer in the root file (or of its

@@ -20,6 +20,7 @@ func RepairForGen(d *Document) []Problem {
 	if d == nil || d.Kind != KindOpenAPI || d.OpenAPI == nil {
 		return nil
 	}
+	d.forGen = true
 	r := repairer{d: d, t: d.OpenAPI, seen: map[*openapi3.Schema]bool{}}
 	r.info()
 	r.externalDocs()

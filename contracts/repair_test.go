@@ -86,3 +86,48 @@ tags:
 		t.Fatalf("the repaired document is still invalid:\n%s", b.String())
 	}
 }
+
+// Paths that differ only in parameter names and share a method break the
+// specification: validate refuses them, gen (after RepairForGen) warns and
+// generates both operations.
+func TestConflictingPathsForGen(t *testing.T) {
+	const contract = `openapi: 3.0.3
+info: {title: Vendor, version: "1"}
+paths:
+  /contacts/{ContactID}:
+    get:
+      parameters: [{name: ContactID, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /contacts/{ContactNumber}:
+    get:
+      parameters: [{name: ContactNumber, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`
+	path := filepath.Join(t.TempDir(), "vendor.yaml")
+	if err := os.WriteFile(path, []byte(contract), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, gen := range []bool{false, true} {
+		d, err := Load(context.Background(), path, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gen {
+			RepairForGen(d)
+		}
+		var found *Problem
+		ps := Validate(context.Background(), d)
+		for i := range ps {
+			if ps[i].Code == "openapi-conflicting-paths" {
+				found = &ps[i]
+			}
+		}
+		want := SeverityError
+		if gen {
+			want = SeverityWarning
+		}
+		if found == nil || found.Severity != want || found.Pos.Line != 4 {
+			t.Errorf("for gen %v: %+v, want a %s at line 4 (all: %v)", gen, found, want, ps)
+		}
+	}
+}

@@ -114,6 +114,12 @@ func lenient(d *Document, p *Problem) {
 		} else {
 			p.Message += ": both define " + strings.Join(shared, ", ")
 			p.Hint = "a request matches both paths; merge them into one path with one parameter name"
+			if d.forGen {
+				// The user of a vendor's contract cannot merge them; gen
+				// generates both and its notes say which handler serves.
+				p.Severity = SeverityWarning
+				p.Hint = "the client calls both operations; the generated server routes the requests of both paths to one handler (gen's notes say which)"
+			}
 		}
 	}
 }

@@ -250,6 +250,9 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		}
 	}
 	res.Notes = append(res.Notes, depNotes...)
+	if parts.Server {
+		res.Notes = append(res.Notes, planRoutes(m.Operations)...)
+	}
 	if parts.Client {
 		m.Pagination = iterable(detectPagination(models, m), m)
 		names := map[string]bool{}

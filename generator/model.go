@@ -107,6 +107,11 @@ type Operation struct {
 	DeprecationLiteral string
 	// Signature is the scheme named by Policy.Signature, or nil.
 	Signature *Signature
+	// ServedBy is the GoName of the operation whose handler serves this
+	// one's requests (their paths differ only in parameter names);
+	// Unrouted: the server cannot route it at all (routes.go).
+	ServedBy string
+	Unrouted bool
 	// ClientRecorded: the client records this operation's calls
 	// (idempotency client on an unsafe method); ReconcileGoName is the
 	// client method of Policy.Reconcile, "" when none.
