@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,10 +24,11 @@ type SQLInboxOptions struct {
 // waits for the first transaction and then finds the row (skip) or, if the
 // first rolled back, takes over.
 type SQLInbox struct {
-	db    *sql.DB
-	table string
-	err   error
-	now   func() time.Time
+	db      *sql.DB
+	table   string
+	dialect SQLDialect
+	err     error
+	now     func() time.Time
 
 	qCreate, qIndex, qInsert, qPurge string
 }
@@ -40,6 +42,7 @@ func NewSQLInbox(db *sql.DB, opt SQLInboxOptions) *SQLInbox {
 	if d == "" {
 		d = DialectPostgres
 	}
+	in.dialect = d
 	switch {
 	case db == nil:
 		in.err = errors.New("sql inbox: nil *sql.DB")
@@ -149,19 +152,12 @@ func (in *SQLInbox) rtOnceAll(ctx context.Context, group string, ids []string, f
 		return nil, false
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	dup = make([]bool, len(ids))
-	now := in.now().UnixMilli()
-	for i, id := range ids {
-		res, err := tx.ExecContext(ctx, in.qInsert, group, id, now)
-		if err != nil {
-			return nil, false
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, false
-		}
-		if n == 0 {
-			dup[i] = true
+	dup, err = in.recordAll(ctx, tx, group, ids)
+	if err != nil {
+		return nil, false
+	}
+	for i := range ids {
+		if dup[i] {
 			continue
 		}
 		if err := fn(ctx, tx, i); err != nil {
@@ -172,4 +168,72 @@ func (in *SQLInbox) rtOnceAll(ctx context.Context, group string, ids []string, f
 		return nil, false
 	}
 	return dup, true
+}
+
+// rtInboxChunk ids per multi-row insert (two placeholders each) keep a
+// statement well under PostgreSQL's 65,535 parameters.
+const rtInboxChunk = 1000
+
+// recordAll records (group, id) for every id in tx and reports which were
+// recorded already (dup[i]); a later copy of an id within ids is a
+// duplicate of its first. On PostgreSQL it is one INSERT … RETURNING per
+// chunk instead of one round trip per id, which halves a batch's round
+// trips when the handler writes one row per message. MySQL's INSERT IGNORE
+// cannot say which rows it skipped, so there each id is its own insert.
+func (in *SQLInbox) recordAll(ctx context.Context, tx *sql.Tx, group string, ids []string) ([]bool, error) {
+	dup := make([]bool, len(ids))
+	now := in.now().UnixMilli()
+	if in.dialect != DialectPostgres {
+		for i, id := range ids {
+			res, err := tx.ExecContext(ctx, in.qInsert, group, id, now)
+			if err != nil {
+				return nil, fmt.Errorf("inbox record %s/%s: %w", group, id, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return nil, fmt.Errorf("inbox record %s/%s: rows affected: %w", group, id, err)
+			}
+			dup[i] = n == 0
+		}
+		return dup, nil
+	}
+	for start := 0; start < len(ids); start += rtInboxChunk {
+		chunk := ids[start:min(start+rtInboxChunk, len(ids))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + in.table + " (consumer_group, message_id, processed_at) VALUES ")
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, group, now)
+		for i, id := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("($1, $" + strconv.Itoa(i+3) + ", $2)")
+			args = append(args, id)
+		}
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING message_id")
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("inbox record %d ids of %s: %w", len(chunk), group, err)
+		}
+		fresh := make(map[string]bool, len(chunk))
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("inbox record %s: %w", group, err)
+			}
+			fresh[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("inbox record %s: %w", group, err)
+		}
+		for i, id := range chunk {
+			// The first copy of an inserted id takes it; later copies and
+			// ids recorded before are duplicates.
+			dup[start+i] = !fresh[id]
+			delete(fresh, id)
+		}
+	}
+	return dup, nil
 }
