@@ -104,6 +104,11 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 		// container level on the way to each finding's position.
 		doc.root.tables = d.tables
 	}
+	if src.marks != nil {
+		// Positions in a converted YAML file come from the marks alone:
+		// the YAML text need not outlive the load.
+		doc.root.data = nil
+	}
 	doc.files = map[string]*locator{src.key: doc.root}
 	return doc, nil
 }

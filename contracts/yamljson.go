@@ -28,8 +28,18 @@ func yamlToJSON(data []byte) ([]byte, error) {
 
 // yamlToJSONMarked also returns, for the root, every key and every sequence
 // item, where it was in the YAML: the locator maps JSON offsets back to YAML
-// lines through these marks instead of parsing the YAML again.
+// lines through these marks instead of parsing the YAML again. The streaming
+// reader takes the files it can read (see yamlStream); yaml.v3's tree the rest.
 func yamlToJSONMarked(data []byte) ([]byte, []posMark, error) {
+	if text, marks, ok := yamlStream(data); ok {
+		return text, marks, nil
+	}
+	return yamlToJSONTree(data)
+}
+
+// yamlToJSONTree converts through yaml.v3's node tree: any YAML, at the
+// cost of the tree.
+func yamlToJSONTree(data []byte) ([]byte, []posMark, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, nil, err
