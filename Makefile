@@ -8,7 +8,7 @@ RACE_PKGS := ./templates/runtime/... ./cmd/... ./compat/... ./mock/... ./verify/
 # 70 real corpus contracts cannot starve their timers on a 2-core machine.
 E2E_PKGS  := ./examples/...
 
-.PHONY: build demo test bench bench-examples bench-compat bench-mock fuzz lint gen corpus clean
+.PHONY: build demo test bench bench-events bench-examples bench-compat bench-mock fuzz lint gen corpus clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/accord
@@ -34,6 +34,13 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./scripts/bench-events.sh
+
+# accord's outbox → Kafka → inbox against Watermill + watermill-sql's
+# forwarder and raw franz-go, and the generated consumer against a bare
+# franz-go loop (nested module bench/events; PostgreSQL, kfake in process).
+bench-events:
+	./scripts/bench-events.sh
 
 # Generated client vs plain net/http on loopback, and the server chain vs
 # the bare strict handler (ratio and µs per request are reported metrics).

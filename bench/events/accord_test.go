@@ -20,12 +20,14 @@ var accordRelay = accordrt.OutboxRelayOptions{Workers: 4, BatchSize: 200, PollIn
 // transactions, relays them to Kafka, consumes them with an SQL inbox whose
 // transaction carries the effect, and returns the time from the first
 // write to the n-th effect row.
-func runAccord(tb testing.TB, db *sql.DB, n int) time.Duration {
+//
+// maxPoll is the transport's MaxPollRecords (0: its default).
+func runAccord(tb testing.TB, db *sql.DB, n, maxPoll int) time.Duration {
 	tb.Helper()
 	const topic = "accord"
 	t := newTables(tb, db, "accord")
 	cl := newCluster(tb, topic, topic+".dlq")
-	tr, err := accordrt.NewKafkaTransport(accordrt.KafkaTransportOptions{Brokers: cl.ListenAddrs(),
+	tr, err := accordrt.NewKafkaTransport(accordrt.KafkaTransportOptions{Brokers: cl.ListenAddrs(), MaxPollRecords: maxPoll,
 		ClientOptions: []kgo.Opt{kgo.FetchMaxWait(200 * time.Millisecond)}})
 	if err != nil {
 		tb.Fatal(err)

@@ -15,12 +15,19 @@ import (
 //   - accord: SQLOutbox.Enqueue in the producers' transactions, the
 //     OutboxRelay to Kafka, an EventConsumer with an SQLInbox whose
 //     transaction carries the effect;
+//   - accord-maxpoll10k: the same with KafkaTransportOptions.MaxPollRecords
+//     10,000 instead of the default 1,000 (more partitions per poll run in
+//     parallel; see the report of issue 12);
 //   - watermill-franz: Watermill v1.5 with watermill-sql v4's publisher in
 //     the producers' transactions and the forwarder, over a franz-go
 //     Publisher/Subscriber (the same Kafka client as accord);
 //   - watermill-sarama: the same over watermill-kafka v3 (sarama), Watermill
 //     as shipped;
-//   - raw: franz-go produce and consume, no outbox, no inbox (the ceiling).
+//   - raw+effect: franz-go produce and consume with the effect row written
+//     in SQL per partition run, no outbox, no inbox (the ceiling for the
+//     same work without accord's guarantees);
+//   - raw: franz-go produce and consume, no database at all (the ceiling
+//     the issue names).
 //
 // Each message's effect is one SQL row written once (checked after every
 // run); a run's time is from the first write to the n-th effect row.
@@ -31,9 +38,11 @@ func BenchmarkOutboxKafkaInbox(b *testing.B) {
 	n := envInt("BENCH_EVENTS_N", 10_000)
 	rounds := envInt("BENCH_EVENTS_ROUNDS", 3)
 	contenders := []contender{
-		{"accord", func(tb testing.TB, n int) time.Duration { return runAccord(tb, db, n) }},
+		{"accord", func(tb testing.TB, n int) time.Duration { return runAccord(tb, db, n, 0) }},
+		{"accord-maxpoll10k", func(tb testing.TB, n int) time.Duration { return runAccord(tb, db, n, 10_000) }},
 		{"watermill-franz", func(tb testing.TB, n int) time.Duration { return runWatermill(tb, db, n, "wmfranz", wmOverFranz) }},
 		{"watermill-sarama", func(tb testing.TB, n int) time.Duration { return runWatermill(tb, db, n, "wmsarama", wmOverSarama) }},
+		{"raw+effect", func(tb testing.TB, n int) time.Duration { return runRawEffect(tb, db, n) }},
 		{"raw", func(tb testing.TB, n int) time.Duration { return runRaw(tb, n) }},
 	}
 	if only := os.Getenv("BENCH_EVENTS_ONLY"); only != "" { // profiling one contender
@@ -57,11 +66,14 @@ func BenchmarkOutboxKafkaInbox(b *testing.B) {
 		med[name] = median(rs)
 	}
 	b.ReportMetric(med["accord"], "accord-msgs/s")
+	b.ReportMetric(med["accord-maxpoll10k"], "accord10k-msgs/s")
 	b.ReportMetric(med["watermill-franz"], "wm-franz-msgs/s")
 	b.ReportMetric(med["watermill-sarama"], "wm-sarama-msgs/s")
+	b.ReportMetric(med["raw+effect"], "rawfx-msgs/s")
 	b.ReportMetric(med["raw"], "raw-msgs/s")
 	b.ReportMetric(med["accord"]/med["watermill-franz"], "x-wm-franz")
 	b.ReportMetric(med["accord"]/med["watermill-sarama"], "x-wm-sarama")
+	b.ReportMetric(med["accord"]/med["raw+effect"], "of-rawfx")
 	b.ReportMetric(med["accord"]/med["raw"], "of-raw")
 }
 
