@@ -25,6 +25,7 @@ func asyncTemplateFiles() []asyncTemplateFile {
 		{"events_common.tmpl", "accord_events.gen.go", func(m *AsyncModel) bool { return m.Parts.Client || m.Parts.Server }},
 		{"events_publisher.tmpl", "accord_events_publisher.gen.go", func(m *AsyncModel) bool { return m.Parts.Client }},
 		{"events_consumer.tmpl", "accord_events_consumer.gen.go", func(m *AsyncModel) bool { return m.Parts.Server }},
+		{"events_validate.tmpl", "accord_events_validate.gen.go", func(m *AsyncModel) bool { return m.Parts.Client || m.Parts.Server }},
 	}
 }
 
@@ -40,94 +41,95 @@ type AsyncModel struct {
 	Package, Version, Runtime, Title string
 	Parts                            Parts
 	Sends, Receives                  []AsyncOperation
+	// Validation holds the payload and parameter validators.
+	Validation Validation
 }
 
-// AsyncOperation is one send or receive operation with one message.
+// AsyncOperation is one send or receive operation.
 type AsyncOperation struct {
 	ID      string
-	Method  string // PublishX on the publisher, the handler method otherwise
 	Summary string
-	Type    string // Go type of the payload
 	Address string // the channel address as written
 	// AddressExpr is a Go expression of the address, with Params' ArgNames
 	// in place of {parameters}.
 	AddressExpr string
 	Params      []AsyncParam
-	ContentType string
-	// KeyPointer is a JSON pointer into the payload the key is read from
-	// (message x-accord partitionKey: $message.payload#/...); KeyRequired
-	// says the message declares a Kafka key, so a publish without one is
-	// refused rather than losing per-key order silently.
-	KeyPointer  string
-	KeyRequired bool
-	// CorrelationPointer is the payload location of the correlation id.
-	CorrelationPointer string
+	// Messages are the operation's messages: one method each, on the
+	// publisher and on the handler interface (see events_consumer.tmpl for
+	// why not one method with a sum type).
+	Messages []AsyncMessage
 
 	TimeoutLit  string // Go expression; "0" for none
 	Attempts    int    // handler runs before dead-lettering (retries + 1)
 	Concurrency int    // handler runs in flight; 0 = unlimited
 	Signature   string // x-accord signature scheme, "" when unsigned
+	DLQ         string // x-accord dlq; "" for <topic>.dlq
+	NoInbox     bool   // x-accord inbox: false
 
-	backoffBase, backoffCap string
+	BackoffBaseLit, BackoffCapLit string
+}
+
+// AsyncMessage is one message of an operation.
+type AsyncMessage struct {
+	Name   string // on the wire (accord-message header): the message's name or key
+	Method string // PublishX on the publisher, the handler method otherwise
+	Type   string // Go type of the payload
+	// Check is the accValidator method of the payload schema.
+	Check       string
+	ContentType string
+	// KeyPointer is a JSON pointer into the payload the key is read from
+	// (x-accord partitionKey: $message.payload#/..., the operation's over
+	// the message's); KeyRequired says the message declares a Kafka key,
+	// so a publish without one is refused rather than losing per-key order
+	// silently.
+	KeyPointer  string
+	KeyRequired bool
+	// CorrelationPointer is the payload location of the correlation id.
+	CorrelationPointer string
 }
 
 // AddressComment and IDComment are Address and ID fit for a line comment.
 func (o AsyncOperation) AddressComment() string { return oneLine(o.Address) }
 func (o AsyncOperation) IDComment() string      { return oneLine(o.ID) }
 
-// AsyncParam is a channel parameter: an argument of the publish method.
-type AsyncParam struct{ Name, ArgName string }
+// Multi says the operation has several messages, dispatched by message.
+func (o AsyncOperation) Multi() bool { return len(o.Messages) > 1 }
 
-// Signed lists the operation ids of ops that carry a signature scheme.
-func signedIDs(ops []AsyncOperation) []string {
+// HasParams says the address has parameters: a receive route is a pattern.
+func (o AsyncOperation) HasParams() bool { return len(o.Params) > 0 }
+
+// AsyncParam is a channel parameter: an argument of the publish method and
+// of the handler method. Check is its accValidator method, "" for none.
+type AsyncParam struct{ Name, ArgName, Check string }
+
+// signedSchemes lists the signature schemes of ops, sorted, once each.
+func signedSchemes(ops []AsyncOperation) []string {
+	seen := map[string]bool{}
 	var out []string
 	for _, o := range ops {
-		if o.Signature != "" {
-			out = append(out, o.ID)
+		if o.Signature != "" && !seen[o.Signature] {
+			seen[o.Signature] = true
+			out = append(out, o.Signature)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
-// SignedSends and SignedReceives are the ids of signed operations, for the
-// constructors' checks.
-func (m *AsyncModel) SignedSends() string    { return strings.Join(signedIDs(m.Sends), ", ") }
-func (m *AsyncModel) SignedReceives() string { return strings.Join(signedIDs(m.Receives), ", ") }
+// SendSchemes and ReceiveSchemes are the signature schemes of signed
+// operations, for the constructors' checks.
+func (m *AsyncModel) SendSchemes() []string    { return signedSchemes(m.Sends) }
+func (m *AsyncModel) ReceiveSchemes() []string { return signedSchemes(m.Receives) }
 
-// ReceiveIDs lists the receive operations, for error messages.
-func (m *AsyncModel) ReceiveIDs() string {
+// InboxIDs lists the receive operations that deduplicate through the inbox.
+func (m *AsyncModel) InboxIDs() string {
 	var ids []string
 	for _, o := range m.Receives {
-		ids = append(ids, o.ID)
+		if !o.NoInbox {
+			ids = append(ids, o.ID)
+		}
 	}
 	return strings.Join(ids, ", ")
-}
-
-// MaxAttempts is the consumer-wide attempt limit: the largest of the
-// operations', since the runtime's limit is per consumer; the handler
-// wrappers stop the operations that allow fewer.
-func (m *AsyncModel) MaxAttempts() int {
-	n := 0
-	for _, o := range m.Receives {
-		n = max(n, o.Attempts)
-	}
-	return n
-}
-
-// BackoffLits are the consumer's backoff base and cap: the runtime has one
-// backoff per consumer, so the first receive operation's applies (a note
-// says so when operations disagree).
-func (m *AsyncModel) BackoffBaseLit() string { return m.backoff(true) }
-func (m *AsyncModel) BackoffCapLit() string  { return m.backoff(false) }
-
-func (m *AsyncModel) backoff(base bool) string {
-	if len(m.Receives) == 0 {
-		return "0"
-	}
-	if base {
-		return m.Receives[0].backoffBase
-	}
-	return m.Receives[0].backoffCap
 }
 
 // GenerateAsync turns an AsyncAPI 2.6 or 3.0 document into one Go package:
@@ -170,6 +172,7 @@ func GenerateAsync(doc *contracts.Document, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	checks := buildAsyncValidation(doc.AsyncAPI)
 	spec, typeOf := asyncSpec(doc.AsyncAPI)
 	res.Notes = append(res.Notes, prepare(spec, reserved)...)
 	goType := func(component string) string {
@@ -201,29 +204,30 @@ func GenerateAsync(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 
 	title := doc.AsyncAPI.Info.Title
-	m := &AsyncModel{Package: opts.Package, Version: Version, Runtime: opts.Runtime, Title: title, Parts: parts}
+	m := &AsyncModel{Package: opts.Package, Version: Version, Runtime: opts.Runtime, Title: title, Parts: parts, Validation: checks.Validation}
 	methods := map[string]string{}
 	for _, op := range doc.AsyncAPI.Operations {
-		ao, skip := asyncOperation(op, policy[op.ID], typeOf, goType)
+		ao, skip := asyncOperation(op, policy[op.ID], typeOf, goType, checks)
 		if skip != "" {
 			res.Notes = append(res.Notes, fmt.Sprintf("operation %s is not generated: %s", op.ID, skip))
 			continue
 		}
-		if !have[ao.Type] {
-			return nil, fmt.Errorf("%s: operation %s: its payload type %s was not generated", doc.Name, op.ID, ao.Type)
+		for _, msg := range ao.Messages {
+			if !have[msg.Type] {
+				return nil, fmt.Errorf("%s: operation %s: its payload type %s was not generated", doc.Name, op.ID, msg.Type)
+			}
+			key := string(op.Action) + " " + msg.Method
+			if other, ok := methods[key]; ok {
+				return nil, fmt.Errorf("%s: operations %s and %s both make method %s: rename one", doc.Name, other, op.ID, msg.Method)
+			}
+			methods[key] = op.ID
 		}
-		key := string(op.Action) + " " + ao.Method
-		if other, ok := methods[key]; ok {
-			return nil, fmt.Errorf("%s: operations %s and %s both make method %s: rename one", doc.Name, other, op.ID, ao.Method)
-		}
-		methods[key] = op.ID
 		if op.Action == contracts.ActionSend {
 			m.Sends = append(m.Sends, ao)
 		} else {
 			m.Receives = append(m.Receives, ao)
 		}
 	}
-	res.Notes = append(res.Notes, m.policyNotes()...)
 	if parts.Client || parts.Server {
 		files, err := renderAsyncTemplates(opts.templates, m)
 		if err != nil {
@@ -309,66 +313,113 @@ func asyncSpec(a *contracts.AsyncAPI) (*openapi3.T, map[*contracts.Message]strin
 
 // asyncOperation describes op for the templates, or says why it is not
 // generated.
-func asyncOperation(op *contracts.AsyncOperation, pol contracts.Policy, typeOf map[*contracts.Message]string, goType func(string) string) (AsyncOperation, string) {
+func asyncOperation(op *contracts.AsyncOperation, pol contracts.Policy, typeOf map[*contracts.Message]string, goType func(string) string, checks asyncChecks) (AsyncOperation, string) {
 	if op.Channel == nil || op.Channel.Address == "" {
 		return AsyncOperation{}, "its channel has no address (dynamic channels are not generated)"
 	}
-	if len(op.Messages) != 1 {
-		return AsyncOperation{}, fmt.Sprintf("it has %d messages; one message per operation is generated (the runtime does not say which message a delivery carries)", len(op.Messages))
+	if len(op.Messages) == 0 {
+		return AsyncOperation{}, "it has no message"
 	}
 	if op.Reply != nil {
 		return AsyncOperation{}, "request/reply operations are not generated"
 	}
-	msg := op.Messages[0]
-	if msg.Payload == nil {
-		if msg.SchemaFormat != "" {
-			return AsyncOperation{}, fmt.Sprintf("its payload is %s; only JSON Schema payloads are generated", msg.SchemaFormat)
-		}
-		return AsyncOperation{}, "its message has no payload schema"
-	}
-	if !jsonContentType(msg.ContentType) {
-		return AsyncOperation{}, fmt.Sprintf("its content type is %s; only JSON payloads are encoded", msg.ContentType)
-	}
 	name := codegen.SchemaNameToTypeName(op.ID)
-	ao := AsyncOperation{
-		ID: op.ID, Method: name, Summary: oneLine(op.Summary), Type: goType(typeOf[msg]),
-		Address: op.Channel.Address, ContentType: msg.ContentType,
-		TimeoutLit: durationOrZero(pol.Timeout), Attempts: pol.Retries + 1, Concurrency: pol.Concurrency,
-		Signature:   pol.Signature,
-		backoffBase: durationOrZero(pol.BackoffBase), backoffCap: durationOrZero(pol.BackoffCap),
-	}
-	if ao.ContentType == "" {
-		ao.ContentType = "application/json"
-	}
 	if op.Action == contracts.ActionSend && !strings.HasPrefix(name, "Publish") {
-		ao.Method = "Publish" + name
+		name = "Publish" + name
+	}
+	ao := AsyncOperation{
+		ID: op.ID, Summary: oneLine(op.Summary), Address: op.Channel.Address,
+		TimeoutLit: durationOrZero(pol.Timeout), Attempts: pol.Retries + 1, Concurrency: pol.Concurrency,
+		Signature: pol.Signature, DLQ: pol.DLQ, NoInbox: pol.NoInbox,
+		BackoffBaseLit: durationOrZero(pol.BackoffBase), BackoffCapLit: durationOrZero(pol.BackoffCap),
+	}
+	opKey := ""
+	if pol.PartitionKey != "" {
+		opKey, _ = strings.CutPrefix(pol.PartitionKey, "$message.payload#")
+	}
+	wire := map[string]bool{}
+	for _, msg := range op.Messages {
+		am, skip := asyncMessage(msg, typeOf, goType, checks)
+		if skip != "" {
+			if len(op.Messages) > 1 {
+				skip = fmt.Sprintf("message %s: %s", am.Name, skip)
+			}
+			return AsyncOperation{}, skip
+		}
+		if wire[am.Name] {
+			return AsyncOperation{}, fmt.Sprintf("two of its messages are named %s; the consumer dispatches by name", am.Name)
+		}
+		wire[am.Name] = true
+		am.Method = name
+		if len(op.Messages) > 1 {
+			am.Method = name + codegen.SchemaNameToTypeName(am.Name)
+		}
+		if opKey != "" {
+			am.KeyPointer = opKey
+		}
+		ao.Messages = append(ao.Messages, am)
 	}
 	expr, params, err := addressExpr(op.Channel.Address)
 	if err != nil {
 		return AsyncOperation{}, err.Error()
 	}
-	if len(params) > 0 && op.Action == contracts.ActionReceive {
-		return AsyncOperation{}, "it receives on a parameterized channel; the runtime's consumer dispatches by exact topic and has no wildcard subscriptions"
+	for i := range params {
+		for _, cp := range op.Channel.Parameters {
+			if cp.Name == params[i].Name {
+				params[i].Check = checks.param[cp]
+			}
+		}
 	}
 	ao.AddressExpr, ao.Params = expr, params
+	return ao, ""
+}
+
+// asyncMessage describes one message of an operation (Method is the
+// caller's), or says why it is not generated.
+func asyncMessage(msg *contracts.Message, typeOf map[*contracts.Message]string, goType func(string) string, checks asyncChecks) (AsyncMessage, string) {
+	am := AsyncMessage{Name: msg.Name, ContentType: msg.ContentType, Check: checks.payload[msg]}
+	if am.Name == "" {
+		am.Name = msg.Key
+	}
+	if am.Name == "" {
+		am.Name = typeOf[msg]
+	}
+	if msg.Payload == nil {
+		if msg.SchemaFormat != "" {
+			return am, fmt.Sprintf("its payload is %s; only JSON Schema payloads are generated", msg.SchemaFormat)
+		}
+		return am, "its message has no payload schema"
+	}
+	if !jsonContentType(msg.ContentType) {
+		return am, fmt.Sprintf("its content type is %s; only JSON payloads are encoded", msg.ContentType)
+	}
+	am.Type = goType(typeOf[msg])
+	if am.ContentType == "" {
+		am.ContentType = "application/json"
+	}
 	if kb, ok := msg.Bindings["kafka"].(map[string]any); ok && kb["key"] != nil {
-		ao.KeyRequired = true
+		am.KeyRequired = true
 	}
 	if x, ok := msg.Extensions[contracts.PolicyKey].(map[string]any); ok {
+		for _, k := range sortedKeys(x) {
+			if k != "partitionKey" {
+				return am, fmt.Sprintf("its message's x-accord has %q; a message's x-accord takes partitionKey only (the rest goes on the operation)", k)
+			}
+		}
 		if loc, ok := x["partitionKey"].(string); ok {
 			ptr, ok := strings.CutPrefix(loc, "$message.payload#")
 			if !ok {
-				return AsyncOperation{}, fmt.Sprintf("x-accord partitionKey %q is not a $message.payload# location", loc)
+				return am, fmt.Sprintf("x-accord partitionKey %q is not a $message.payload# location", loc)
 			}
-			ao.KeyPointer = ptr
+			am.KeyPointer = ptr
 		}
 	}
 	if c := msg.CorrelationID; c != nil {
 		if ptr, ok := strings.CutPrefix(c.Location, "$message.payload#"); ok {
-			ao.CorrelationPointer = ptr
+			am.CorrelationPointer = ptr
 		}
 	}
-	return ao, ""
+	return am, ""
 }
 
 func jsonContentType(ct string) bool {
@@ -382,7 +433,8 @@ func jsonContentType(ct string) bool {
 func addressExpr(addr string) (string, []AsyncParam, error) {
 	var parts []string
 	var params []AsyncParam
-	used := map[string]bool{"ctx": true, "msg": true, "opts": true, "p": true, "m": true, "err": true, "payload": true}
+	used := map[string]bool{"ctx": true, "msg": true, "opts": true, "p": true, "m": true, "err": true, "payload": true,
+		"tx": true, "d": true, "h": true, "c": true, "i": true, "lim": true, "r": true, "fn": true, "a": true}
 	rest := addr
 	for rest != "" {
 		open := strings.IndexByte(rest, '{')
@@ -428,18 +480,6 @@ func durationOrZero(d time.Duration) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// policyNotes says which x-accord settings the runtime cannot apply as
-// written.
-func (m *AsyncModel) policyNotes() []string {
-	var notes []string
-	for _, o := range m.Receives[min(1, len(m.Receives)):] {
-		if o.backoffBase != m.Receives[0].backoffBase || o.backoffCap != m.Receives[0].backoffCap {
-			notes = append(notes, fmt.Sprintf("operation %s: x-accord backoff differs from %s's; the runtime's consumer has one backoff, %s's applies", o.ID, m.Receives[0].ID, m.Receives[0].ID))
-		}
-	}
-	return notes
-}
 
 // asyncReservedNames are the package-level names of the events templates,
 // rendered with no operations (their names must not depend on the

@@ -40,10 +40,13 @@ type EventRoute struct {
 	NoInbox bool
 }
 
-// rtTopicPattern is a channel address with {parameters}, compiled.
+// rtTopicPattern is a channel address with {parameters}, compiled: each
+// parameter matches a run of characters without '.' or '/', the token
+// separators of NATS subjects and of path-like addresses.
 type rtTopicPattern struct {
-	tokens []string // literal tokens; "" where a parameter stands
-	params []string // parameter names by token index, "" for literals
+	re     *regexp.Regexp
+	params []string // by capture group
+	parts  []string // literal text around the parameters: len(params)+1
 }
 
 // rtIsPattern reports whether topic names parameters.
@@ -51,85 +54,96 @@ func rtIsPattern(topic string) bool { return strings.ContainsAny(topic, "{}") }
 
 func rtCompilePattern(topic string) (*rtTopicPattern, error) {
 	p := &rtTopicPattern{}
+	var re strings.Builder
+	re.WriteString("^")
 	seen := map[string]bool{}
-	for _, tok := range strings.Split(topic, ".") {
-		name, isParam := strings.CutPrefix(tok, "{")
-		if isParam {
-			var ok bool
-			if name, ok = strings.CutSuffix(name, "}"); !ok || name == "" || strings.ContainsAny(name, "{}") {
-				return nil, fmt.Errorf("topic pattern %q: a parameter must be a whole dot-separated token like {tenant}", topic)
+	rest := topic
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			if strings.ContainsRune(rest, '}') {
+				return nil, fmt.Errorf("topic pattern %q: unbalanced }", topic)
 			}
-			if seen[name] {
-				return nil, fmt.Errorf("topic pattern %q: parameter {%s} appears twice", topic, name)
-			}
-			seen[name] = true
-			p.tokens, p.params = append(p.tokens, ""), append(p.params, name)
-			continue
+			p.parts = append(p.parts, rest)
+			re.WriteString(regexp.QuoteMeta(rest))
+			break
 		}
-		if strings.ContainsAny(tok, "{}") {
-			return nil, fmt.Errorf("topic pattern %q: a parameter must be a whole dot-separated token like {tenant}", topic)
+		lit := rest[:open]
+		if strings.ContainsRune(lit, '}') {
+			return nil, fmt.Errorf("topic pattern %q: unbalanced }", topic)
 		}
-		p.tokens, p.params = append(p.tokens, tok), append(p.params, "")
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("topic pattern %q: unclosed {", topic)
+		}
+		name := rest[open+1 : open+end]
+		if name == "" || strings.ContainsAny(name, "{") {
+			return nil, fmt.Errorf("topic pattern %q: a parameter needs a name, like {tenant}", topic)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("topic pattern %q: parameter {%s} appears twice", topic, name)
+		}
+		if len(p.params) > 0 && lit == "" {
+			return nil, fmt.Errorf("topic pattern %q: two parameters with nothing between them", topic)
+		}
+		seen[name] = true
+		p.parts, p.params = append(p.parts, lit), append(p.params, name)
+		re.WriteString(regexp.QuoteMeta(lit) + `([^./]+)`)
+		rest = rest[open+end+1:]
+	}
+	re.WriteString("$")
+	var err error
+	if p.re, err = regexp.Compile(re.String()); err != nil {
+		return nil, fmt.Errorf("topic pattern %q: %w", topic, err)
 	}
 	return p, nil
 }
 
 // match returns the parameter values of topic, or ok false.
 func (p *rtTopicPattern) match(topic string) (map[string]string, bool) {
-	toks := strings.Split(topic, ".")
-	if len(toks) != len(p.tokens) {
+	m := p.re.FindStringSubmatch(topic)
+	if m == nil {
 		return nil, false
 	}
-	var vals map[string]string
-	for i, tok := range toks {
-		if p.params[i] == "" {
-			if tok != p.tokens[i] {
-				return nil, false
-			}
-			continue
-		}
-		if tok == "" {
-			return nil, false
-		}
-		if vals == nil {
-			vals = make(map[string]string, len(p.params))
-		}
-		vals[p.params[i]] = tok
+	vals := make(map[string]string, len(p.params))
+	for i, name := range p.params {
+		vals[name] = m[i+1]
 	}
 	return vals, true
 }
 
-// rtNATSSubject renders a pattern for NATS: each parameter becomes "*".
+// rtNATSSubject renders a pattern for NATS, each parameter as the
+// one-token wildcard "*"; a parameter that is not a whole dot-separated
+// token cannot be a NATS wildcard, and the subject is returned as written
+// (JetStream then refuses it, naming it).
 func rtNATSSubject(topic string) string {
 	p, err := rtCompilePattern(topic)
-	if err != nil || !rtIsPattern(topic) {
+	if err != nil || len(p.params) == 0 {
 		return topic
 	}
-	toks := make([]string, len(p.tokens))
-	for i, t := range p.tokens {
-		toks[i] = t
-		if p.params[i] != "" {
-			toks[i] = "*"
+	var b strings.Builder
+	for i, lit := range p.parts {
+		b.WriteString(lit)
+		if i == len(p.params) {
+			break
 		}
+		next := p.parts[i+1]
+		if (lit != "" && !strings.HasSuffix(lit, ".")) || (next != "" && !strings.HasPrefix(next, ".")) {
+			return topic
+		}
+		b.WriteString("*")
 	}
-	return strings.Join(toks, ".")
+	return b.String()
 }
 
 // rtKafkaRegex renders a topic or pattern as an anchored regex for
-// franz-go's regex consumption.
+// the Kafka client's regex consumption.
 func rtKafkaRegex(topic string) string {
 	p, err := rtCompilePattern(topic)
-	if err != nil || !rtIsPattern(topic) {
+	if err != nil || len(p.params) == 0 {
 		return "^" + regexp.QuoteMeta(topic) + "$"
 	}
-	toks := make([]string, len(p.tokens))
-	for i, t := range p.tokens {
-		toks[i] = regexp.QuoteMeta(t)
-		if p.params[i] != "" {
-			toks[i] = `[^.]+`
-		}
-	}
-	return "^" + strings.Join(toks, `\.`) + "$"
+	return p.re.String()
 }
 
 // ErrEventParam is wrapped by CheckEventParam's errors.

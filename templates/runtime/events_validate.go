@@ -18,16 +18,20 @@ type EventInvalidError struct {
 func (e *EventInvalidError) Error() string {
 	parts := make([]string, len(e.Violations))
 	for i, v := range e.Violations {
-		parts[i] = v.Pointer + ": " + v.Detail
-		if v.Pointer == "" {
+		switch {
+		case v.In == "channel":
+			parts[i] = "channel parameter " + v.Parameter + ": " + v.Detail
+		case v.Pointer == "":
 			parts[i] = v.Detail
+		default:
+			parts[i] = v.Pointer + ": " + v.Detail
 		}
 	}
 	what := e.Operation
 	if e.Message != "" {
 		what += " message " + e.Message
 	}
-	return what + ": the payload breaks the contract: " + strings.Join(parts, "; ")
+	return what + ": the message breaks the contract: " + strings.Join(parts, "; ")
 }
 
 func (e *EventInvalidError) Unwrap() error { return ErrEventPermanent }
@@ -87,4 +91,26 @@ func SelectEventMessage(op string, d *EventDelivery, names []string, checks []fu
 		return -1, fmt.Errorf("%s: the payload is none of %s: %w", op, strings.Join(names, ", "), ErrEventPermanent)
 	}
 	return found, nil
+}
+
+// CheckEventParamValue checks a channel parameter value with
+// CheckEventParam and then its schema (check; nil for none). The error is
+// an *EventInvalidError: on publish nothing is sent, on receive the
+// message is dead-lettered.
+//
+//accord:generated-only
+func CheckEventParamValue(op, name, value string, check func(any, *JSONPointer, *Violations)) error {
+	if err := CheckEventParam(name, value); err != nil {
+		return &EventInvalidError{Operation: op, Violations: []Violation{{In: "channel", Parameter: name, Detail: err.Error()}}}
+	}
+	if check == nil {
+		return nil
+	}
+	var v Violations
+	v.At("channel", name)
+	check(value, nil, &v)
+	if v.ok() {
+		return nil
+	}
+	return &EventInvalidError{Operation: op, Violations: v.list}
 }

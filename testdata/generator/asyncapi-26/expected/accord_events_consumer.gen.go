@@ -16,7 +16,9 @@ import (
 // returning nil acknowledges the message; an error asks for a redelivery
 // within the operation's x-accord retries, after which the message goes to
 // the dead-letter destination. Wrap accordrt.ErrEventPermanent to
-// dead-letter at once.
+// dead-letter at once. A message whose payload or channel parameters break
+// the contract never reaches a method: it is dead-lettered with the
+// violations as the reason.
 type Handler interface {
 	// OnAccountClosed handles a message of accounts.closed (operation onAccountClosed).
 	OnAccountClosed(ctx context.Context, msg AccountClosed, d *accordrt.EventDelivery) error
@@ -25,15 +27,17 @@ type Handler interface {
 // HandlerTx is Handler for effects written in the inbox's transaction: the
 // effect and the inbox record commit together, so a redelivered message
 // never has a second effect. Register it with RegisterHandlerTx on a
-// consumer whose inbox is an SQLInbox.
+// consumer whose inbox is an SQLInbox. (An operation with x-accord inbox:
+// false gets a transaction of the inbox's database that records nothing.)
 type HandlerTx interface {
 	// OnAccountClosed handles a message of accounts.closed (operation onAccountClosed) within tx.
 	OnAccountClosed(ctx context.Context, tx *sql.Tx, msg AccountClosed, d *accordrt.EventDelivery) error
 }
 
-// NewConsumer returns an event consumer with the contract's x-accord
-// defaults filled into opt where it leaves them zero. The receive
-// operations deduplicate through an inbox, so opt.Inbox is required
+// NewConsumer returns an event consumer for the receive operations, each
+// registered (RegisterHandler) with its own x-accord policy: attempts,
+// backoff, dead-letter destination, signature scheme and inbox. Operations
+// that deduplicate through an inbox need opt.Inbox
 // (accordrt.NewMemoryInbox() for tests and the demo, an SQLInbox in
 // production).
 func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (*accordrt.EventConsumer, error) {
@@ -43,75 +47,94 @@ func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (
 	if opt.Inbox == nil {
 		return nil, errors.New("consumer: no inbox; the receive operations (" + "onAccountClosed" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
 	}
-	if opt.Verifier == nil {
-		return nil, errors.New("consumer: operations " + "onAccountClosed" + " are signed (x-accord signature): set EventConsumerOptions.Verifier")
-	}
-	if opt.MaxAttempts == 0 {
-		opt.MaxAttempts = 5
-	}
-	if opt.BackoffBase == 0 {
-		opt.BackoffBase = 100 * time.Millisecond
-	}
-	if opt.BackoffCap == 0 {
-		opt.BackoffCap = 5 * time.Second
+	if opt.Verifiers["partner"] == nil && opt.Verifier == nil {
+		return nil, errors.New("consumer: operations signed with " + "partner" + " (x-accord signature) need a verifier: set EventConsumerOptions.Verifiers[" + "\"partner\"" + "] or Verifier")
 	}
 	return accordrt.NewEventConsumer(t, opt), nil
 }
 
-// RegisterHandler registers h's methods on c, one per receive operation.
-func RegisterHandler(c *accordrt.EventConsumer, h Handler) {
-	c.Handle("accounts.closed", accordEventNoTx(accordEventHandler("onAccountClosed", 4, 3*time.Second, 5,
-		func(ctx context.Context, _ *sql.Tx, msg AccountClosed, d *accordrt.EventDelivery) error {
-			return h.OnAccountClosed(ctx, msg, d)
-		})))
-}
+// RegisterHandler registers h's methods on c, one route per receive
+// operation.
+func RegisterHandler(c *accordrt.EventConsumer, h Handler) { accordRegister(c, accordNoTx{h}, false) }
 
 // RegisterHandlerTx registers h's methods on c as transactional handlers.
-func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) {
-	c.HandleTx("accounts.closed", accordEventHandler("onAccountClosed", 4, 3*time.Second, 5, h.OnAccountClosed))
+func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) { accordRegister(c, h, true) }
+
+// accordNoTx runs a Handler where a HandlerTx is expected.
+type accordNoTx struct{ h Handler }
+
+func (a accordNoTx) OnAccountClosed(ctx context.Context, _ *sql.Tx, msg AccountClosed, d *accordrt.EventDelivery) error {
+	return a.h.OnAccountClosed(ctx, msg, d)
 }
 
-func accordEventNoTx(h accordrt.EventTxHandler) accordrt.EventHandler {
-	return func(ctx context.Context, d *accordrt.EventDelivery) error { return h(ctx, nil, d) }
-}
-
-// accordEventHandler decodes a delivery into T and runs call with the
-// operation's policy: at most concurrency runs at once, each within
-// timeout, and a failure on the attempts-th delivery is made permanent, so
-// an operation allowing fewer attempts than the consumer's limit stops
-// there. A payload that does not decode is permanent at once: no retry can
-// fix it, it goes to the dead-letter destination, never to the handler.
-func accordEventHandler[T any](op string, concurrency int, timeout time.Duration, attempts int,
-	call func(context.Context, *sql.Tx, T, *accordrt.EventDelivery) error) accordrt.EventTxHandler {
-	var sem chan struct{}
-	if concurrency > 0 {
-		sem = make(chan struct{}, concurrency)
-	}
-	return func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
-		var msg T
-		if err := json.Unmarshal(d.Payload, &msg); err != nil {
-			return fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
-		}
-		if sem != nil {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return ctx.Err()
+// accordRegister registers one route per receive operation: its channel
+// (a pattern when the address has parameters) and x-accord policy, and a
+// handler that checks the parameters, picks the message, validates and
+// decodes it, then calls h within the operation's limits.
+func accordRegister(c *accordrt.EventConsumer, h HandlerTx, tx bool) {
+	_ = h
+	{
+		lim := accordNewLimits(4, 3*time.Second)
+		r := accordrt.EventRoute{Operation: "onAccountClosed", Topic: "accounts.closed", MaxAttempts: 5,
+			BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, DeadLetterTopic: "", Scheme: "partner", NoInbox: false}
+		fn := func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
+			msg, err := accordEventDecode[AccountClosed]("onAccountClosed", "", d, accValidator{}.s0)
+			if err != nil {
+				return err
 			}
+			return lim.run(ctx, func(ctx context.Context) error { return h.OnAccountClosed(ctx, tx, msg, d) })
 		}
-		if timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
+		if tx {
+			c.RouteTx(r, fn)
+		} else {
+			c.Route(r, func(ctx context.Context, d *accordrt.EventDelivery) error { return fn(ctx, nil, d) })
 		}
-		err := call(ctx, tx, msg, d)
-		if err != nil && attempts > 0 && d.Attempt >= attempts && !errors.Is(err, accordrt.ErrEventPermanent) {
-			return fmt.Errorf("%s: %d attempts: %w: %w", op, d.Attempt, accordrt.ErrEventPermanent, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		return nil
 	}
+}
+
+// accordEventDecode validates a delivery's payload against its message's
+// schema and decodes it into T. Either failure is permanent: no retry can
+// fix the payload, so it goes to the dead-letter destination with the
+// violations as the reason, never to the handler.
+func accordEventDecode[T any](op, message string, d *accordrt.EventDelivery, check func(any, *accordrt.JSONPointer, *accordrt.Violations)) (T, error) {
+	var msg T
+	if err := accordrt.ValidateEvent(op, message, d.Payload, check); err != nil {
+		return msg, err
+	}
+	if err := json.Unmarshal(d.Payload, &msg); err != nil {
+		return msg, fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
+	}
+	return msg, nil
+}
+
+// accordLimits are an operation's x-accord concurrency (handler runs in
+// flight) and timeout (per run).
+type accordLimits struct {
+	sem     chan struct{}
+	timeout time.Duration
+}
+
+func accordNewLimits(concurrency int, timeout time.Duration) *accordLimits {
+	l := &accordLimits{timeout: timeout}
+	if concurrency > 0 {
+		l.sem = make(chan struct{}, concurrency)
+	}
+	return l
+}
+
+func (l *accordLimits) run(ctx context.Context, call func(context.Context) error) error {
+	if l.sem != nil {
+		select {
+		case l.sem <- struct{}{}:
+			defer func() { <-l.sem }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+	}
+	return call(ctx)
 }

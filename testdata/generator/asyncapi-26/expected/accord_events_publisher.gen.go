@@ -65,14 +65,19 @@ func WithMessageHeader(name, value string) PublishOption {
 func WithTime(t time.Time) PublishOption { return func(m *accordrt.EventMessage) { m.Time = t } }
 
 // PublishUserSignedUp sends msg on accounts/{tenantId}/signedup (operation userSignedUp: Announce a new account of a tenant.).
-// It returns the message as sent, with its id.
+// A message that breaks its schema is refused with an
+// *accordrt.EventInvalidError, and nothing is sent. It returns the
+// message as sent, with its id.
 func (p *Publisher) PublishUserSignedUp(ctx context.Context, tenantId string, msg SignedUp, opts ...PublishOption) (accordrt.EventMessage, error) {
-	if err := accordEventParam("tenantId", tenantId); err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("%s: %w", "userSignedUp", err)
+	if err := accordrt.CheckEventParamValue("userSignedUp", "tenantId", tenantId, accValidator{}.s3); err != nil {
+		return accordrt.EventMessage{}, err
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "userSignedUp", err)
+	}
+	if err := accordrt.ValidateEvent("userSignedUp", "", payload, accValidator{}.sSignedUp); err != nil {
+		return accordrt.EventMessage{}, err
 	}
 	m := accordrt.EventMessage{Topic: "accounts/" + tenantId + "/signedup", Payload: payload, ContentType: "application/json"}
 	if m.Key, err = accordPayloadString(payload, "/user/id"); err != nil {
@@ -84,10 +89,15 @@ func (p *Publisher) PublishUserSignedUp(ctx context.Context, tenantId string, ms
 	for _, o := range opts {
 		o(&m)
 	}
+	// Which message this is, for consumers of channels that carry several.
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	m.Headers[accordrt.EventHeaderMessage] = "userSignedUp"
 	if m.Key == "" {
 		return m, errors.New("userSignedUp" + ": the message declares a Kafka key and none was given (WithKey)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	return p.pub.Publish(ctx, m)
+	return p.pub.PublishSigned(ctx, m, "")
 }

@@ -16,24 +16,36 @@ import (
 // returning nil acknowledges the message; an error asks for a redelivery
 // within the operation's x-accord retries, after which the message goes to
 // the dead-letter destination. Wrap accordrt.ErrEventPermanent to
-// dead-letter at once.
+// dead-letter at once. A message whose payload or channel parameters break
+// the contract never reaches a method: it is dead-lettered with the
+// violations as the reason.
 type Handler interface {
 	// OnOrderShipped handles a message of shop.order.shipped (operation onOrderShipped).
 	OnOrderShipped(ctx context.Context, msg OrderShipped, d *accordrt.EventDelivery) error
+	// OnPriceChangedA handles a "a" message of shop.price.changed (operation onPriceChanged).
+	OnPriceChangedA(ctx context.Context, msg A, d *accordrt.EventDelivery) error
+	// OnPriceChangedB handles a "b" message of shop.price.changed (operation onPriceChanged).
+	OnPriceChangedB(ctx context.Context, msg B, d *accordrt.EventDelivery) error
 }
 
 // HandlerTx is Handler for effects written in the inbox's transaction: the
 // effect and the inbox record commit together, so a redelivered message
 // never has a second effect. Register it with RegisterHandlerTx on a
-// consumer whose inbox is an SQLInbox.
+// consumer whose inbox is an SQLInbox. (An operation with x-accord inbox:
+// false gets a transaction of the inbox's database that records nothing.)
 type HandlerTx interface {
 	// OnOrderShipped handles a message of shop.order.shipped (operation onOrderShipped) within tx.
 	OnOrderShipped(ctx context.Context, tx *sql.Tx, msg OrderShipped, d *accordrt.EventDelivery) error
+	// OnPriceChangedA handles a "a" message of shop.price.changed (operation onPriceChanged) within tx.
+	OnPriceChangedA(ctx context.Context, tx *sql.Tx, msg A, d *accordrt.EventDelivery) error
+	// OnPriceChangedB handles a "b" message of shop.price.changed (operation onPriceChanged) within tx.
+	OnPriceChangedB(ctx context.Context, tx *sql.Tx, msg B, d *accordrt.EventDelivery) error
 }
 
-// NewConsumer returns an event consumer with the contract's x-accord
-// defaults filled into opt where it leaves them zero. The receive
-// operations deduplicate through an inbox, so opt.Inbox is required
+// NewConsumer returns an event consumer for the receive operations, each
+// registered (RegisterHandler) with its own x-accord policy: attempts,
+// backoff, dead-letter destination, signature scheme and inbox. Operations
+// that deduplicate through an inbox need opt.Inbox
 // (accordrt.NewMemoryInbox() for tests and the demo, an SQLInbox in
 // production).
 func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (*accordrt.EventConsumer, error) {
@@ -41,74 +53,133 @@ func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (
 		return nil, errors.New("consumer: no transport")
 	}
 	if opt.Inbox == nil {
-		return nil, errors.New("consumer: no inbox; the receive operations (" + "onOrderShipped" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
-	}
-	if opt.MaxAttempts == 0 {
-		opt.MaxAttempts = 2
-	}
-	if opt.BackoffBase == 0 {
-		opt.BackoffBase = 10 * time.Millisecond
-	}
-	if opt.BackoffCap == 0 {
-		opt.BackoffCap = 50 * time.Millisecond
+		return nil, errors.New("consumer: no inbox; the receive operations (" + "onOrderShipped, onPriceChanged" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
 	}
 	return accordrt.NewEventConsumer(t, opt), nil
 }
 
-// RegisterHandler registers h's methods on c, one per receive operation.
-func RegisterHandler(c *accordrt.EventConsumer, h Handler) {
-	c.Handle("shop.order.shipped", accordEventNoTx(accordEventHandler("onOrderShipped", 256, time.Second, 2,
-		func(ctx context.Context, _ *sql.Tx, msg OrderShipped, d *accordrt.EventDelivery) error {
-			return h.OnOrderShipped(ctx, msg, d)
-		})))
-}
+// RegisterHandler registers h's methods on c, one route per receive
+// operation.
+func RegisterHandler(c *accordrt.EventConsumer, h Handler) { accordRegister(c, accordNoTx{h}, false) }
 
 // RegisterHandlerTx registers h's methods on c as transactional handlers.
-func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) {
-	c.HandleTx("shop.order.shipped", accordEventHandler("onOrderShipped", 256, time.Second, 2, h.OnOrderShipped))
+func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) { accordRegister(c, h, true) }
+
+// accordNoTx runs a Handler where a HandlerTx is expected.
+type accordNoTx struct{ h Handler }
+
+func (a accordNoTx) OnOrderShipped(ctx context.Context, _ *sql.Tx, msg OrderShipped, d *accordrt.EventDelivery) error {
+	return a.h.OnOrderShipped(ctx, msg, d)
 }
 
-func accordEventNoTx(h accordrt.EventTxHandler) accordrt.EventHandler {
-	return func(ctx context.Context, d *accordrt.EventDelivery) error { return h(ctx, nil, d) }
+func (a accordNoTx) OnPriceChangedA(ctx context.Context, _ *sql.Tx, msg A, d *accordrt.EventDelivery) error {
+	return a.h.OnPriceChangedA(ctx, msg, d)
 }
 
-// accordEventHandler decodes a delivery into T and runs call with the
-// operation's policy: at most concurrency runs at once, each within
-// timeout, and a failure on the attempts-th delivery is made permanent, so
-// an operation allowing fewer attempts than the consumer's limit stops
-// there. A payload that does not decode is permanent at once: no retry can
-// fix it, it goes to the dead-letter destination, never to the handler.
-func accordEventHandler[T any](op string, concurrency int, timeout time.Duration, attempts int,
-	call func(context.Context, *sql.Tx, T, *accordrt.EventDelivery) error) accordrt.EventTxHandler {
-	var sem chan struct{}
-	if concurrency > 0 {
-		sem = make(chan struct{}, concurrency)
-	}
-	return func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
-		var msg T
-		if err := json.Unmarshal(d.Payload, &msg); err != nil {
-			return fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
-		}
-		if sem != nil {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return ctx.Err()
+func (a accordNoTx) OnPriceChangedB(ctx context.Context, _ *sql.Tx, msg B, d *accordrt.EventDelivery) error {
+	return a.h.OnPriceChangedB(ctx, msg, d)
+}
+
+// accordRegister registers one route per receive operation: its channel
+// (a pattern when the address has parameters) and x-accord policy, and a
+// handler that checks the parameters, picks the message, validates and
+// decodes it, then calls h within the operation's limits.
+func accordRegister(c *accordrt.EventConsumer, h HandlerTx, tx bool) {
+	_ = h
+	{
+		lim := accordNewLimits(256, time.Second)
+		r := accordrt.EventRoute{Operation: "onOrderShipped", Topic: "shop.order.shipped", MaxAttempts: 2,
+			BackoffBase: 10 * time.Millisecond, BackoffCap: 50 * time.Millisecond, DeadLetterTopic: "", Scheme: "", NoInbox: false}
+		fn := func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
+			msg, err := accordEventDecode[OrderShipped]("onOrderShipped", "", d, accValidator{}.s0)
+			if err != nil {
+				return err
 			}
+			return lim.run(ctx, func(ctx context.Context) error { return h.OnOrderShipped(ctx, tx, msg, d) })
 		}
-		if timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
+		if tx {
+			c.RouteTx(r, fn)
+		} else {
+			c.Route(r, func(ctx context.Context, d *accordrt.EventDelivery) error { return fn(ctx, nil, d) })
 		}
-		err := call(ctx, tx, msg, d)
-		if err != nil && attempts > 0 && d.Attempt >= attempts && !errors.Is(err, accordrt.ErrEventPermanent) {
-			return fmt.Errorf("%s: %d attempts: %w: %w", op, d.Attempt, accordrt.ErrEventPermanent, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		return nil
 	}
+	{
+		lim := accordNewLimits(256, 10*time.Second)
+		r := accordrt.EventRoute{Operation: "onPriceChanged", Topic: "shop.price.changed", MaxAttempts: 3,
+			BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, DeadLetterTopic: "", Scheme: "", NoInbox: false}
+		fn := func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
+			i, err := accordrt.SelectEventMessage("onPriceChanged", d, []string{"a", "b"},
+				[]func(any, *accordrt.JSONPointer, *accordrt.Violations){accValidator{}.s1, accValidator{}.s2})
+			if err != nil {
+				return err
+			}
+			switch i {
+			case 0:
+				msg, err := accordEventDecode[A]("onPriceChanged", "a", d, accValidator{}.s1)
+				if err != nil {
+					return err
+				}
+				return lim.run(ctx, func(ctx context.Context) error { return h.OnPriceChangedA(ctx, tx, msg, d) })
+			case 1:
+				msg, err := accordEventDecode[B]("onPriceChanged", "b", d, accValidator{}.s2)
+				if err != nil {
+					return err
+				}
+				return lim.run(ctx, func(ctx context.Context) error { return h.OnPriceChangedB(ctx, tx, msg, d) })
+			}
+			return nil
+		}
+		if tx {
+			c.RouteTx(r, fn)
+		} else {
+			c.Route(r, func(ctx context.Context, d *accordrt.EventDelivery) error { return fn(ctx, nil, d) })
+		}
+	}
+}
+
+// accordEventDecode validates a delivery's payload against its message's
+// schema and decodes it into T. Either failure is permanent: no retry can
+// fix the payload, so it goes to the dead-letter destination with the
+// violations as the reason, never to the handler.
+func accordEventDecode[T any](op, message string, d *accordrt.EventDelivery, check func(any, *accordrt.JSONPointer, *accordrt.Violations)) (T, error) {
+	var msg T
+	if err := accordrt.ValidateEvent(op, message, d.Payload, check); err != nil {
+		return msg, err
+	}
+	if err := json.Unmarshal(d.Payload, &msg); err != nil {
+		return msg, fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
+	}
+	return msg, nil
+}
+
+// accordLimits are an operation's x-accord concurrency (handler runs in
+// flight) and timeout (per run).
+type accordLimits struct {
+	sem     chan struct{}
+	timeout time.Duration
+}
+
+func accordNewLimits(concurrency int, timeout time.Duration) *accordLimits {
+	l := &accordLimits{timeout: timeout}
+	if concurrency > 0 {
+		l.sem = make(chan struct{}, concurrency)
+	}
+	return l
+}
+
+func (l *accordLimits) run(ctx context.Context, call func(context.Context) error) error {
+	if l.sem != nil {
+		select {
+		case l.sem <- struct{}{}:
+			defer func() { <-l.sem }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+	}
+	return call(ctx)
 }

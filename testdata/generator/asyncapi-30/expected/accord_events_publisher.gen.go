@@ -65,20 +65,30 @@ func WithMessageHeader(name, value string) PublishOption {
 func WithTime(t time.Time) PublishOption { return func(m *accordrt.EventMessage) { m.Time = t } }
 
 // PublishPlaceOrder sends msg on shop.{region}.order.placed (operation placeOrder).
-// It returns the message as sent, with its id.
+// A message that breaks its schema is refused with an
+// *accordrt.EventInvalidError, and nothing is sent. It returns the
+// message as sent, with its id.
 func (p *Publisher) PublishPlaceOrder(ctx context.Context, region string, msg OrderPlaced, opts ...PublishOption) (accordrt.EventMessage, error) {
-	if err := accordEventParam("region", region); err != nil {
-		return accordrt.EventMessage{}, fmt.Errorf("%s: %w", "placeOrder", err)
+	if err := accordrt.CheckEventParamValue("placeOrder", "region", region, accValidator{}.s4); err != nil {
+		return accordrt.EventMessage{}, err
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "placeOrder", err)
 	}
+	if err := accordrt.ValidateEvent("placeOrder", "", payload, accValidator{}.s3); err != nil {
+		return accordrt.EventMessage{}, err
+	}
 	m := accordrt.EventMessage{Topic: "shop." + region + ".order.placed", Payload: payload, ContentType: "application/json"}
 	for _, o := range opts {
 		o(&m)
 	}
+	// Which message this is, for consumers of channels that carry several.
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	m.Headers[accordrt.EventHeaderMessage] = "orderPlaced"
 	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
 	defer cancel()
-	return p.pub.Publish(ctx, m)
+	return p.pub.PublishSigned(ctx, m, "")
 }
