@@ -58,11 +58,14 @@ type WebhookDeadLetter struct {
 // response was recorded and no webhook followed within the deadline) or
 // events that arrived first and waited too long for the response (Early).
 type WebhookOverdue struct {
-	Ref      WebhookRef
-	Webhook  string // the expected webhook's operation id, "" when unknown
-	Early    bool
-	Since    time.Time // when the wait began
-	Attempts int       // reconcile runs so far, this one included
+	Ref     WebhookRef
+	Webhook string // the expected webhook's operation id, "" when unknown
+	// Reconcile is the contract's reconcile operation for the webhook
+	// (x-accord reconcile), filled in by generated code.
+	Reconcile string
+	Early     bool
+	Since     time.Time // when the wait began
+	Attempts  int       // reconcile runs so far, this one included
 }
 
 // ErrWebhookLeaseLost: the claim's lease ended and another worker took the
