@@ -75,7 +75,7 @@ func integrationKeys() []string {
 // partNames are the parts and the runtime adapters (templates.Adapters)
 // an integration may list.
 func partNames() []string {
-	return []string{"models", "client", "server", "redis", "kafka", "nats", "otel"}
+	return []string{"models", "client", "server", "redis", "kafka", "nats", "otel", "pact"}
 }
 
 // Load reads and parses a config file. The error is a *contracts.Error:

@@ -21,10 +21,13 @@ import (
 // Parts says which kinds of code to generate. Client and Server need the
 // models, so asking for either implies Models. Redis (and each adapter to
 // come) adds the runtime's optional files of that adapter (templates.Adapters).
+// Pact adds consumer pact tests of the client (pact.go), behind the pact
+// build tag.
 type Parts struct {
 	Models, Client, Server bool
 	Redis, Kafka, NATS     bool
 	OTel                   bool
+	Pact                   bool
 }
 
 // Adapters lists the runtime adapters (templates.Adapters) p asks for: the
@@ -68,9 +71,14 @@ func ParseParts(list []string) (Parts, error) {
 			p.NATS = true
 		case "otel":
 			p.OTel = true
+		case "pact":
+			p.Pact = true
 		default:
-			return p, fmt.Errorf("unknown part %q: use models, client or server, and redis, kafka, nats or otel for a runtime adapter", s)
+			return p, fmt.Errorf("unknown part %q: use models, client or server, redis, kafka, nats or otel for a runtime adapter, and pact for consumer pact tests", s)
 		}
+	}
+	if p.Pact && !p.Client {
+		return p, errors.New("pact writes tests of the generated client: list client too")
 	}
 	if !p.Models && !p.Client && !p.Server {
 		return p, errors.New("nothing to generate: list models, client and/or server")
@@ -101,6 +109,9 @@ func (p Parts) String() string {
 		s = append(s, "server")
 	}
 	s = append(s, p.Adapters()...)
+	if p.Pact {
+		s = append(s, "pact")
+	}
 	return strings.Join(s, ",")
 }
 
@@ -224,6 +235,10 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	for _, n := range auth.names(parts) {
 		reserved[n] = true
 	}
+	var pacts pactPlan
+	if parts.Pact && parts.Client {
+		pacts = planPacts(doc, pols)
+	}
 	res.Notes = append(res.Notes, prepare(doc.OpenAPI, reserved)...)
 	if parts.Client {
 		res.Notes = append(res.Notes, unretriedNotes(pols)...)
@@ -285,6 +300,13 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		}
 		res.Notes = append(res.Notes, notes...)
 		res.Files = append(res.Files, rt)
+	}
+	if parts.Pact && parts.Client {
+		f, err := renderPact(opts.templates, m, pacts)
+		if err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, f)
 	}
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Name < res.Files[j].Name })
 	return res, nil

@@ -66,7 +66,7 @@ Exit codes: 0 ok, 1 an invalid contract or stale output (--check),
 	f := cmd.Flags()
 	f.StringVarP(&o.output, "output", "o", "", "output directory (with CONTRACT)")
 	f.StringVarP(&o.pkg, "package", "p", "", "Go package name (with CONTRACT; default: the output directory's name)")
-	f.StringVar(&o.generate, "generate", "models,client,server", "parts to generate (with CONTRACT): models, client, server; add redis for the runtime's Redis adapter (replay cache), kafka or nats for its event transports, otel for OpenTelemetry")
+	f.StringVar(&o.generate, "generate", "models,client,server", "parts to generate (with CONTRACT): models, client, server; add redis for the runtime's Redis adapter (replay cache), kafka or nats for its event transports, otel for OpenTelemetry; pact for consumer pact tests of the client (build tag pact)")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 1 when the output is not up to date")
 	f.StringVar(&o.config, "config", "", "config file (without CONTRACT; default ./"+config.DefaultFile+")")
 	f.BoolVar(&o.allowRemoteRefs, "allow-remote-refs", false, "let $refs fetch http(s) documents")

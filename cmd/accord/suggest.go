@@ -25,7 +25,7 @@ func flagValues() map[string]map[string][]string {
 		"preflight": {"format": {"text", "markdown", "json"}},
 		"validate":  {"format": {"text", "json"}, "profile": {"catalog"}},
 		"verify":    {"format": verify.Formats()},
-		"gen":       {"generate": {"models", "client", "server", "redis", "kafka", "nats", "otel"}},
+		"gen":       {"generate": {"models", "client", "server", "redis", "kafka", "nats", "otel", "pact"}},
 	}
 }
 

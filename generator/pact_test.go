@@ -1,0 +1,147 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/accord-dev/accord/contracts"
+)
+
+// genPact generates contract with the client and its pact test.
+func genPact(t *testing.T, contract, pkg string) *Result {
+	t.Helper()
+	doc, err := contracts.Load(context.Background(), contract, contracts.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := ParseParts([]string{"client", "pact"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(doc, Options{Package: pkg, Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func pactTestFile(t *testing.T, res *Result) string {
+	t.Helper()
+	for _, f := range res.Files {
+		if f.Name == PactFile {
+			return string(f.Content)
+		}
+	}
+	t.Fatalf("no %s among the generated files", PactFile)
+	return ""
+}
+
+// The pact part writes one test file behind the pact tag, with an
+// interaction per client operation: examples where the contract has them,
+// synthesised values where not, credentials and matchers by shape.
+func TestPactPart(t *testing.T) {
+	if _, err := ParseParts([]string{"models", "pact"}); err == nil {
+		t.Error("pact without client is accepted")
+	}
+	res := genPact(t, "../examples/payments/openapi.yaml", "paymentsapi")
+	src := pactTestFile(t, res)
+	if !strings.HasPrefix(src, Header()+"\n\n//go:build pact\n\npackage paymentsapi\n") {
+		t.Errorf("head of the file:\n%s", src[:min(len(src), 200)])
+	}
+	for _, want := range []string{
+		`t.Run("getPayment"`, `t.Run("createPayment"`, `t.Run("createRefund"`, `t.Run("getEvent"`,
+		`UponReceiving("getPayment: Fetch a payment")`,
+		`b.Header("Authorization", matchers.Term("Bearer pact-token", ` + "`" + `^Bearer \S+$` + "`" + `))`,
+		`WithSigningSecrets("partner-hmac"`,
+		`"/status": {Regex: "^(pending|succeeded|failed|refunded)$"}`,
+		`"/amount_minor": {Integer: true}`,
+		`WillRespondWith(201,`,
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("the pact test lacks %s", want)
+		}
+	}
+	if strings.Contains(src, "paymentSucceeded") {
+		t.Error("the webhook got a consumer interaction")
+	}
+}
+
+// The generated pact test compiles and vets with the pact tag, for the
+// payments example and a contract with examples, parameters of every kind,
+// API keys, basic auth and skipped operations.
+func TestPactPartCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles generated code")
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("pact-go needs cgo: no gcc")
+	}
+	mod := t.TempDir()
+	writePactModule(t, mod)
+	writeGenerated(t, mod, "paymentsapi", genPact(t, "../examples/payments/openapi.yaml", "paymentsapi"), nil)
+	shop := genPact(t, "testdata/pact/shop.yaml", "shopapi")
+	writeGenerated(t, mod, "shopapi", shop, nil)
+	src := pactTestFile(t, shop)
+	for _, want := range []string{
+		`No interaction for uploadLogo: the request body is`,
+		`No interaction for getSecret: its security (mtls) needs credentials`,
+		`b.Query("tag", matchers.Like("red"), matchers.Like("blue"))`,
+		`b.Header("X-Api-Key", matchers.Like("pact-api-key"))`,
+		`b.Header("X-Request-Id", matchers.Like("req-42"))`,
+		`models.ProviderState{Name: "sku SKU-1 exists", Parameters: map[string]any{"sku": "SKU-1"}}`,
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("the shop pact test lacks %s", want)
+		}
+	}
+	if out, err := pactGo(t, mod, "vet", "-tags", "pact", "./..."); err != nil {
+		t.Fatalf("go vet -tags pact: %v\n%s", err, out)
+	}
+}
+
+// writePactModule makes dir a module that builds generated code and its
+// pact tests with accord's own dependency versions: it requires accord,
+// replaced by this checkout, so the module graph and go.sum are ours.
+func writePactModule(t *testing.T, dir string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := "module accordtest\n\ngo 1.24\n\nrequire (\n\tgithub.com/accord-dev/accord v0.0.0\n\tgithub.com/pact-foundation/pact-go/v2 v2.4.2\n"
+	for _, d := range testModuleDeps {
+		mod += "\t" + d + "\n"
+	}
+	mod += ")\n\nreplace github.com/accord-dev/accord => " + root + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pactGo runs the go tool with cgo on, which pact-go needs.
+func pactGo(t *testing.T, dir string, args ...string) ([]byte, error) {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOSUMDB=off", "GOWORK=off", "CGO_ENABLED=1", "PACT_DO_NOT_TRACK=true")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	return out.Bytes(), err
+}
