@@ -3,6 +3,7 @@ package contracts
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,7 +23,49 @@ func validateAsyncAPI(d *Document) []Problem {
 	v.servers()
 	v.operations()
 	v.channels()
+	v.messagePolicies()
 	return v.ps
+}
+
+// messagePolicies checks a message's x-accord: it takes partitionKey only
+// (where the ordering key is read from); the rest of the policy belongs
+// on the operation, and a key the generator would silently ignore is an
+// error with a position, as everywhere in x-accord.
+func (v *asyncValidator) messagePolicies() {
+	seen := map[*Message]bool{}
+	for _, op := range v.a.Operations {
+		for _, msg := range op.Messages {
+			if msg == nil || seen[msg] {
+				continue
+			}
+			x, ok := msg.Extensions[PolicyKey]
+			if !ok {
+				continue
+			}
+			seen[msg] = true
+			at := msg.Pointer + "/" + PolicyKey
+			m, isMap := x.(map[string]any)
+			if !isMap {
+				v.add(v.at(msg.Pos, at, ""), "policy-not-object", "see the x-accord reference in README.md", "x-accord must be a mapping, not %s", describe(x))
+				continue
+			}
+			for _, k := range sortedKeys(m) {
+				kat := at + "/" + escapePointerToken(k)
+				if k != "partitionKey" {
+					hint := "a message's x-accord takes partitionKey only; put the rest on the operation"
+					if k != "" && slices.Contains(policyKeys, k) {
+						hint = k + " is an operation setting: move it to the operations that send or receive this message"
+					}
+					v.add(v.at(msg.Pos, kat, ""), "policy-unknown-key", hint, "x-accord: unknown key %q on a message", k)
+					continue
+				}
+				if s, ok := m[k].(string); !ok || !strings.HasPrefix(s, "$message.payload#") {
+					v.add(v.at(msg.Pos, kat, ""), "policy-bad-value", "e.g. partitionKey: $message.payload#/order_id",
+						"x-accord: partitionKey must be a runtime expression into the payload, not %s", describe(m[k]))
+				}
+			}
+		}
+	}
 }
 
 type asyncValidator struct {
