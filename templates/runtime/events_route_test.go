@@ -209,3 +209,37 @@ func TestKafkaPatternRoute(t *testing.T) {
 		t.Errorf("tenants %v (the .dlq topic must not match the pattern)", tenants)
 	}
 }
+
+// TestNATSPatternRoute: a parameterised channel is a "*" filter subject on
+// JetStream, the parameter parsed from the concrete subject.
+func TestNATSPatternRoute(t *testing.T) {
+	tr, prefix := newNATS(t, time.Second)
+	ctx := context.Background()
+	var mu sync.Mutex
+	tenants := map[string]int{}
+	c := NewEventConsumer(tr, EventConsumerOptions{Group: prefix + "-g", Inbox: NewMemoryInbox()})
+	c.Route(EventRoute{Topic: prefix + ".invoices.{tenant}.created"}, func(_ context.Context, d *EventDelivery) error {
+		mu.Lock()
+		tenants[d.Params["tenant"]]++
+		mu.Unlock()
+		return nil
+	})
+	runConsumer(t, c)
+	pub := NewEventPublisher(tr, EventPublisherOptions{})
+	for _, s := range []string{"invoices.acme.created", "invoices.globex.created", "invoices.acme.created.dlq", "invoices.created"} {
+		if _, err := pub.Publish(ctx, EventMessage{Topic: prefix + "." + s, Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evWait(t, 10*time.Second, "pattern deliveries", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return tenants["acme"] == 1 && tenants["globex"] == 1
+	})
+	time.Sleep(100 * time.Millisecond) // nothing else may arrive
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tenants) != 2 {
+		t.Errorf("tenants %v", tenants)
+	}
+}
