@@ -124,8 +124,10 @@ func accWebhookID(next http.Handler) http.Handler {
 // is acknowledged and not stored again. A webhook whose x-accord correlates
 // names an API call waits, pending, until the client records that call's
 // response (WithWebhookExpecter on the client, sharing the queue) or the
-// reconcile settles it. Webhooks with x-accord inbox: false are handled in
-// the request as NewWebhookReceiver does.
+// reconcile settles it. With a SQLWebhookQueue, an effect the handler
+// writes through the runtime's WebhookTx(ctx) commits with the event's done
+// mark, so it happens once even when a worker dies mid-run. Webhooks with
+// x-accord inbox: false are handled in the request as NewWebhookReceiver does.
 type WebhookInbox struct {
 	*WebhookReceiver
 	queue accordrt.WebhookQueue
