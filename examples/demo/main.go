@@ -2,10 +2,12 @@
 // payments server over loopback and narrates what the resilience runtime
 // does: a signed, idempotent call retried through a flaky provider, the
 // replay of its stored answer, and a signed webhook verified (and a
-// tampered one refused).
+// tampered one refused). Then the showcase's events (events.go) on
+// franz-go's in-process Kafka: outbox, relay, inbox and dead letters.
 //
-// It needs nothing but the checkout: idempotency records live in memory,
-// or in PostgreSQL when ACCORD_DEMO_POSTGRES_DSN is set.
+// It needs nothing but the checkout: idempotency records, the events'
+// state, outbox and inbox live in memory, or in PostgreSQL when
+// ACCORD_DEMO_POSTGRES_DSN is set.
 package main
 
 import (
@@ -130,7 +132,15 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	say("  ✓ %d with Retry-After: %s, the handler not called; switched on again", off.StatusCode, off.Header.Get("Retry-After"))
 	switches.SetEnabled("createPayment", true)
 
-	return webhooks(ctx, say, quiet, *pay)
+	if err := webhooks(ctx, say, quiet, *pay); err != nil {
+		return err
+	}
+	if err := eventsAct(ctx, say, dsn); err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	say("")
+	say("done")
+	return nil
 }
 
 // webhooks sends payment.succeeded from the provider to the integrator's
@@ -179,8 +189,6 @@ func webhooks(ctx context.Context, say func(string, ...any), quiet *slog.Logger,
 		return fmt.Errorf("the tampered event %s reached the handler", e.Id)
 	default:
 	}
-	say("")
-	say("done")
 	return nil
 }
 
