@@ -270,6 +270,9 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 	}
 	if parts.Client {
 		m.Pagination = iterable(detectPagination(models, m), m)
+		var collNotes []string
+		m.Collections, collNotes = detectCollections(models, m)
+		res.Notes = append(res.Notes, collNotes...)
 		names := map[string]bool{}
 		for _, op := range m.Operations {
 			names[op.GoName] = true

@@ -44,6 +44,9 @@ type Model struct {
 	// Pagination are the list operations the client iterates
 	// (pagination.go).
 	Pagination []Paged
+	// Collections are the catalog entities adapted to accordrt.Collection
+	// (collection.go).
+	Collections []Collection
 }
 
 // Operation is one operation as the templates see it.

@@ -54,30 +54,9 @@ var (
 // array, or an object with one array of items) and whose parameters and
 // body follow a cursor, offset or page convention.
 func detectPagination(models []byte, m *Model) []Paged {
-	f, err := parser.ParseFile(token.NewFileSet(), "models.go", models, parser.SkipObjectResolution)
-	if err != nil {
+	resolve, ok := modelTypes(models)
+	if !ok {
 		return nil
-	}
-	types := map[string]ast.Expr{}
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
-		for _, s := range gd.Specs {
-			ts := s.(*ast.TypeSpec)
-			types[ts.Name.Name] = ts.Type
-		}
-	}
-	resolve := func(e ast.Expr) ast.Expr {
-		for range 8 {
-			id, ok := e.(*ast.Ident)
-			if !ok || types[id.Name] == nil {
-				return e
-			}
-			e = types[id.Name]
-		}
-		return e
 	}
 	var out []Paged
 	for i := range m.Operations {
@@ -190,6 +169,36 @@ func iterable(ps []Paged, m *Model) []Paged {
 		}
 	}
 	return out
+}
+
+// modelTypes parses the generated models and returns a resolver from a
+// type name (through aliases and defined types) to its type expression.
+func modelTypes(models []byte) (resolve func(ast.Expr) ast.Expr, ok bool) {
+	f, err := parser.ParseFile(token.NewFileSet(), "models.go", models, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, false
+	}
+	types := map[string]ast.Expr{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, s := range gd.Specs {
+			ts := s.(*ast.TypeSpec)
+			types[ts.Name.Name] = ts.Type
+		}
+	}
+	return func(e ast.Expr) ast.Expr {
+		for range 8 {
+			id, ok := e.(*ast.Ident)
+			if !ok || types[id.Name] == nil {
+				return e
+			}
+			e = types[id.Name]
+		}
+		return e
+	}, true
 }
 
 func fieldByName(st *ast.StructType, name string) *ast.Field {

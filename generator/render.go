@@ -37,6 +37,7 @@ func templateFiles() []templateFile {
 		{"webhook_sender.tmpl", "accord_webhook_sender.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Webhooks) > 0 }},
 		{"pagination.tmpl", "accord_pagination.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Pagination) > 0 }},
 		{"lro.tmpl", "accord_lro.gen.go", func(m *Model) bool { return m.Parts.Client && m.hasLongRunning() }},
+		{"collection.tmpl", "accord_collections.gen.go", func(m *Model) bool { return m.Parts.Client && len(m.Collections) > 0 }},
 		{"webhook_receiver.tmpl", "accord_webhook_receiver.gen.go", func(m *Model) bool { return m.Parts.Server && len(m.Webhooks) > 0 }},
 	}
 }

@@ -83,6 +83,9 @@ type runtimeDecl struct {
 	name string
 	kind token.Token // TYPE, CONST, VAR or FUNC
 	fn   *ast.FuncType
+	// tparams and targs are a generic type's parameters ("[T, C any]") and
+	// their names as arguments ("[T, C]"); "" for other declarations.
+	tparams, targs string
 	// imports maps the package names of the declaring file's imports to
 	// their paths, for a function's signature.
 	imports map[string]string
@@ -133,7 +136,11 @@ func runtimeDecls(adapters []string) ([]runtimeDecl, *token.FileSet, map[string]
 							doc = d.Doc
 						}
 						if s.Name.IsExported() && !isGeneratedOnly(doc) {
-							decls = append(decls, runtimeDecl{name: s.Name.Name, kind: token.TYPE})
+							d := runtimeDecl{name: s.Name.Name, kind: token.TYPE}
+							if s.TypeParams != nil {
+								d.tparams, d.targs = typeParams(fset, s.TypeParams)
+							}
+							decls = append(decls, d)
 						}
 					case *ast.ValueSpec:
 						for _, n := range s.Names {
@@ -148,6 +155,24 @@ func runtimeDecls(adapters []string) ([]runtimeDecl, *token.FileSet, map[string]
 	}
 	sort.Slice(decls, func(i, j int) bool { return decls[i].name < decls[j].name })
 	return decls, fset, types, nil
+}
+
+// typeParams prints a generic type's parameter list, and the list of its
+// names to instantiate it with, for a generic alias (Go 1.24).
+func typeParams(fset *token.FileSet, fl *ast.FieldList) (params, args string) {
+	var names []string
+	var decl []string
+	for _, f := range fl.List {
+		var t bytes.Buffer
+		_ = printer.Fprint(&t, fset, f.Type)
+		var ns []string
+		for _, n := range f.Names {
+			ns = append(ns, n.Name)
+		}
+		names = append(names, ns...)
+		decl = append(decl, strings.Join(ns, ", ")+" "+t.String())
+	}
+	return "[" + strings.Join(decl, ", ") + "]", "[" + strings.Join(names, ", ") + "]"
 }
 
 // guessImportName is the package name an import path declares by the
@@ -202,7 +227,7 @@ func reexports(pkg, runtimeImport string, adapters []string, taken map[string]bo
 		}
 		switch d.kind {
 		case token.TYPE:
-			fmt.Fprintf(&typ, "\t%s = %s.%s\n", as, RuntimeName, d.name)
+			fmt.Fprintf(&typ, "\t%s%s = %s.%s%s\n", as, d.tparams, RuntimeName, d.name, d.targs)
 		case token.CONST:
 			fmt.Fprintf(&cons, "\t%s = %s.%s\n", as, RuntimeName, d.name)
 		case token.VAR:
@@ -335,8 +360,18 @@ func qualifyTypes(ft *ast.FuncType, types map[string]bool) *ast.FuncType {
 			return &ast.StructType{Fields: fields(e.Fields)}
 		case *ast.ParenExpr:
 			return &ast.ParenExpr{X: expr(e.X)}
+		case *ast.IndexExpr: // a generic type instantiated: Collection[T]
+			return &ast.IndexExpr{X: expr(e.X), Index: expr(e.Index)}
+		case *ast.IndexListExpr:
+			out := &ast.IndexListExpr{X: expr(e.X)}
+			for _, i := range e.Indices {
+				out.Indices = append(out.Indices, expr(i))
+			}
+			return out
 		}
 		return e // selectors (time.Duration) and the like name no runtime type
 	}
-	return &ast.FuncType{Params: fields(ft.Params), Results: fields(ft.Results)}
+	// A generic function's type parameters keep their names: they shadow
+	// no runtime type (a runtime type named T would be a bug of its own).
+	return &ast.FuncType{TypeParams: ft.TypeParams, Params: fields(ft.Params), Results: fields(ft.Results)}
 }
