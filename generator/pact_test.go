@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/accord-dev/accord/contracts"
 )
 
@@ -72,8 +74,9 @@ func TestPactPart(t *testing.T) {
 }
 
 // The generated pact test compiles and vets with the pact tag, for the
-// payments example and a contract with examples, parameters of every kind,
-// API keys, basic auth and skipped operations.
+// payments example, a contract with examples, parameters of every kind,
+// API keys, basic auth and skipped operations, and one with no operation
+// the test can drive.
 func TestPactPartCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles generated code")
@@ -86,6 +89,11 @@ func TestPactPartCompiles(t *testing.T) {
 	writeGenerated(t, mod, "paymentsapi", genPact(t, "../examples/payments/openapi.yaml", "paymentsapi"), nil)
 	shop := genPact(t, "testdata/pact/shop.yaml", "shopapi")
 	writeGenerated(t, mod, "shopapi", shop, nil)
+	none := genPact(t, "testdata/pact/none.yaml", "noneapi")
+	writeGenerated(t, mod, "noneapi", none, nil)
+	if src := pactTestFile(t, none); !strings.Contains(src, "No interaction for redirect: it declares no 2xx or default answer") {
+		t.Errorf("the redirect is not reported skipped:\n%s", src)
+	}
 	src := pactTestFile(t, shop)
 	for _, want := range []string{
 		`No interaction for uploadLogo: the request body is`,
@@ -144,4 +152,40 @@ func pactGo(t *testing.T, dir string, args ...string) ([]byte, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	return out.Bytes(), err
+}
+
+// The expectations hold the contract's shape: only required fields of
+// responses, and rules for what the schema constrains (an expression the
+// example does not match, or RE2 cannot read, falls back to the type).
+func TestPactRules(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(`{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+	"components": {"schemas": {"S": {"type": "object", "required": ["id", "n", "tags", "kind"], "properties": {
+		"id": {"type": "string", "pattern": "^x-[0-9]+$"},
+		"n": {"type": "integer"},
+		"f": {"type": "number"},
+		"at": {"type": "string", "format": "date-time"},
+		"kind": {"type": "string", "enum": ["a.b", "c"]},
+		"odd": {"type": "string", "pattern": "^(?=y)y$"},
+		"tags": {"type": "array", "minItems": 2, "items": {"type": "string", "const": "t"}},
+		"inner": {"type": "object", "required": ["k"], "properties": {"k": {"type": "string"}, "o": {"type": "string"}}}}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.Schemas["S"].Value
+	v := map[string]any{"id": "x-1", "n": 3.0, "f": 1.5, "at": "2026-01-01T00:00:00Z", "kind": "a.b", "odd": "y",
+		"tags": []any{"t", "t"}, "inner": map[string]any{"k": "v", "o": "w"}}
+	got := pactRulesLiteral(pactRules(v, s))
+	want := `map[string]accPactRule{"/at": {Regex: ` + "`" + `^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$` + "`" +
+		`}, "/id": {Regex: "^x-[0-9]+$"}, "/kind": {Regex: ` + "`" + `^(a\.b|c)$` + "`" + `}, "/n": {Integer: true}, "/tags": {Min: 2}, "/tags/*": {Regex: "^t$"}}`
+	if got != want {
+		t.Errorf("rules\n got %s\nwant %s", got, want)
+	}
+	req := pactRequired(v, s).(map[string]any)
+	if len(req) != 4 || req["f"] != nil || req["inner"] != nil {
+		t.Errorf("required fields: %v", req)
+	}
+	if pactRegex(s.Properties["id"].Value, "nope") != "" {
+		t.Error("a pattern the example does not match was kept")
+	}
 }
