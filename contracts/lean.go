@@ -46,23 +46,13 @@ func loadLean(src *sourceFile) (*Document, bool) {
 
 func decodeLeanSource(src *sourceFile) (*Document, error) {
 	text := src.data
-	var kind Kind
-	var version string
-	if looksJSON(text) {
-		// detect decodes a whole JSON file to read one member; the version
-		// is read here from the text and checked against the decoded
-		// document instead (any doubt declines, and Load's detect decides).
-		m := jsonVersion.FindSubmatch(text)
-		if m == nil {
-			return nil, fmt.Errorf("%w: no openapi member", errLean)
-		}
-		kind, version = KindOpenAPI, string(m[1])
-	} else {
-		var err error
-		if kind, version, err = detect(src); err != nil {
-			return nil, err
-		}
-		if kind != KindOpenAPI {
+	if !looksJSON(text) {
+		// A top-level version line, when there is one, tells AsyncAPI and
+		// Swagger apart without converting. Otherwise the YAML is read as
+		// its JSON conversion is: detect's checks would copy the whole file
+		// twice, and the converted document is held to the version below
+		// exactly as JSON is.
+		if m := topLevelVersion.FindSubmatch(text); m != nil && string(m[1]) != "openapi" {
 			return nil, fmt.Errorf("%w: not OpenAPI", errLean)
 		}
 		j, marks, err := yamlToJSONMarked(text)
@@ -71,6 +61,14 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 		}
 		text, src.text, src.marks = j, j, marks
 	}
+	// detect decodes a whole JSON file to read one member; the version is
+	// read here from the text and checked against the decoded document
+	// instead (any doubt declines, and Load's detect decides).
+	m := jsonVersion.FindSubmatch(text)
+	if m == nil {
+		return nil, fmt.Errorf("%w: no openapi member", errLean)
+	}
+	kind, version := KindOpenAPI, string(m[1])
 	if !strings.HasPrefix(version, "3.0") && !strings.HasPrefix(version, "3.1") {
 		return nil, fmt.Errorf("%w: OpenAPI %s", errLean, version)
 	}
@@ -152,6 +150,9 @@ type leanDec struct {
 	// leaf value, one per $ref written without extensions.
 	leafRefs   map[*openapi3.Schema]*openapi3.SchemaRef
 	refHolders map[string]*openapi3.SchemaRef
+	// spare and spareRef are what recycle kept for newSchemaRef.
+	spare    *openapi3.Schema
+	spareRef *openapi3.SchemaRef
 	// refs are the $ref holders to resolve once every component is known.
 	refs []func(c *openapi3.Components)
 	// strs interns repeated short strings (types, formats, keys), which

@@ -20,8 +20,7 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 		b := d.boolean()
 		return &openapi3.SchemaRef{Value: &openapi3.Schema{Always: &b}}
 	}
-	r := &openapi3.SchemaRef{}
-	s := &openapi3.Schema{}
+	r, s := d.newSchemaRef()
 	ref := ""
 	// spans are the members that matter to a comparison, as written: the
 	// identity of a leaf schema for sharing (see leaves).
@@ -48,7 +47,11 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 			// The holder is shared too: nothing tells two holders of the
 			// same inline value apart.
 			v := d.shareLeaf(s, spans[:n])
+			if v != s {
+				d.recycle(nil, s)
+			}
 			if held, ok := d.leafRefs[v]; ok {
+				d.recycle(r, nil)
 				return held
 			}
 			r.Value = v
@@ -72,11 +75,13 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 	if !schemaOnlyExtensions(s) {
 		d.bail("$ref with siblings")
 	}
+	d.recycle(nil, s)
 	if r.Extensions == nil {
 		// Every plain $ref to one component is the same holder: there are
 		// tens of thousands of them in a large contract, and they resolve
 		// to the same value anyway.
 		if held, ok := d.refHolders[ref]; ok {
+			d.recycle(r, nil)
 			return held
 		}
 		d.refHolders[ref] = r
@@ -86,6 +91,36 @@ func (d *leanDec) schemaRef() *openapi3.SchemaRef {
 		return chase(c.Schemas, name, func(x *openapi3.SchemaRef) (string, *openapi3.Schema) { return x.Ref, x.Value }, &r.Value)
 	})
 	return r
+}
+
+// newSchemaRef returns an empty holder and schema, reusing ones recycled.
+func (d *leanDec) newSchemaRef() (*openapi3.SchemaRef, *openapi3.Schema) {
+	r, s := d.spareRef, d.spare
+	d.spareRef, d.spare = nil, nil
+	if r == nil {
+		r = &openapi3.SchemaRef{}
+	}
+	if s == nil {
+		s = &openapi3.Schema{}
+	}
+	return r, s
+}
+
+// recycle keeps a holder or schema the model will not hold for the next
+// schema read: most schemas of a large contract are $refs or repeats of a
+// shared leaf, and at 752 bytes a Schema, dropping each would make ~9 MB
+// of garbage per Stripe contract. Nothing else may point at what is
+// recycled: a $ref's own schema only lent its extensions (copied), and a
+// leaf shared away has no subschemas that could have captured it.
+func (d *leanDec) recycle(r *openapi3.SchemaRef, s *openapi3.Schema) {
+	if r != nil {
+		*r = openapi3.SchemaRef{}
+		d.spareRef = r
+	}
+	if s != nil {
+		*s = openapi3.Schema{}
+		d.spare = s
+	}
 }
 
 // schemaOnlyExtensions reports whether s holds nothing but extensions.

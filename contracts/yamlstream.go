@@ -25,7 +25,9 @@ func yamlStream(data []byte) (text []byte, marks []posMark, ok bool) {
 	}
 	s := &yamlStreamer{data: data, line: 1}
 	s.w.budget = 1 << 62
-	s.w.buf.Grow(len(data) * 3 / 4)
+	// Block YAML's JSON is about two thirds of its size (indentation and
+	// line breaks go, quotes and commas come).
+	s.w.buf.Grow(len(data)*2/3 + 512)
 	s.w.marks = make([]posMark, 0, bytes.Count(data, []byte{'\n'})+1)
 	defer func() {
 		if r := recover(); r != nil {
@@ -37,10 +39,15 @@ func yamlStream(data []byte) (text []byte, marks []posMark, ok bool) {
 	}()
 	s.document()
 	// The buffers are kept for positions as long as the document lives:
-	// trimmed to size, they cost what they hold.
-	text = append(make([]byte, 0, s.w.buf.Len()), s.w.buf.Bytes()...)
-	marks = append(make([]posMark, 0, len(s.w.marks)), s.w.marks...)
-	return text, marks, true
+	// one much larger than what it holds is copied to size.
+	return trimmed(s.w.buf.Bytes()), trimmed(s.w.marks), true
+}
+
+func trimmed[T any](b []T) []T {
+	if cap(b)-len(b) <= len(b)/8 {
+		return b
+	}
+	return append(make([]T, 0, len(b)), b...)
 }
 
 // streamable rejects, up front, the characters the streamer does not

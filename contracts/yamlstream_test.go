@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,4 +129,28 @@ func FuzzYAMLStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		streamAgrees(t, "input", data)
 	})
+}
+
+func TestAppendJSONString(t *testing.T) {
+	cases := []string{"", "plain", "a\"b\\c", "<a href='x'>&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f",
+		"\u2028\u2029\u2027", "é日本\U0001F600", "bad \xff utf8 \xc3", "\xed\xa0\x80 surrogate"}
+	for r := rune(0); r < 0x3000; r++ {
+		cases = append(cases, string(r))
+	}
+	for _, s := range cases {
+		jsonStringAgrees(t, s)
+	}
+}
+
+func jsonStringAgrees(t *testing.T, s string) {
+	t.Helper()
+	want, _ := json.Marshal(s)
+	if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+		t.Errorf("%q: got %s, json.Marshal %s", s, got, want)
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("a\"<\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) { jsonStringAgrees(t, s) })
 }
