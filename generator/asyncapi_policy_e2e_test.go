@@ -61,7 +61,7 @@ operations:
   onTick:
     action: receive
     channel: {$ref: '#/channels/ticks'}
-    x-accord: {inbox: false, reason: a tick only refreshes a cache}
+    x-accord: {inbox: false, reason: a tick only refreshes a cache, concurrency: 1}
   noteA: {action: send, channel: {$ref: '#/channels/notesA'}, x-accord: {signature: partnerA}}
   onNoteA: {action: receive, channel: {$ref: '#/channels/notesA'}, x-accord: {signature: partnerA}}
   noteB: {action: send, channel: {$ref: '#/channels/notesB'}, x-accord: {signature: partnerB}}

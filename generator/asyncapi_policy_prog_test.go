@@ -26,6 +26,8 @@ type recorder struct {
 	runs    map[string]int // by operation/message and id
 	tenants map[string]int
 	dead    []string // the dead-letter hook's ids
+	// inflight and maxInflight watch onTick's x-accord concurrency 1.
+	inflight, maxInflight int
 }
 
 func (r *recorder) add(k string) {
@@ -76,7 +78,16 @@ func (r *recorder) OnPaymentFailed(_ context.Context, msg billing.Failed, _ *acc
 }
 
 func (r *recorder) OnTick(_ context.Context, msg billing.Tick, d *accordrt.EventDelivery) error {
-	r.add("tick/" + d.ID)
+	r.mu.Lock()
+	r.inflight++
+	r.maxInflight = max(r.maxInflight, r.inflight)
+	r.runs["tick/"+d.ID]++
+	r.runs["ticks"]++
+	r.mu.Unlock()
+	time.Sleep(time.Millisecond) // overlap, if the limit let two run
+	r.mu.Lock()
+	r.inflight--
+	r.mu.Unlock()
 	return nil
 }
 
@@ -195,6 +206,11 @@ func scenario(t *testing.T, tr accordrt.EventTransport) {
 	tick, err := pub.PublishTick(ctx, billing.Tick{N: 1})
 	must(tick, err)
 	must(pub.PublishTick(ctx, billing.Tick{N: 1}, billing.WithMessageID(tick.ID)))
+	// Ticks on many keys spread over the partitions, which run in
+	// parallel; the operation's concurrency 1 lets one handler run at a time.
+	for i := range 20 {
+		must(pub.PublishTick(ctx, billing.Tick{N: i}, billing.WithKey("k"+string(rune('a'+i)))))
+	}
 	// Two partners, two keys: each channel verifies with its own scheme.
 	must(pub.PublishNoteA(ctx, billing.Note{Text: "hello"}))
 	must(pub.PublishNoteB(ctx, billing.Note{Text: "hello"}))
@@ -225,7 +241,7 @@ func scenario(t *testing.T, tr accordrt.EventTransport) {
 		dmu.Lock()
 		n := len(dead)
 		dmu.Unlock()
-		if n == wantDead && r.count("tick/"+tick.ID) == 2 && r.count("a/hello") == 1 && r.count("b/hello") == 1 &&
+		if n == wantDead && r.count("tick/"+tick.ID) == 2 && r.count("ticks") == 22 && r.count("a/hello") == 1 && r.count("b/hello") == 1 &&
 			r.count("failed/p3") == 1 && r.count("invoice/inv_1") == 1 && r.count("tenant/inv_g1") == 1 {
 			break
 		}
@@ -253,6 +269,9 @@ func scenario(t *testing.T, tr accordrt.EventTransport) {
 		if got := r.runs[k]; got != want {
 			t.Errorf("%s ran %d times, want %d", k, got, want)
 		}
+	}
+	if r.maxInflight != 1 {
+		t.Errorf("onTick ran %d handlers at once, x-accord concurrency is 1", r.maxInflight)
 	}
 	if r.tenants["acme"] != 2 || r.tenants["globex"] != 1 || len(r.tenants) != 2 {
 		t.Errorf("tenants %v", r.tenants)

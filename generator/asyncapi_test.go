@@ -2,6 +2,7 @@ package generator
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,5 +160,64 @@ func TestGenerateAsyncCompiles(t *testing.T) {
 	writeGenerated(t, mod, "modelsonly", genAsync(t, filepath.Join("..", "examples", "events", "asyncapi.yaml"), Parts{Models: true}), nil)
 	if out, err := goCmd(t, mod, "vet", "./..."); err != nil {
 		t.Fatalf("go vet: %v\n%s", err, out)
+	}
+}
+
+// TestGenerateAsync26OneOf: a 2.6 operation whose message is a oneOf gets
+// one method per message on each side, and the consumer dispatches by the
+// accord-message header or the payload's schema.
+func TestGenerateAsync26OneOf(t *testing.T) {
+	contract := filepath.Join(t.TempDir(), "asyncapi.yaml")
+	if err := os.WriteFile(contract, []byte(`asyncapi: 2.6.0
+info: {title: Payments, version: 1.0.0}
+channels:
+  payments.{region}.events:
+    parameters:
+      region: {schema: {type: string, enum: [eu, us]}}
+    publish:
+      operationId: onPaymentEvent
+      message:
+        oneOf:
+          - {$ref: '#/components/messages/Settled'}
+          - {$ref: '#/components/messages/Failed'}
+    subscribe:
+      operationId: paymentEvent
+      message:
+        oneOf:
+          - {$ref: '#/components/messages/Settled'}
+          - {$ref: '#/components/messages/Failed'}
+components:
+  messages:
+    Settled:
+      name: settled
+      payload: {type: object, required: [id], properties: {id: {type: string}}}
+    Failed:
+      name: failed
+      payload: {type: object, required: [id, reason], properties: {id: {type: string}, reason: {type: string}}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := genAsync(t, contract, Parts{})
+	con := fileOf(t, res, "accord_events_consumer.gen.go")
+	for _, want := range []string{
+		"OnPaymentEventSettled(ctx context.Context, region string, msg Settled, d *accordrt.EventDelivery) error",
+		"OnPaymentEventFailed(ctx context.Context, region string, msg Failed, d *accordrt.EventDelivery) error",
+		`Topic: "payments.{region}.events"`,
+		`region := d.Params["region"]`,
+		`accordrt.SelectEventMessage("onPaymentEvent", d, []string{"settled", "failed"},`,
+	} {
+		if !strings.Contains(con, want) {
+			t.Errorf("consumer lacks %q:\n%s", want, con)
+		}
+	}
+	pub := fileOf(t, res, "accord_events_publisher.gen.go")
+	for _, want := range []string{
+		"PublishPaymentEventSettled(ctx context.Context, region string, msg Settled, opts ...PublishOption)",
+		"PublishPaymentEventFailed(ctx context.Context, region string, msg Failed, opts ...PublishOption)",
+		`m.Headers[accordrt.EventHeaderMessage] = "failed"`,
+	} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("publisher lacks %q:\n%s", want, pub)
+		}
 	}
 }

@@ -243,3 +243,32 @@ func TestNATSPatternRoute(t *testing.T) {
 		t.Errorf("tenants %v", tenants)
 	}
 }
+
+// TestEventRouteChannelTopics: a pattern route given its concrete topics
+// subscribes those, not the wildcard.
+func TestEventRouteChannelTopics(t *testing.T) {
+	tr := NewMemoryTransport(MemoryTransportOptions{})
+	defer tr.Close()
+	var mu sync.Mutex
+	tenants := map[string]int{}
+	c := NewEventConsumer(tr, EventConsumerOptions{Group: "g", ChannelTopics: map[string][]string{"inv.{tenant}": {"inv.acme"}}})
+	c.Route(EventRoute{Topic: "inv.{tenant}"}, func(_ context.Context, d *EventDelivery) error {
+		mu.Lock()
+		tenants[d.Params["tenant"]]++
+		mu.Unlock()
+		return nil
+	})
+	if got := c.subscriptions(); len(got) != 1 || got[0] != "inv.acme" {
+		t.Fatalf("subscriptions %v", got)
+	}
+	runConsumer(t, c)
+	if err := tr.Publish(context.Background(), []EventMessage{{ID: "1", Topic: "inv.globex"}, {ID: "2", Topic: "inv.acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	evWait(t, 5*time.Second, "acme", func() bool { mu.Lock(); defer mu.Unlock(); return tenants["acme"] == 1 })
+	mu.Lock()
+	defer mu.Unlock()
+	if tenants["globex"] != 0 {
+		t.Errorf("a topic outside ChannelTopics was consumed: %v", tenants)
+	}
+}
