@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,7 +68,7 @@ func TestWebhookWorkerKilledMidHandler(t *testing.T) {
 			return b.effectOnce(ctx, ev, &mem)
 		}
 		stop2 := runWorkers(t, opt2)
-		eventually(t, "the rerun after the lease", func() bool { return second.Load() != 0 })
+		eventually(t, "the rerun after the lease, committed", func() bool { return second.Load() != 0 && b.effects(t, &mem) == 1 })
 		stop2()
 		if runs.Load() != 2 || second.Load() != 2 || b.effects(t, &mem) != 1 {
 			t.Fatalf("runs %d, attempt of the rerun %d, effects %d; want 2, 2, 1", runs.Load(), second.Load(), b.effects(t, &mem))
@@ -215,4 +217,76 @@ func TestJSONPointerValue(t *testing.T) {
 	if _, err := JSONPointerValue(doc, "/o"); err == nil {
 		t.Error("an object was taken as a correlation value")
 	}
+}
+
+// Deliveries of one call's events race with the call's response on two
+// replicas: whichever commits first, none of the events is left pending.
+func TestWebhookEventsRaceTheResponse(t *testing.T) {
+	forWebhookBackends(t, func(t *testing.T, b whBackend) {
+		ctx := context.Background()
+		q1, q2 := b.newQueue(), b.newQueue()
+		for round := range 5 {
+			ref := WebhookRef{Operation: "createPayment", Key: fmt.Sprintf("race_%d", round)}
+			var wg sync.WaitGroup
+			for i := range 6 {
+				q := q1
+				if i%2 == 1 {
+					q = q2
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ev := testEvent(fmt.Sprintf("evt_%d_%d", round, i))
+					ev.Ref, ev.Wait = ref, time.Hour
+					if _, err := q.Store(ctx, ev); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := q2.Expect(ctx, ref, "paymentSettled", time.Hour); err != nil {
+					t.Error(err)
+				}
+			}()
+			wg.Wait()
+			cs, err := q1.Claim(ctx, 100, time.Minute)
+			if err != nil || len(cs) != 6 {
+				t.Fatalf("round %d: %d events runnable, %v; want 6", round, len(cs), err)
+			}
+		}
+	})
+}
+
+// Two replicas' workers drain 200 events: every effect once, counted in SQL.
+func TestWebhookWorkersTwoReplicas(t *testing.T) {
+	forWebhookBackends(t, func(t *testing.T, b whBackend) {
+		q1, q2 := b.newQueue(), b.newQueue()
+		const n = 200
+		for i := range n {
+			if _, err := q1.Store(context.Background(), testEvent(fmt.Sprintf("evt_%03d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var runs, mem atomic.Int32
+		handle := func(ctx context.Context, ev *WebhookEvent) error {
+			runs.Add(1)
+			return b.effectOnce(ctx, ev, &mem)
+		}
+		stop1 := runWorkers(t, WebhookWorkerOptions{Queue: q1, Handle: handle, Poll: 5 * time.Millisecond})
+		stop2 := runWorkers(t, WebhookWorkerOptions{Queue: q2, Handle: handle, Poll: 5 * time.Millisecond})
+		eventually(t, "every effect", func() bool { return b.effects(t, &mem) >= n })
+		stop1()
+		stop2()
+		if got := b.effects(t, &mem); got != n || runs.Load() != n {
+			t.Fatalf("effects %d, runs %d; want %d each", got, runs.Load(), n)
+		}
+		if b.db != nil {
+			var distinct int
+			if err := b.db.QueryRow("SELECT COUNT(DISTINCT event_id) FROM " + b.effect).Scan(&distinct); err != nil || distinct != n {
+				t.Fatalf("distinct effects %d, %v", distinct, err)
+			}
+		}
+	})
 }
