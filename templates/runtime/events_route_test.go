@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -270,5 +271,40 @@ func TestEventRouteChannelTopics(t *testing.T) {
 	defer mu.Unlock()
 	if tenants["globex"] != 0 {
 		t.Errorf("a topic outside ChannelTopics was consumed: %v", tenants)
+	}
+}
+
+// TestEventRouteNoInboxTx: a transactional route with the inbox off runs
+// in a transaction of the SQLInbox's database that records nothing, so a
+// repeated id has its effect again (counted in SQL), while an inbox route
+// on the same consumer skips the repeat.
+func TestEventRouteNoInboxTx(t *testing.T) {
+	for _, be := range sqlBackends() {
+		t.Run(string(be.dialect), func(t *testing.T) {
+			e := openEventsDB(t, be)
+			tr := NewMemoryTransport(MemoryTransportOptions{})
+			defer tr.Close()
+			var dups atomic.Int32
+			c := NewEventConsumer(tr, EventConsumerOptions{Group: "g", Inbox: e.newInbox(t),
+				Hooks: EventConsumerHooks{OnDuplicate: func(*EventDelivery) { dups.Add(1) }}})
+			c.RouteTx(EventRoute{Topic: "ticks", NoInbox: true}, e.effectHandler())
+			c.RouteTx(EventRoute{Topic: "orders"}, e.effectHandler())
+			runConsumer(t, c)
+			ctx := context.Background()
+			for _, m := range []EventMessage{{ID: "t1", Topic: "ticks", Payload: []byte("1")}, {ID: "t1", Topic: "ticks", Payload: []byte("1")},
+				{ID: "o1", Topic: "orders", Payload: []byte("1")}, {ID: "o1", Topic: "orders", Payload: []byte("1")}} {
+				if err := tr.Publish(ctx, []EventMessage{m}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evWait(t, 5*time.Second, "effects", func() bool { n, _ := e.effects(t); return n == 3 && dups.Load() == 1 })
+			var ticks int
+			if err := e.db.QueryRow("SELECT COUNT(*) FROM " + e.effect + " WHERE message_id = 't1'").Scan(&ticks); err != nil {
+				t.Fatal(err)
+			}
+			if ticks != 2 {
+				t.Errorf("the inbox-off route had %d effects for a repeated id, want 2", ticks)
+			}
+		})
 	}
 }
