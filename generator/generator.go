@@ -129,6 +129,9 @@ type Options struct {
 	Overrides []contracts.PolicySpec
 	// OperationOverrides apply to one operation each, after Overrides.
 	OperationOverrides []OperationOverride
+	// Integration is the integration's name in accord.yaml ("" for a
+	// contract alone): the pact test's provider, else the contract's title.
+	Integration string
 
 	// templates replaces templates.FS's *.tmpl in tests.
 	templates fs.FS
@@ -305,7 +308,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		res.Files = append(res.Files, rt)
 	}
 	if parts.Pact && parts.Client {
-		f, err := renderPact(opts.templates, m, pacts)
+		f, err := renderPact(opts.templates, m, pacts, opts.Integration)
 		if err != nil {
 			return nil, err
 		}

@@ -56,10 +56,15 @@ type pactCase struct {
 	StatusOf string
 }
 
-// renderPact writes the pact test of m's client operations.
-func renderPact(fsys fs.FS, m *Model, plan pactPlan) (File, error) {
+// renderPact writes the pact test of m's client operations. The pact's
+// provider is the integration (or the contract's title), its consumer the
+// package calling it.
+func renderPact(fsys fs.FS, m *Model, plan pactPlan, integration string) (File, error) {
 	d := pactData{Header: Header(), Package: m.Package, Runtime: m.Runtime, Title: m.Title,
-		Consumer: m.Package, Provider: pactSlug(m.Title, m.Package)}
+		Consumer: m.Package, Provider: integration}
+	if d.Provider == "" {
+		d.Provider = pactSlug(m.Title, m.Package)
+	}
 	signed := map[string]bool{}
 	for _, op := range m.Operations {
 		if op.GoName == "" || op.RawBuilder == "" {

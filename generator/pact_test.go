@@ -17,6 +17,12 @@ import (
 // genPact generates contract with the client and its pact test.
 func genPact(t *testing.T, contract, pkg string) *Result {
 	t.Helper()
+	return genPactAs(t, contract, pkg, "")
+}
+
+// genPactAs is genPact for an integration of accord.yaml.
+func genPactAs(t *testing.T, contract, pkg, integration string) *Result {
+	t.Helper()
 	doc, err := contracts.Load(context.Background(), contract, contracts.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +31,7 @@ func genPact(t *testing.T, contract, pkg string) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Generate(doc, Options{Package: pkg, Runtime: testRuntime, Parts: parts, templates: testTemplates()})
+	res, err := Generate(doc, Options{Package: pkg, Runtime: testRuntime, Parts: parts, Integration: integration, templates: testTemplates()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +69,8 @@ func TestPactPart(t *testing.T) {
 		`"/status": {Regex: "^(pending|succeeded|failed|refunded)$"}`,
 		`"/amount_minor": {Integer: true}`,
 		`WillRespondWith(201,`,
+		`accPactName("ACCORD_PACT_CONSUMER", "paymentsapi")`,
+		`accPactName("ACCORD_PACT_PROVIDER", "payments-provider-api")`, // the contract's title
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("the pact test lacks %s", want)
@@ -70,6 +78,10 @@ func TestPactPart(t *testing.T) {
 	}
 	if strings.Contains(src, "paymentSucceeded") {
 		t.Error("the webhook got a consumer interaction")
+	}
+	named := pactTestFile(t, genPactAs(t, "../examples/payments/openapi.yaml", "paymentsapi", "payments"))
+	if !strings.Contains(named, `accPactName("ACCORD_PACT_PROVIDER", "payments")`) {
+		t.Error("the provider is not named after the integration")
 	}
 }
 

@@ -166,7 +166,7 @@ func genJobs(cmd *cobra.Command, e *env, o genOptions, args []string) ([]genJob,
 				return nil, &exitError{code: exitFailed, err: fmt.Errorf("%s: integration %q: %v", in.Pos, in.Name, err)}
 			}
 		}
-		opts := generator.Options{Package: in.Package, Parts: parts}
+		opts := generator.Options{Package: in.Package, Parts: parts, Integration: in.Name}
 		if in.Policy != nil {
 			opts.Overrides = append(opts.Overrides, *in.Policy)
 		}
