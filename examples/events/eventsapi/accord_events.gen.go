@@ -8,23 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 )
-
-// accordEventParam checks a channel parameter before it goes into a topic
-// or subject: an empty value or one with a separator or a wildcard would
-// address another channel than the one the contract names.
-func accordEventParam(name, v string) error {
-	if v == "" {
-		return fmt.Errorf("channel parameter %s is empty", name)
-	}
-	if i := strings.IndexFunc(v, func(r rune) bool {
-		return r == '/' || r == '*' || r == '>' || r == '#' || r == '+' || unicode.IsSpace(r) || unicode.IsControl(r)
-	}); i >= 0 {
-		return fmt.Errorf("channel parameter %s: %q may not contain %q (a separator or wildcard)", name, v, v[i:i+1])
-	}
-	return nil
-}
 
 // accordPayloadString reads the string or number at a JSON pointer of a
 // payload (a key or correlation id location, $message.payload#/...).

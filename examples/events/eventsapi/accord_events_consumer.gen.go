@@ -17,7 +17,9 @@ import (
 // returning nil acknowledges the message; an error asks for a redelivery
 // within the operation's x-accord retries, after which the message goes to
 // the dead-letter destination. Wrap accordrt.ErrEventPermanent to
-// dead-letter at once.
+// dead-letter at once. A message whose payload or channel parameters break
+// the contract never reaches a method: it is dead-lettered with the
+// violations as the reason.
 type Handler interface {
 	// OnCustomerUpdated handles a message of crm.customer.updated (operation onCustomerUpdated: Refresh the local copy of a customer.).
 	OnCustomerUpdated(ctx context.Context, msg CustomerUpdated, d *accordrt.EventDelivery) error
@@ -28,7 +30,8 @@ type Handler interface {
 // HandlerTx is Handler for effects written in the inbox's transaction: the
 // effect and the inbox record commit together, so a redelivered message
 // never has a second effect. Register it with RegisterHandlerTx on a
-// consumer whose inbox is an SQLInbox.
+// consumer whose inbox is an SQLInbox. (An operation with x-accord inbox:
+// false gets a transaction of the inbox's database that records nothing.)
 type HandlerTx interface {
 	// OnCustomerUpdated handles a message of crm.customer.updated (operation onCustomerUpdated) within tx.
 	OnCustomerUpdated(ctx context.Context, tx *sql.Tx, msg CustomerUpdated, d *accordrt.EventDelivery) error
@@ -36,9 +39,10 @@ type HandlerTx interface {
 	OnPaymentSettled(ctx context.Context, tx *sql.Tx, msg PaymentSettled, d *accordrt.EventDelivery) error
 }
 
-// NewConsumer returns an event consumer with the contract's x-accord
-// defaults filled into opt where it leaves them zero. The receive
-// operations deduplicate through an inbox, so opt.Inbox is required
+// NewConsumer returns an event consumer for the receive operations, each
+// registered (RegisterHandler) with its own x-accord policy: attempts,
+// backoff, dead-letter destination, signature scheme and inbox. Operations
+// that deduplicate through an inbox need opt.Inbox
 // (accordrt.NewMemoryInbox() for tests and the demo, an SQLInbox in
 // production).
 func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (*accordrt.EventConsumer, error) {
@@ -48,77 +52,112 @@ func NewConsumer(t accordrt.EventTransport, opt accordrt.EventConsumerOptions) (
 	if opt.Inbox == nil {
 		return nil, errors.New("consumer: no inbox; the receive operations (" + "onCustomerUpdated, onPaymentSettled" + ") deduplicate redelivered messages (set EventConsumerOptions.Inbox)")
 	}
-	if opt.MaxAttempts == 0 {
-		opt.MaxAttempts = 3
-	}
-	if opt.BackoffBase == 0 {
-		opt.BackoffBase = 100 * time.Millisecond
-	}
-	if opt.BackoffCap == 0 {
-		opt.BackoffCap = time.Second
-	}
 	return accordrt.NewEventConsumer(t, opt), nil
 }
 
-// RegisterHandler registers h's methods on c, one per receive operation.
-func RegisterHandler(c *accordrt.EventConsumer, h Handler) {
-	c.Handle("crm.customer.updated", accordEventNoTx(accordEventHandler("onCustomerUpdated", 256, 2*time.Second, 3,
-		func(ctx context.Context, _ *sql.Tx, msg CustomerUpdated, d *accordrt.EventDelivery) error {
-			return h.OnCustomerUpdated(ctx, msg, d)
-		})))
-	c.Handle("payments.payment.settled", accordEventNoTx(accordEventHandler("onPaymentSettled", 16, 2*time.Second, 3,
-		func(ctx context.Context, _ *sql.Tx, msg PaymentSettled, d *accordrt.EventDelivery) error {
-			return h.OnPaymentSettled(ctx, msg, d)
-		})))
-}
+// RegisterHandler registers h's methods on c, one route per receive
+// operation.
+func RegisterHandler(c *accordrt.EventConsumer, h Handler) { accordRegister(c, accordNoTx{h}, false) }
 
 // RegisterHandlerTx registers h's methods on c as transactional handlers.
-func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) {
-	c.HandleTx("crm.customer.updated", accordEventHandler("onCustomerUpdated", 256, 2*time.Second, 3, h.OnCustomerUpdated))
-	c.HandleTx("payments.payment.settled", accordEventHandler("onPaymentSettled", 16, 2*time.Second, 3, h.OnPaymentSettled))
+func RegisterHandlerTx(c *accordrt.EventConsumer, h HandlerTx) { accordRegister(c, h, true) }
+
+// accordNoTx runs a Handler where a HandlerTx is expected.
+type accordNoTx struct{ h Handler }
+
+func (a accordNoTx) OnCustomerUpdated(ctx context.Context, _ *sql.Tx, msg CustomerUpdated, d *accordrt.EventDelivery) error {
+	return a.h.OnCustomerUpdated(ctx, msg, d)
 }
 
-func accordEventNoTx(h accordrt.EventTxHandler) accordrt.EventHandler {
-	return func(ctx context.Context, d *accordrt.EventDelivery) error { return h(ctx, nil, d) }
+func (a accordNoTx) OnPaymentSettled(ctx context.Context, _ *sql.Tx, msg PaymentSettled, d *accordrt.EventDelivery) error {
+	return a.h.OnPaymentSettled(ctx, msg, d)
 }
 
-// accordEventHandler decodes a delivery into T and runs call with the
-// operation's policy: at most concurrency runs at once, each within
-// timeout, and a failure on the attempts-th delivery is made permanent, so
-// an operation allowing fewer attempts than the consumer's limit stops
-// there. A payload that does not decode is permanent at once: no retry can
-// fix it, it goes to the dead-letter destination, never to the handler.
-func accordEventHandler[T any](op string, concurrency int, timeout time.Duration, attempts int,
-	call func(context.Context, *sql.Tx, T, *accordrt.EventDelivery) error) accordrt.EventTxHandler {
-	var sem chan struct{}
-	if concurrency > 0 {
-		sem = make(chan struct{}, concurrency)
-	}
-	return func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
-		var msg T
-		if err := json.Unmarshal(d.Payload, &msg); err != nil {
-			return fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
-		}
-		if sem != nil {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return ctx.Err()
+// accordRegister registers one route per receive operation: its channel
+// (a pattern when the address has parameters) and x-accord policy, and a
+// handler that checks the parameters, picks the message, validates and
+// decodes it, then calls h within the operation's limits.
+func accordRegister(c *accordrt.EventConsumer, h HandlerTx, tx bool) {
+	_ = h
+	{
+		lim := accordNewLimits(256, 2*time.Second)
+		r := accordrt.EventRoute{Operation: "onCustomerUpdated", Topic: "crm.customer.updated", MaxAttempts: 3,
+			BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, DeadLetterTopic: "crm.customer.updated.dlq", Scheme: "", NoInbox: false}
+		fn := func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
+			msg, err := accordEventDecode[CustomerUpdated]("onCustomerUpdated", "", d, accValidator{}.sCustomerUpdated)
+			if err != nil {
+				return err
 			}
+			return lim.run(ctx, func(ctx context.Context) error { return h.OnCustomerUpdated(ctx, tx, msg, d) })
 		}
-		if timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
+		if tx {
+			c.RouteTx(r, fn)
+		} else {
+			c.Route(r, func(ctx context.Context, d *accordrt.EventDelivery) error { return fn(ctx, nil, d) })
 		}
-		err := call(ctx, tx, msg, d)
-		if err != nil && attempts > 0 && d.Attempt >= attempts && !errors.Is(err, accordrt.ErrEventPermanent) {
-			return fmt.Errorf("%s: %d attempts: %w: %w", op, d.Attempt, accordrt.ErrEventPermanent, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		return nil
 	}
+	{
+		lim := accordNewLimits(16, 2*time.Second)
+		r := accordrt.EventRoute{Operation: "onPaymentSettled", Topic: "payments.payment.settled", MaxAttempts: 3,
+			BackoffBase: 100 * time.Millisecond, BackoffCap: time.Second, DeadLetterTopic: "payments.payment.settled.dlq", Scheme: "", NoInbox: false}
+		fn := func(ctx context.Context, tx *sql.Tx, d *accordrt.EventDelivery) error {
+			msg, err := accordEventDecode[PaymentSettled]("onPaymentSettled", "", d, accValidator{}.sPaymentSettled)
+			if err != nil {
+				return err
+			}
+			return lim.run(ctx, func(ctx context.Context) error { return h.OnPaymentSettled(ctx, tx, msg, d) })
+		}
+		if tx {
+			c.RouteTx(r, fn)
+		} else {
+			c.Route(r, func(ctx context.Context, d *accordrt.EventDelivery) error { return fn(ctx, nil, d) })
+		}
+	}
+}
+
+// accordEventDecode validates a delivery's payload against its message's
+// schema and decodes it into T. Either failure is permanent: no retry can
+// fix the payload, so it goes to the dead-letter destination with the
+// violations as the reason, never to the handler.
+func accordEventDecode[T any](op, message string, d *accordrt.EventDelivery, check func(any, *accordrt.JSONPointer, *accordrt.Violations)) (T, error) {
+	var msg T
+	if err := accordrt.ValidateEvent(op, message, d.Payload, check); err != nil {
+		return msg, err
+	}
+	if err := json.Unmarshal(d.Payload, &msg); err != nil {
+		return msg, fmt.Errorf("%s: decoding message %s: %w: %v", op, d.ID, accordrt.ErrEventPermanent, err)
+	}
+	return msg, nil
+}
+
+// accordLimits are an operation's x-accord concurrency (handler runs in
+// flight) and timeout (per run).
+type accordLimits struct {
+	sem     chan struct{}
+	timeout time.Duration
+}
+
+func accordNewLimits(concurrency int, timeout time.Duration) *accordLimits {
+	l := &accordLimits{timeout: timeout}
+	if concurrency > 0 {
+		l.sem = make(chan struct{}, concurrency)
+	}
+	return l
+}
+
+func (l *accordLimits) run(ctx context.Context, call func(context.Context) error) error {
+	if l.sem != nil {
+		select {
+		case l.sem <- struct{}{}:
+			defer func() { <-l.sem }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if l.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.timeout)
+		defer cancel()
+	}
+	return call(ctx)
 }

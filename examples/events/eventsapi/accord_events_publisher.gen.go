@@ -66,11 +66,16 @@ func WithMessageHeader(name, value string) PublishOption {
 func WithTime(t time.Time) PublishOption { return func(m *accordrt.EventMessage) { m.Time = t } }
 
 // PublishInvoiceCreated sends msg on invoicing.invoice.created (operation publishInvoiceCreated: Announce an invoice the invoicing system has issued.).
-// It returns the message as sent, with its id.
+// A message that breaks its schema is refused with an
+// *accordrt.EventInvalidError, and nothing is sent. It returns the
+// message as sent, with its id.
 func (p *Publisher) PublishInvoiceCreated(ctx context.Context, msg InvoiceCreated, opts ...PublishOption) (accordrt.EventMessage, error) {
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "publishInvoiceCreated", err)
+	}
+	if err := accordrt.ValidateEvent("publishInvoiceCreated", "", payload, accValidator{}.sInvoiceCreated); err != nil {
+		return accordrt.EventMessage{}, err
 	}
 	m := accordrt.EventMessage{Topic: "invoicing.invoice.created", Payload: payload, ContentType: "application/json"}
 	if m.Key, err = accordPayloadString(payload, "/invoice_id"); err != nil {
@@ -79,20 +84,30 @@ func (p *Publisher) PublishInvoiceCreated(ctx context.Context, msg InvoiceCreate
 	for _, o := range opts {
 		o(&m)
 	}
+	// Which message this is, for consumers of channels that carry several.
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	m.Headers[accordrt.EventHeaderMessage] = "invoiceCreated"
 	if m.Key == "" {
 		return m, errors.New("publishInvoiceCreated" + ": the message declares a Kafka key and none was given (WithKey)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return p.pub.Publish(ctx, m)
+	return p.pub.PublishSigned(ctx, m, "")
 }
 
 // PublishPaymentSettled sends msg on payments.payment.settled (operation publishPaymentSettled: Announce a settled payment; the payments service enqueues it in the outbox with the payment.).
-// It returns the message as sent, with its id.
+// A message that breaks its schema is refused with an
+// *accordrt.EventInvalidError, and nothing is sent. It returns the
+// message as sent, with its id.
 func (p *Publisher) PublishPaymentSettled(ctx context.Context, msg PaymentSettled, opts ...PublishOption) (accordrt.EventMessage, error) {
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return accordrt.EventMessage{}, fmt.Errorf("%s: encoding the message: %w", "publishPaymentSettled", err)
+	}
+	if err := accordrt.ValidateEvent("publishPaymentSettled", "", payload, accValidator{}.sPaymentSettled); err != nil {
+		return accordrt.EventMessage{}, err
 	}
 	m := accordrt.EventMessage{Topic: "payments.payment.settled", Payload: payload, ContentType: "application/json"}
 	if m.Key, err = accordPayloadString(payload, "/payment_id"); err != nil {
@@ -101,10 +116,15 @@ func (p *Publisher) PublishPaymentSettled(ctx context.Context, msg PaymentSettle
 	for _, o := range opts {
 		o(&m)
 	}
+	// Which message this is, for consumers of channels that carry several.
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	m.Headers[accordrt.EventHeaderMessage] = "paymentSettled"
 	if m.Key == "" {
 		return m, errors.New("publishPaymentSettled" + ": the message declares a Kafka key and none was given (WithKey)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return p.pub.Publish(ctx, m)
+	return p.pub.PublishSigned(ctx, m, "")
 }
