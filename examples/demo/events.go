@@ -50,7 +50,14 @@ func eventsAct(ctx context.Context, say func(string, ...any), dsn string) error 
 		// An operator's view of the dead-letter topic.
 		func() error {
 			return kafka.Transport.Consume(runCtx, "demo-dlq-reader", []string{showcase.DLQPaymentSettled},
-				func(_ context.Context, d *eventsapi.EventDelivery) error { dead <- *d; return nil })
+				func(ctx context.Context, d *eventsapi.EventDelivery) error {
+					select {
+					case dead <- *d:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
 		},
 	} {
 		wg.Add(1)
