@@ -15,8 +15,10 @@ build:
 
 # The showcase: contracts valid, committed generated code up to date (run
 # `$(BIN) gen --config examples/accord.yaml` after changing a contract), then
-# the generated client and server at work over loopback. In-memory stores;
-# ACCORD_DEMO_POSTGRES_DSN=postgres://... switches idempotency to PostgreSQL.
+# the generated client and server at work over loopback, and the events
+# (outbox, relay, franz-go's in-process kfake Kafka, inbox, dead letters).
+# In-memory stores; ACCORD_DEMO_POSTGRES_DSN=postgres://... moves
+# idempotency and the events' state, outbox and inbox to PostgreSQL.
 demo: build
 	$(BIN) validate examples/payments/openapi.yaml examples/crm/openapi.yaml examples/invoicing/openapi.yaml examples/partners/openapi.yaml examples/events/asyncapi.yaml
 	$(BIN) gen --check --config examples/accord.yaml
