@@ -247,7 +247,11 @@ func (m *MemoryWebhookQueue) Requeue(_ context.Context, operation, id string) er
 		}
 		ev := d.Event
 		ev.Attempt, ev.FirstFailure = 0, time.Time{}
-		m.events[rtEventKey(operation, id)] = &rtMemEvent{ev: ev, status: rtEvReady}
+		k := rtEventKey(operation, id)
+		if _, kept := m.events[k]; !kept {
+			m.order = append(m.order, k) // evicted since: claimable again
+		}
+		m.events[k] = &rtMemEvent{ev: ev, status: rtEvReady}
 		m.dead = append(m.dead[:i], m.dead[i+1:]...)
 		m.wake.signal()
 		return nil

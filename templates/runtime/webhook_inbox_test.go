@@ -225,3 +225,32 @@ func TestWebhookPoisonDeadLettered(t *testing.T) {
 		}
 	})
 }
+
+// A dead letter evicted from a full memory queue's known ids is still
+// claimable once requeued.
+func TestMemoryWebhookQueueRequeueAfterEviction(t *testing.T) {
+	ctx := context.Background()
+	q := &MemoryWebhookQueue{Capacity: 2}
+	if _, err := q.Store(ctx, testEvent("a")); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := q.Claim(ctx, 1, time.Minute)
+	if err := q.Bury(ctx, cs[0], "poison"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"b", "c"} { // "a" (done) is evicted to make room
+		if _, err := q.Store(ctx, testEvent(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := q.Store(ctx, testEvent("d")); !errors.Is(err, ErrStoreFull) {
+		t.Fatalf("a queue full of undone events took another: %v", err)
+	}
+	if err := q.Requeue(ctx, "paymentSettled", "a"); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ = q.Claim(ctx, 10, time.Minute)
+	if len(cs) != 3 {
+		t.Fatalf("claimable after the requeue: %d, want 3", len(cs))
+	}
+}

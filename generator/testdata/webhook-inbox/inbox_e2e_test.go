@@ -138,7 +138,11 @@ func TestWebhookInbox(t *testing.T) {
 				_, err := client.GetPayment(ctx, o.Ref.Key)
 				return err
 			},
-			Hooks: accordrt.WebhookHooks{OnOverdue: func(o accordrt.WebhookOverdue) { overdue.Add(1) }},
+			Hooks: accordrt.WebhookHooks{OnOverdue: func(o accordrt.WebhookOverdue) {
+				if o.Reconcile == "getPayment" && o.Ref.Key == "pay_2" && !o.Early {
+					overdue.Add(1)
+				}
+			}},
 		})
 	}()
 

@@ -150,15 +150,21 @@ func NewWebhookInbox(h WebhookHandler, q accordrt.WebhookQueue, opts ...ServerOp
 func (in *WebhookInbox) Queue() accordrt.WebhookQueue { return in.queue }
 
 // Run runs the workers until ctx ends (opt.Queue and opt.Handle are the
-// inbox's; the rest is accordrt.WebhookWorkerOptions). opt.Reconcile is
-// told each overdue call with the contract's reconcile operation for its
-// webhook in WebhookOverdue.Reconcile.
+// inbox's; the rest is accordrt.WebhookWorkerOptions). opt.Reconcile and
+// opt.Hooks.OnOverdue are told each overdue call with the contract's
+// reconcile operation for its webhook in WebhookOverdue.Reconcile.
 func (in *WebhookInbox) Run(ctx context.Context, opt accordrt.WebhookWorkerOptions) error {
 	opt.Queue, opt.Handle = in.queue, in.dispatch
 	if rec := opt.Reconcile; rec != nil {
 		opt.Reconcile = func(ctx context.Context, o accordrt.WebhookOverdue) error {
 			o.Reconcile = accWebhookReconcile[o.Webhook]
 			return rec(ctx, o)
+		}
+	}
+	if hook := opt.Hooks.OnOverdue; hook != nil {
+		opt.Hooks.OnOverdue = func(o accordrt.WebhookOverdue) {
+			o.Reconcile = accWebhookReconcile[o.Webhook]
+			hook(o)
 		}
 	}
 	return accordrt.RunWebhookWorkers(ctx, opt)
