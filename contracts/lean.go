@@ -28,6 +28,11 @@ import (
 // kept, and equal inline leaf schemas and equal $refs share one value.
 // compat's tests hold the findings to Load's on every corpus contract.
 func LoadForCompare(ctx context.Context, source string, opts LoadOptions) (*Document, error) {
+	if src, ok := mapContract(source, opts); ok {
+		if doc, ok := loadMapped(src); ok {
+			return doc, nil
+		}
+	}
 	src, org, err := readSource(ctx, source, opts)
 	if err != nil {
 		return nil, err
@@ -44,7 +49,11 @@ func loadLean(src *sourceFile) (*Document, bool) {
 	return doc, err == nil
 }
 
-func decodeLeanSource(src *sourceFile) (*Document, error) {
+func decodeLeanSource(src *sourceFile) (*Document, error) { return decodeLean(src, false) }
+
+// decodeLean decodes src; mapped says src.data is a mapping whose pages
+// may be released as the decoder passes them.
+func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 	text := src.data
 	if !looksJSON(text) {
 		// A top-level version line, when there is one, tells AsyncAPI and
@@ -81,9 +90,12 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 	// decoder builds on the way are only valid when it read that text.
 	d := &leanDec{data: decoded, strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{},
 		leafRefs: map[*openapi3.Schema]*openapi3.SchemaRef{}, refHolders: map[string]*openapi3.SchemaRef{}}
-	if len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0]) {
+	sameText := len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0])
+	if sameText {
 		d.tables = map[int32]*container{}
 	}
+	mapped = mapped && sameText && len(text) > 0 && &text[0] == &src.data[0]
+	d.mapped = mapped
 	t, err := d.decode()
 	if err != nil {
 		return nil, err
@@ -96,6 +108,12 @@ func decodeLeanSource(src *sourceFile) (*Document, error) {
 	}
 	doc := &Document{Kind: kind, Version: version, Name: src.name, OpenAPI: t}
 	doc.root = src.locator()
+	if mapped {
+		// The locator's line table, built now as the pages are passed
+		// once more, so that positions later touch only their own pages.
+		l := doc.root
+		l.once.Do(func() { l.text, l.lines = l.data, mappedLineStarts(l.data); l.root = l.findRoot() })
+	}
 	if d.tables != nil {
 		// Sharing the decoder's tables of the large containers spares the
 		// locator re-scanning them, which it otherwise does once per
@@ -150,6 +168,10 @@ type leanDec struct {
 	// leaf value, one per $ref written without extensions.
 	leafRefs   map[*openapi3.Schema]*openapi3.SchemaRef
 	refHolders map[string]*openapi3.SchemaRef
+	// mapped says data is a file mapping: released is how far its pages
+	// have been released (see releasePages).
+	mapped   bool
+	released int
 	// spare and spareRef are what recycle kept for newSchemaRef.
 	spare    *openapi3.Schema
 	spareRef *openapi3.SchemaRef
@@ -223,6 +245,9 @@ func (d *leanDec) object(f func(key string)) {
 		return
 	}
 	for {
+		if d.mapped && d.i-d.released > 2*releaseStep {
+			d.releaseTo(d.i - releaseStep)
+		}
 		d.ws()
 		keyAt := d.i
 		d.keyAt = keyAt
