@@ -48,7 +48,7 @@ channels:
     address: billing.partner.b
     messages: {note: {$ref: '#/components/messages/Note'}}
 operations:
-  invoiceCreated: {action: send, channel: {$ref: '#/channels/invoices'}}
+  invoiceCreated: {action: send, channel: {$ref: '#/channels/invoices'}, x-accord: {partitionKey: '$message.payload#/invoice_id'}}
   onInvoiceCreated:
     action: receive
     channel: {$ref: '#/channels/invoices'}

@@ -186,6 +186,9 @@ func scenario(t *testing.T, tr accordrt.EventTransport) {
 	// onInvoiceCreated: retries 3 (4 attempts), dead letters to billing.dead.
 	first, err := pub.PublishInvoiceCreated(ctx, billing.Invoice{InvoiceId: "inv_1", AmountMinor: 100})
 	must(first, err)
+	if first.Key != "inv_1" || first.Headers[accordrt.EventHeaderMessage] != "invoice" {
+		t.Fatalf("the operation's partitionKey or the message name was not applied: %+v", first)
+	}
 	must(pub.PublishInvoiceCreated(ctx, billing.Invoice{InvoiceId: "inv_1", AmountMinor: 100}, billing.WithMessageID(first.ID)))
 	must(pub.PublishInvoiceCreated(ctx, billing.Invoice{InvoiceId: "inv_fail", AmountMinor: 100}))
 	raw(accordrt.EventMessage{ID: "bad-invoice", Topic: "billing.invoice.created", Payload: []byte(` + "`" + `{"invoice_id":"inv_bad","amount_minor":0}` + "`" + `)})
