@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ type pactOp struct {
 	BodyType  string
 	Body      string
 	BodyRules map[string]pactRule
+	// BodyRaw is a form or text body as the client sends it when it takes
+	// the body as bytes.
+	BodyRaw string
 
 	Status          int
 	ResponseType    string
@@ -165,7 +169,10 @@ func planPact(t *openapi3.T, p contracts.OperationPolicy, item *openapi3.PathIte
 	if rb := op.RequestBody; rb != nil && rb.Value != nil && len(rb.Value.Content) > 0 {
 		ct, mt := pactJSONMedia(rb.Value.Content)
 		if mt == nil {
-			return skip("the request body is %s; the pact test sends JSON bodies only", strings.Join(sortedKeys(rb.Value.Content), ", "))
+			ct, mt = pactBuiltMedia(rb.Value.Content)
+		}
+		if mt == nil {
+			return skip("the request body is %s; the pact test sends JSON, form and text bodies only", strings.Join(sortedKeys(rb.Value.Content), ", "))
 		}
 		v, synth := pactMediaValue(mt, g)
 		po.Synthesised = po.Synthesised || synth
@@ -174,6 +181,13 @@ func planPact(t *openapi3.T, p contracts.OperationPolicy, item *openapi3.PathIte
 			return skip("the request body example does not encode as JSON: %v", err)
 		}
 		po.BodyType, po.Body = ct, string(js)
+		if !pactIsJSON(ct) {
+			raw, ok := pactEncode(ct, v)
+			if !ok {
+				return skip("the %s request body example has values the pact test does not encode", ct)
+			}
+			po.BodyRaw = raw
+		}
 		po.BodyRules = pactRules(v, schemaOf(mt.Schema))
 	}
 	po.Status = 200
@@ -351,6 +365,50 @@ func pactJSONMedia(content openapi3.Content) (string, *openapi3.MediaType) {
 		}
 	}
 	return "", nil
+}
+
+// pactBuiltMedia is a form or text body: the test has the request builder
+// encode the example and expects those bytes.
+func pactBuiltMedia(content openapi3.Content) (string, *openapi3.MediaType) {
+	for _, ct := range sortedKeys(content) {
+		base, _, _ := strings.Cut(ct, ";")
+		if base == "application/x-www-form-urlencoded" || base == "text/plain" {
+			return ct, content[ct]
+		}
+	}
+	return "", nil
+}
+
+// pactEncode encodes a form (flat: scalars and arrays of them) or text
+// example.
+func pactEncode(ct string, v any) (string, bool) {
+	if !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		s, ok := pactScalar(v)
+		return s, ok
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	form := url.Values{}
+	for _, k := range sortedKeys(obj) {
+		if s, ok := pactScalar(obj[k]); ok {
+			form.Add(k, s)
+			continue
+		}
+		arr, ok := obj[k].([]any)
+		if !ok {
+			return "", false
+		}
+		for _, e := range arr {
+			s, ok := pactScalar(e)
+			if !ok {
+				return "", false
+			}
+			form.Add(k, s)
+		}
+	}
+	return form.Encode(), true
 }
 
 func sortedStatuses(rs *openapi3.Responses) []int {

@@ -176,12 +176,24 @@ func pactCaseOf(m *Model, op Operation, po *pactOp) (pactCase, string) {
 		return c, "the request body is " + op.DefaultBody.ContentType + "; the pact test sends JSON bodies only"
 	case po.Body == "" && op.HasBody:
 		args = append(args, `""`, "nil")
-	case op.DefaultBody != nil && (!op.DefaultBody.JSON || op.DefaultBody.ContentType != po.BodyType):
-		return c, "the client's default request body is " + op.DefaultBody.ContentType + ", not JSON"
+	case op.DefaultBody != nil && op.DefaultBody.ContentType != po.BodyType:
+		return c, "the client's default request body is " + op.DefaultBody.ContentType + ", not " + po.BodyType
+	case op.DefaultBody != nil && !op.DefaultBody.JSON:
+		// The request builder encodes the body as the client's call will.
+		built := append([]string{`"http://pact.invalid/"`}, args[1:]...)
+		c.Setup = append(c.Setup, "var body "+op.DefaultBody.Type, fmt.Sprintf("accPactDecode(t, %s, &body)", pactLiteral(po.Body)),
+			fmt.Sprintf("built, berr := %s(%s, body)", op.DefaultBody.Builder, strings.Join(built, ", ")),
+			"sent := accPactBuilt(t, built, berr)")
+		c.Request = append(c.Request, fmt.Sprintf("b.Body(%q, sent)", po.BodyType))
+		args = append(args, "body")
 	case op.DefaultBody != nil:
 		c.Setup = append(c.Setup, "var body "+op.DefaultBody.Type, fmt.Sprintf("accPactDecode(t, %s, &body)", pactLiteral(po.Body)))
 		c.Request = append(c.Request, pactBody(po.BodyType, "accPactSent(t, body)", po.BodyRules))
 		args = append(args, "body")
+	case op.HasBody && !pactIsJSON(po.BodyType):
+		c.Setup = append(c.Setup, fmt.Sprintf("body := []byte(%s)", pactLiteral(po.BodyRaw)))
+		c.Request = append(c.Request, fmt.Sprintf("b.Body(%q, body)", po.BodyType))
+		args = append(args, strconv.Quote(po.BodyType), "body")
 	case op.HasBody:
 		c.Setup = append(c.Setup, fmt.Sprintf("body := []byte(%s)", pactLiteral(po.Body)))
 		c.Request = append(c.Request, pactBody(po.BodyType, "accPactValue(t, body)", po.BodyRules))
@@ -199,6 +211,11 @@ func pactCaseOf(m *Model, op Operation, po *pactOp) (pactCase, string) {
 		c.StatusOf = "res.StatusCode"
 	}
 	return c, ""
+}
+
+func pactIsJSON(ct string) bool {
+	base, _, _ := strings.Cut(ct, ";")
+	return strings.HasSuffix(base, "/json") || strings.HasSuffix(base, "+json")
 }
 
 // pactGiven is the interaction's provider state, with the path

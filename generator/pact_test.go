@@ -109,6 +109,7 @@ func TestPactPartCompiles(t *testing.T) {
 	src := pactTestFile(t, shop)
 	for _, want := range []string{
 		`No interaction for uploadLogo: the request body is`,
+		`b.Body("application/x-www-form-urlencoded", body)`,
 		`No interaction for getSecret: its security (mtls) needs credentials`,
 		`b.Query("tag", matchers.Like("red"), matchers.Like("blue"))`,
 		`b.Header("X-Api-Key", matchers.Like("pact-api-key"))`,

@@ -36,7 +36,7 @@ func TestPactRoundTrip(t *testing.T) {
 		interactions            int
 	}{
 		{payments, "paymentsapi", "payments", 4},
-		{"../generator/testdata/pact/shop.yaml", "shopapi", "shop-catalog", 4},
+		{"../generator/testdata/pact/shop.yaml", "shopapi", "shop-catalog", 5},
 	} {
 		t.Run(c.pkg, func(t *testing.T) {
 			file := consumerPact(t, mod, c.contract, c.pkg, c.provider)
