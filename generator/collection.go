@@ -24,7 +24,7 @@ type Collection struct {
 	// The operations' GoNames, and the success field of each response
 	// holding a *Type (JSON201 or JSON200).
 	CreateOp, GetOp, UpdateOp, DeleteOp, ListOp string
-	CreateField, GetField, UpdateField   string
+	CreateField, GetField, UpdateField          string
 	// Paged: ListOp has a <ListOp>All iterator; otherwise the list's 200
 	// body is []Type.
 	Paged bool

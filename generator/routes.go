@@ -26,8 +26,9 @@ func routeShape(method, route string) string {
 //     requests; the first registered serves them all (ServedBy names it),
 //     the client still calls both operations;
 //   - paths that overlap with neither more specific (/a/{x}/c, /a/b/{y})
-//     cannot both be routed by the standard mux; the later one is left out
-//     of the server (Unrouted) instead of a server that panics on start.
+//     cannot both be routed by the standard mux, nor can a parameter that
+//     is part of a segment (/addresses.{format}); such an operation is left
+//     out of the server (Unrouted) instead of a server that panics on start.
 //
 // The notes say which handler serves what, so the user is never surprised.
 func planRoutes(ops []Operation) []string {
@@ -47,7 +48,12 @@ func planRoutes(ops []Operation) []string {
 		}
 		if !tryRoute(mux, op.Method+" "+op.Route()) {
 			op.Unrouted = true
-			notes = append(notes, fmt.Sprintf("%s %s (%s) is not routed by the generated server: a request can match both it and %s, and neither path is more specific; the client calls it, a server of your own must serve it", op.Method, op.Path, op.ID, overlapping(ops[:i], op)))
+			why := "a request can match both it and " + overlapping(ops[:i], op) + ", and neither path is more specific"
+			if !tryRoute(http.NewServeMux(), op.Method+" "+op.Route()) {
+				// /addresses.{format}: ServeMux wildcards are whole segments.
+				why = "a parameter that is only part of a path segment cannot be routed by http.ServeMux"
+			}
+			notes = append(notes, fmt.Sprintf("%s %s (%s) is not routed by the generated server: %s; the client calls it, a server of your own must serve it", op.Method, op.Path, op.ID, why))
 			continue
 		}
 		first[shape] = i
@@ -80,4 +86,15 @@ func tryRoute(mux *http.ServeMux, pattern string) (ok bool) {
 	}()
 	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
 	return true
+}
+
+// Routed reports whether the server routes any operation (the template
+// leaves its handler wrapper unused otherwise).
+func (m *Model) Routed() bool {
+	for _, op := range m.Operations {
+		if op.GoName != "" && op.ServedBy == "" && !op.Unrouted {
+			return true
+		}
+	}
+	return false
 }

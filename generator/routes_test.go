@@ -35,6 +35,10 @@ func (contacts) GetC(_ context.Context, r GetCRequestObject) (GetCResponseObject
 	return GetC200JSONResponse{Id: "c:" + r.X}, nil
 }
 
+func (contacts) GetExport(_ context.Context, r GetExportRequestObject) (GetExportResponseObject, error) {
+	return GetExport200JSONResponse{Id: "export:" + r.Format}, nil
+}
+
 func TestSharedRoutes(t *testing.T) {
 	// NewServer panicked here before: http.ServeMux refuses both pairs.
 	srv := httptest.NewServer(NewServer(contacts{}))
@@ -62,6 +66,10 @@ func TestSharedRoutes(t *testing.T) {
 	// sent, and the server answers that no route serves it.
 	if _, err := c.GetC(ctx, "z"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("getC: %v, want the server's 404", err)
+	}
+	// http.ServeMux cannot route /exports.{format}: the same, not a panic.
+	if _, err := c.GetExport(ctx, "csv"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("getExport: %v, want the server's 404", err)
 	}
 }
 `

@@ -46,3 +46,13 @@ func (c *Client) GetContactByNumber(ctx context.Context, contactNumber string, o
 	}, opts...)
 	return accResult("getContactByNumber", resp, err, ParseGetContactByNumberResponse)
 }
+
+// GetExport calls GET /exports.{format}.
+// Policy "getExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+func (c *Client) GetExport(ctx context.Context, format string, opts ...CallOption) (*GetExportResponse, error) {
+	resp, err := c.engine.Do(ctx, accOperations["getExport"], func(ctx context.Context) (*http.Request, error) {
+		req, err := NewGetExportRequest(c.server, format)
+		return accAttempt(ctx, req, err)
+	}, opts...)
+	return accResult("getExport", resp, err, ParseGetExportResponse)
+}

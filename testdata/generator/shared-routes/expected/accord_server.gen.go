@@ -31,9 +31,10 @@ func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	wrapper := &ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: cfg.requestError}
 	s := &accServer{mux: http.NewServeMux(), cfg: cfg}
 	s.handle("getB", "/a/b/{y}", http.HandlerFunc(wrapper.GetB))
-	// GetC is not routed: its path overlaps another's and neither is more specific.
+	// GetC is not routed by http.ServeMux (gen's note says why).
 	s.handle("getContactByID", "/contacts/{ContactID}", http.HandlerFunc(wrapper.GetContactByID))
 	// GetContactByNumber is served by GetContactByID: their paths differ only in parameter names.
+	// GetExport is not routed by http.ServeMux (gen's note says why).
 	if cfg.health != nil {
 		s.mountHealth(accordrt.NewHealthHandler(*cfg.health))
 	}

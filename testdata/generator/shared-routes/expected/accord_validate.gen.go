@@ -40,6 +40,10 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p3,
 		}
+	case "getExport":
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
+			Params: accValidator{}.p4,
+		}
 	}
 	return nil
 }
@@ -101,6 +105,20 @@ func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// path parameter ContactNumber
 	v.At("path", "ContactNumber")
 	if vals := accordrt.NonEmpty(r.PathValue("ContactNumber")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
+	} else {
+		accValidator{}.s0(x, nil, v)
+	}
+	v.At("", "")
+}
+
+// p4 checks the parameters of getExport.
+func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
+	// path parameter format
+	v.At("path", "format")
+	if vals := accordrt.NonEmpty(r.PathValue("format")); len(vals) == 0 {
 		v.Add(nil, "is required")
 	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
 		v.Add(nil, "must be a string")

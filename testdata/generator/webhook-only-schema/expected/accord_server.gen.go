@@ -30,7 +30,7 @@ func NewServer(h StrictServerInterface, opts ...ServerOption) http.Handler {
 	})
 	wrapper := &ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: cfg.requestError}
 	s := &accServer{mux: http.NewServeMux(), cfg: cfg}
-	_ = wrapper // the contract has no path operations
+	_ = wrapper // no operation of the contract is routed
 	if cfg.health != nil {
 		s.mountHealth(accordrt.NewHealthHandler(*cfg.health))
 	}
