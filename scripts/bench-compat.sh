@@ -15,22 +15,28 @@
 # (one per changed element, listing every operation it reaches), and the
 # table also shows how many (root cause, operation) pairs those cover.
 #
-# Measured 2026-12-02 (2 cores, load average ~4 from other work, so wall
-# times are noisy; cpu s is steadier). accord reads through
-# contracts.LoadForCompare; oasdiff is v1.38.0:
+# Measured 2026-12-02 03:00 UTC (2 cores, load average ~4 from other work,
+# so wall times are noisy; cpu s is steadier), two runs; accord reads
+# through contracts.LoadForCompare; oasdiff is v1.38.0, whose own peak
+# varies by ~10% from run to run:
 #
-#   pair                             time s accord/oasdiff ratio  cpu s accord/oasdiff ratio  peak MiB accord/oasdiff ratio
-#   stripe 2023-04-27 -> 2023-09-12       0.60 / 99.65   0.006        1.05 / 34.18  0.031         144 / 640    0.224
-#   stripe 2023-09-12 -> 2026-08-26       0.83 / 68.50   0.012        1.20 / 89.67  0.013         119 / 2169   0.055
-#   github 17.0.0 -> 23.0.2               0.49 / 12.08   0.041        0.80 / 16.10  0.050         119 / 937    0.127
+#   pair                             time s accord/oasdiff ratio  cpu s ratio  peak MiB accord/oasdiff ratio
+#   stripe 2023-04-27 -> 2023-09-12       0.55 / 34.40   0.016        0.016          76 / 715    0.106
+#                                         0.45 / 30.65   0.015        0.012          75 / 680    0.110
+#   stripe 2023-09-12 -> 2026-08-26       0.58 / 74.31   0.008        0.008          85 / 2535   0.034
+#                                         0.81 / 90.43   0.009        0.008          87 / 2715   0.032
+#   github 17.0.0 -> 23.0.2               0.48 / 12.06   0.040        0.037          86 / 994    0.087
+#                                         1.11 / 12.23   0.091        0.046          85 / 922    0.092
 #
-# Before the lean read path (2026-12-01, kin-openapi's loader), accord took
-# 2.18 s (3.90 cpu) / 145 MiB, 2.95 s (5.18) / 155 MiB, 4.73 s (8.53) / 231 MiB:
-# time ratios 0.091, 0.043, 0.415; memory 0.224, 0.064, 0.247.
-# What peak memory is made of now (GitHub): ~28 MiB the binary itself, the
-# two files as read (24 MB, kept for positions), ~30 MB of model, GC
-# headroom. Stripe 2023-04/09 are YAML: yaml.v3's node tree during the
-# conversion to JSON is the peak there.
+# The same hour, before the streaming YAML reader and the mapped reads: 153,
+# 125 and 117 MiB (ratios 0.212, 0.051, 0.138). Earlier still, before the
+# lean read path (2026-12-01, kin-openapi's loader): 145, 155 and 231 MiB.
+# What peak memory is made of now: ~28 MiB the binary itself (21 MiB of it
+# its own pages, `accord --version` alone), the two models (Stripe's YAML
+# ~10 MB each plus 3.6 MB of JSON text and marks for positions; GitHub ~17
+# MB each, the files themselves mapped and released from the process as
+# they are decoded), and on the Stripe YAML pair compat's findings and the
+# GC's headroom over all of it (GOGC 35, set by compat) at the report.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
