@@ -159,6 +159,7 @@ func fillOperation(op *Operation, d *codegen.OperationDefinition, parts Parts, r
 	if d.IsWebhook {
 		return
 	}
+	op.Direct = directRequest(op, d)
 	rt := responses[d.OperationId+"WithResponse"]
 	if rt == "" {
 		rt = responses[d.OperationId+"WithBodyWithResponse"]

@@ -85,6 +85,9 @@ type Operation struct {
 	// DefaultBody is the body whose builder takes no content-type suffix
 	// (New<GoName>Request(server, ..., body)), or nil.
 	DefaultBody *Body
+	// Direct: the client builds the request from its parsed base URL
+	// instead of calling RawBuilder (client_build.go); nil keeps the builder.
+	Direct *DirectRequest
 
 	// ResponseType is the parsed response type (<GoName>Response, unless
 	// oapi-codegen had to rename it to avoid a collision) and ResponseParser
@@ -177,7 +180,7 @@ func (o Operation) AckStatus() int {
 func isMethodLocal(name string) bool {
 	switch name {
 	case "c", "s", "ctx", "params", "body", "opts", "contentType", "targetURL", "buf", "req", "resp", "err",
-		"bytes", "context", "json", "fmt", "http", "time", "openapi_types":
+		"bytes", "context", "json", "fmt", "http", "time", "openapi_types", "oapirt":
 		return true
 	}
 	return false

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 
+	oapirt "github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -31,8 +32,7 @@ func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONReques
 		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreatePaymentRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/payments", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createPayment", resp, err, ParseCreatePaymentResponse)
 }
@@ -41,8 +41,11 @@ func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONReques
 // Policy "getPayment": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetPayment(ctx context.Context, paymentId openapi_types.UUID, opts ...CallOption) (*GetPaymentResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getPayment"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetPaymentRequest(c.server, paymentId)
-		return accAttempt(ctx, req, err)
+		accPath0, err := oapirt.StyleParamWithOptions("simple", false, "paymentId", paymentId, oapirt.StyleParamOptions{ParamLocation: oapirt.ParamLocationPath, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+		return c.base.NewRequest(ctx, "GET", "/payments/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }

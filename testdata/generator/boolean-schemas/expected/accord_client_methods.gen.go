@@ -19,8 +19,7 @@ func (c *Client) CreateThing(ctx context.Context, body CreateThingJSONRequestBod
 		return nil, &accordrt.CallError{Operation: "createThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateThingRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }

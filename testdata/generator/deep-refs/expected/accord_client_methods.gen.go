@@ -11,8 +11,7 @@ import (
 // Policy "listBills": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListBills(ctx context.Context, opts ...CallOption) (*ListBillsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listBills"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListBillsRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/bills", nil, "")
 	}, opts...)
 	return accResult("listBills", resp, err, ParseListBillsResponse)
 }

@@ -13,8 +13,7 @@ import (
 // Deprecated: the contract marks this operation as deprecated.
 func (c *Client) LegacyPing(ctx context.Context, opts ...CallOption) (*LegacyPingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["legacyPing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewLegacyPingRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/v1/legacy", nil, "")
 	}, opts...)
 	return accResult("legacyPing", resp, err, ParseLegacyPingResponse)
 }
@@ -25,8 +24,7 @@ func (c *Client) LegacyPing(ctx context.Context, opts ...CallOption) (*LegacyPin
 // Deprecated: the contract marks this operation as deprecated.
 func (c *Client) ListOrders(ctx context.Context, opts ...CallOption) (*ListOrdersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listOrders"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListOrdersRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/v1/orders", nil, "")
 	}, opts...)
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
@@ -35,8 +33,7 @@ func (c *Client) ListOrders(ctx context.Context, opts ...CallOption) (*ListOrder
 // Policy "listOrdersV2": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListOrdersV2(ctx context.Context, opts ...CallOption) (*ListOrdersV2Response, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listOrdersV2"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListOrdersV2Request(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/v2/orders", nil, "")
 	}, opts...)
 	return accResult("listOrdersV2", resp, err, ParseListOrdersV2Response)
 }

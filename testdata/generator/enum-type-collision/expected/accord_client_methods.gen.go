@@ -11,8 +11,7 @@ import (
 // Policy "listSources": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListSources(ctx context.Context, opts ...CallOption) (*ListSourcesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listSources"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListSourcesRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/sources", nil, "")
 	}, opts...)
 	return accResult("listSources", resp, err, ParseListSourcesResponse)
 }

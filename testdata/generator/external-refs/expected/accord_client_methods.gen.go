@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 )
@@ -11,8 +12,8 @@ import (
 // Policy "getCustomer": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetCustomer(ctx context.Context, id string, opts ...CallOption) (*GetCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetCustomerRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "GET", "/customers/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }

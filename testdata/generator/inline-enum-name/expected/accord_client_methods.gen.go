@@ -11,8 +11,7 @@ import (
 // Policy "getAnalysis": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetAnalysis(ctx context.Context, opts ...CallOption) (*GetAnalysisResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getAnalysis"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetAnalysisRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/analyses", nil, "")
 	}, opts...)
 	return accResult("getAnalysis", resp, err, ParseGetAnalysisResponse)
 }

@@ -29,8 +29,8 @@ func (c *Client) StartExport(ctx context.Context, params *StartExportParams, bod
 // Policy "getExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetExport(ctx context.Context, exportId string, opts ...CallOption) (*GetExportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getExport"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetExportRequest(c.server, exportId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(exportId))
+		return c.base.NewRequest(ctx, "GET", "/v1/exports/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

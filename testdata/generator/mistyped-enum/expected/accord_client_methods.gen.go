@@ -11,8 +11,7 @@ import (
 // Policy "getLocation": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetLocation(ctx context.Context, opts ...CallOption) (*GetLocationResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getLocation"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetLocationRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/locations", nil, "")
 	}, opts...)
 	return accResult("getLocation", resp, err, ParseGetLocationResponse)
 }

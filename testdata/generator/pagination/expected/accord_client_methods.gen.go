@@ -31,8 +31,7 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, opts 
 // Policy "listRepos": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListRepos(ctx context.Context, opts ...CallOption) (*ListReposResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listRepos"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListReposRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/repos", nil, "")
 	}, opts...)
 	return accResult("listRepos", resp, err, ParseListReposResponse)
 }

@@ -15,8 +15,7 @@ import (
 // Policy "getMenu": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetMenu(ctx context.Context, opts ...CallOption) (*GetMenuResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getMenu"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetMenuRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/menus", nil, "")
 	}, opts...)
 	return accResult("getMenu", resp, err, ParseGetMenuResponse)
 }
@@ -25,8 +24,8 @@ func (c *Client) GetMenu(ctx context.Context, opts ...CallOption) (*GetMenuRespo
 // Policy "getNode": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetNode(ctx context.Context, id string, opts ...CallOption) (*GetNodeResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getNode"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetNodeRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "GET", "/nodes/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getNode", resp, err, ParseGetNodeResponse)
 }
@@ -39,8 +38,7 @@ func (c *Client) PlantTree(ctx context.Context, body PlantTreeJSONRequestBody, o
 		return nil, &accordrt.CallError{Operation: "plantTree", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["plantTree"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewPlantTreeRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/trees", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("plantTree", resp, err, ParsePlantTreeResponse)
 }

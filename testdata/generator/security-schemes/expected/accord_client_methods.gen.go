@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 )
@@ -11,8 +12,7 @@ import (
 // Policy "signedCall": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; signed with partner-hmac; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) SignedCall(ctx context.Context, opts ...CallOption) (*SignedCallResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["signedCall"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewSignedCallRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/signed", nil, "")
 	}, opts...)
 	return accResult("signedCall", resp, err, ParseSignedCallResponse)
 }
@@ -21,8 +21,7 @@ func (c *Client) SignedCall(ctx context.Context, opts ...CallOption) (*SignedCal
 // Policy "listThings": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListThings(ctx context.Context, opts ...CallOption) (*ListThingsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listThings"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListThingsRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/things", nil, "")
 	}, opts...)
 	return accResult("listThings", resp, err, ParseListThingsResponse)
 }
@@ -31,8 +30,7 @@ func (c *Client) ListThings(ctx context.Context, opts ...CallOption) (*ListThing
 // Policy "createThing": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) CreateThing(ctx context.Context, opts ...CallOption) (*CreateThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateThingRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/things", nil, "")
 	}, opts...)
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }
@@ -41,8 +39,8 @@ func (c *Client) CreateThing(ctx context.Context, opts ...CallOption) (*CreateTh
 // Policy "getThing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetThing(ctx context.Context, id string, opts ...CallOption) (*GetThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getThing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetThingRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "GET", "/things/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getThing", resp, err, ParseGetThingResponse)
 }
@@ -51,8 +49,8 @@ func (c *Client) GetThing(ctx context.Context, id string, opts ...CallOption) (*
 // Policy "deleteThing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteThing(ctx context.Context, id string, opts ...CallOption) (*DeleteThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteThing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteThingRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "DELETE", "/things/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteThing", resp, err, ParseDeleteThingResponse)
 }

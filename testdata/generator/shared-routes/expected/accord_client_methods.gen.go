@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 )
@@ -11,8 +12,8 @@ import (
 // Policy "getB": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetB(ctx context.Context, y string, opts ...CallOption) (*GetBResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getB"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetBRequest(c.server, y)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(y))
+		return c.base.NewRequest(ctx, "GET", "/a/b/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getB", resp, err, ParseGetBResponse)
 }
@@ -21,8 +22,8 @@ func (c *Client) GetB(ctx context.Context, y string, opts ...CallOption) (*GetBR
 // Policy "getC": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetC(ctx context.Context, x string, opts ...CallOption) (*GetCResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getC"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetCRequest(c.server, x)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(x))
+		return c.base.NewRequest(ctx, "GET", "/a/"+accPath0+"/c", nil, "")
 	}, opts...)
 	return accResult("getC", resp, err, ParseGetCResponse)
 }
@@ -31,8 +32,8 @@ func (c *Client) GetC(ctx context.Context, x string, opts ...CallOption) (*GetCR
 // Policy "getContactByID": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetContactByID(ctx context.Context, contactID string, opts ...CallOption) (*GetContactByIDResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getContactByID"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetContactByIDRequest(c.server, contactID)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(contactID))
+		return c.base.NewRequest(ctx, "GET", "/contacts/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getContactByID", resp, err, ParseGetContactByIDResponse)
 }
@@ -41,8 +42,8 @@ func (c *Client) GetContactByID(ctx context.Context, contactID string, opts ...C
 // Policy "getContactByNumber": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetContactByNumber(ctx context.Context, contactNumber string, opts ...CallOption) (*GetContactByNumberResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getContactByNumber"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetContactByNumberRequest(c.server, contactNumber)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(contactNumber))
+		return c.base.NewRequest(ctx, "GET", "/contacts/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getContactByNumber", resp, err, ParseGetContactByNumberResponse)
 }
@@ -51,8 +52,8 @@ func (c *Client) GetContactByNumber(ctx context.Context, contactNumber string, o
 // Policy "getExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetExport(ctx context.Context, format string, opts ...CallOption) (*GetExportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getExport"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetExportRequest(c.server, format)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(format))
+		return c.base.NewRequest(ctx, "GET", "/exports."+accPath0, nil, "")
 	}, opts...)
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

@@ -22,8 +22,7 @@ func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts 
 // Policy "postConfigurations": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) PostConfigurations(ctx context.Context, contentType string, body []byte, opts ...CallOption) (*PostConfigurationsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["postConfigurations"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewPostConfigurationsRequestWithBody(c.server, contentType, bytes.NewReader(body))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/configurations", bytes.NewReader(body), contentType)
 	}, opts...)
 	return accResult("postConfigurations", resp, err, ParsePostConfigurationsResponse)
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 )
@@ -11,8 +12,8 @@ import (
 // Policy "getAddresses": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetAddresses(ctx context.Context, outputFormat string, opts ...CallOption) (*GetAddressesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getAddresses"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetAddressesRequest(c.server, outputFormat)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(outputFormat))
+		return c.base.NewRequest(ctx, "GET", "/addresses."+accPath0, nil, "")
 	}, opts...)
 	return accResult("getAddresses", resp, err, ParseGetAddressesResponse)
 }

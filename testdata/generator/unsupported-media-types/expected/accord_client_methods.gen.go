@@ -19,8 +19,7 @@ func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONReques
 		return nil, &accordrt.CallError{Operation: "applyTemplate", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["applyTemplate"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewApplyTemplateRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/templates/apply", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("applyTemplate", resp, err, ParseApplyTemplateResponse)
 }

@@ -15,8 +15,8 @@ import (
 // Policy "deleteCampaign": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOption) (*DeleteCampaignResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteCampaign"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteCampaignRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "DELETE", "/campaigns/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteCampaign", resp, err, ParseDeleteCampaignResponse)
 }
@@ -29,8 +29,7 @@ func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequ
 		return nil, &accordrt.CallError{Operation: "createDonation", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createDonation"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateDonationRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/donations", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createDonation", resp, err, ParseCreateDonationResponse)
 }
@@ -39,8 +38,7 @@ func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequ
 // Policy "publish": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) Publish(ctx context.Context, opts ...CallOption) (*PublishResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["publish"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewPublishRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/publish", nil, "")
 	}, opts...)
 	return accResult("publish", resp, err, ParsePublishResponse)
 }

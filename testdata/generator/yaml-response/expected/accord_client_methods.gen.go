@@ -3,6 +3,7 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
 	"net/http"
 )
@@ -11,8 +12,8 @@ import (
 // Policy "exportTemplate": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ExportTemplate(ctx context.Context, id string, opts ...CallOption) (*ExportTemplateResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["exportTemplate"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewExportTemplateRequest(c.server, id)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(id))
+		return c.base.NewRequest(ctx, "GET", "/templates/"+accPath0+"/export", nil, "")
 	}, opts...)
 	return accResult("exportTemplate", resp, err, ParseExportTemplateResponse)
 }
