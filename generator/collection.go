@@ -50,9 +50,9 @@ func detectCollections(models []byte, m *Model) ([]Collection, []string) {
 			byRoute[op.Method+" "+op.Path] = op
 		}
 	}
-	paged := map[string]bool{}
+	pagedItems := map[string]string{} // list GoName → the iterator's item type
 	for _, p := range m.Pagination {
-		paged[p.GoName] = true
+		pagedItems[p.GoName] = p.ItemType
 	}
 	taken := map[string]bool{}
 	for _, op := range m.Operations {
@@ -72,7 +72,7 @@ func detectCollections(models []byte, m *Model) ([]Collection, []string) {
 		if base == "" || last != "{"+op.PathParams[0].Name+"}" {
 			continue
 		}
-		c, missing := collectionAt(base, item, byRoute, resolve)
+		c, missing := collectionAt(base, item, byRoute, pagedItems, resolve)
 		if missing != "" {
 			if present(base, item, byRoute) >= 4 {
 				notes = append(notes, fmt.Sprintf("%s and %s are not adapted to accordrt.Collection: %s", base, item, missing))
@@ -85,15 +85,19 @@ func detectCollections(models []byte, m *Model) ([]Collection, []string) {
 			continue
 		}
 		taken[c.Method] = true
-		c.Paged = paged[c.ListOp]
 		out = append(out, c)
+	}
+	if len(notes) > 3 {
+		// A large API (App Store Connect) has dozens of near misses; one
+		// line with an example says enough.
+		notes = []string{fmt.Sprintf("%d resources have four of the five collection operations but are not adapted to accordrt.Collection; the first: %s", len(notes), notes[0])}
 	}
 	return out, notes
 }
 
 // collectionAt checks the five operations of base and item; missing says
 // what disqualifies them ("" when they qualify).
-func collectionAt(base, item string, byRoute map[string]*Operation, resolve func(ast.Expr) ast.Expr) (Collection, string) {
+func collectionAt(base, item string, byRoute map[string]*Operation, pagedItems map[string]string, resolve func(ast.Expr) ast.Expr) (Collection, string) {
 	c := Collection{Path: base, Item: item}
 	get, list, create, del := byRoute["GET "+item], byRoute["GET "+base], byRoute["POST "+base], byRoute["DELETE "+item]
 	update := byRoute["PUT "+item]
@@ -128,6 +132,14 @@ func collectionAt(base, item string, byRoute map[string]*Operation, resolve func
 	}
 	if _, c.UpdateField, ok = successBody(update, resolve, c.Type); !ok {
 		return c, update.ID + " does not answer the updated " + c.Type
+	}
+	if item, ok := pagedItems[list.GoName]; ok {
+		if item != c.Type {
+			return c, list.ID + " pages " + item + ", not " + c.Type
+		}
+		c.Paged = true
+	} else if !listOf(list, resolve, c.Type) {
+		return c, list.ID + " answers no JSON array of " + c.Type + " and is not paged"
 	}
 	c.CreateOp, c.GetOp, c.UpdateOp, c.DeleteOp, c.ListOp = create.GoName, get.GoName, update.GoName, del.GoName, list.GoName
 	c.Create, c.Update = create.DefaultBody.Type, update.DefaultBody.Type
@@ -164,12 +176,36 @@ func successBody(op *Operation, resolve func(ast.Expr) ast.Expr, want string) (t
 		if _, isStruct := resolve(star.X).(*ast.StructType); !isStruct {
 			continue
 		}
-		t := exprString(star.X)
-		if want == "" || t == want {
+		named, isIdent := star.X.(*ast.Ident)
+		if !isIdent {
+			continue // an inline struct: no type the interface could name
+		}
+		if t := named.Name; want == "" || t == want {
 			return t, f.Names[0].Name, true
 		}
 	}
 	return "", "", false
+}
+
+// listOf reports whether op's 200 answer is a JSON array of typ.
+func listOf(op *Operation, resolve func(ast.Expr) ast.Expr, typ string) bool {
+	if op.ResponseType == "" {
+		return false
+	}
+	resp, _ := resolve(ast.NewIdent(op.ResponseType)).(*ast.StructType)
+	if resp == nil {
+		return false
+	}
+	f := fieldByName(resp, "JSON200")
+	if f == nil {
+		return false
+	}
+	star, ok := f.Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	arr, ok := resolve(star.X).(*ast.ArrayType)
+	return ok && arr.Len == nil && exprString(arr.Elt) == typ
 }
 
 // requiredParams reports whether op's params struct has a required field:

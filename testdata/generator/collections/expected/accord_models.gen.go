@@ -29,6 +29,12 @@ type WidgetInput struct {
 // CreateGadgetJSONRequestBody defines body for CreateGadget for application/json ContentType.
 type CreateGadgetJSONRequestBody = WidgetInput
 
+// CreateSprocketJSONRequestBody defines body for CreateSprocket for application/json ContentType.
+type CreateSprocketJSONRequestBody = WidgetInput
+
+// ReplaceSprocketJSONRequestBody defines body for ReplaceSprocket for application/json ContentType.
+type ReplaceSprocketJSONRequestBody = WidgetInput
+
 // CreateWidgetJSONRequestBody defines body for CreateWidget for application/json ContentType.
 type CreateWidgetJSONRequestBody = WidgetInput
 
@@ -166,6 +172,188 @@ func NewGetGadgetRequest(server string, gadgetId string) (*http.Request, error) 
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListSprocketsRequest constructs an http.Request for the ListSprockets method
+func NewListSprocketsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sprockets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSprocketRequest calls the generic CreateSprocket builder with application/json body
+func NewCreateSprocketRequest(server string, body CreateSprocketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSprocketRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSprocketRequestWithBody constructs an http.Request for the CreateSprocket method, with any body, and a specified content type
+func NewCreateSprocketRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sprockets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSprocketRequest constructs an http.Request for the DeleteSprocket method
+func NewDeleteSprocketRequest(server string, sprocketId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sprocket_id", sprocketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sprockets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSprocketRequest constructs an http.Request for the GetSprocket method
+func NewGetSprocketRequest(server string, sprocketId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sprocket_id", sprocketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sprockets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceSprocketRequest calls the generic ReplaceSprocket builder with application/json body
+func NewReplaceSprocketRequest(server string, sprocketId string, body ReplaceSprocketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceSprocketRequestWithBody(server, sprocketId, "application/json", bodyReader)
+}
+
+// NewReplaceSprocketRequestWithBody constructs an http.Request for the ReplaceSprocket method, with any body, and a specified content type
+func NewReplaceSprocketRequestWithBody(server string, sprocketId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sprocket_id", sprocketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sprockets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -509,6 +697,208 @@ func (r GetGadgetResponse) ContentType() string {
 	return ""
 }
 
+type ListSprocketsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data *[]Widget `json:"data,omitempty"`
+	}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSprocketsResponse) GetJSON200() *struct {
+	Data *[]Widget `json:"data,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSprocketsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSprocketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSprocketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSprocketsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSprocketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Widget
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSprocketResponse) GetJSON201() *Widget {
+	return r.JSON201
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSprocketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSprocketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSprocketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSprocketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSprocketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSprocketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSprocketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSprocketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSprocketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSprocketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Widget
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSprocketResponse) GetJSON200() *Widget {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSprocketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSprocketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSprocketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSprocketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplaceSprocketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Widget
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceSprocketResponse) GetJSON200() *Widget {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceSprocketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceSprocketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceSprocketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceSprocketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListWidgetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -801,6 +1191,128 @@ func ParseGetGadgetResponse(rsp *http.Response) (*GetGadgetResponse, error) {
 	return response, nil
 }
 
+// ParseListSprocketsResponse parses an HTTP response from a ListSprocketsWithResponse call
+func ParseListSprocketsResponse(rsp *http.Response) (*ListSprocketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSprocketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data *[]Widget `json:"data,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSprocketResponse parses an HTTP response from a CreateSprocketWithResponse call
+func ParseCreateSprocketResponse(rsp *http.Response) (*CreateSprocketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSprocketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Widget
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSprocketResponse parses an HTTP response from a DeleteSprocketWithResponse call
+func ParseDeleteSprocketResponse(rsp *http.Response) (*DeleteSprocketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSprocketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	return response, nil
+}
+
+// ParseGetSprocketResponse parses an HTTP response from a GetSprocketWithResponse call
+func ParseGetSprocketResponse(rsp *http.Response) (*GetSprocketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSprocketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Widget
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReplaceSprocketResponse parses an HTTP response from a ReplaceSprocketWithResponse call
+func ParseReplaceSprocketResponse(rsp *http.Response) (*ReplaceSprocketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceSprocketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Widget
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListWidgetsResponse parses an HTTP response from a ListWidgetsWithResponse call
 func ParseListWidgetsResponse(rsp *http.Response) (*ListWidgetsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -936,6 +1448,21 @@ type ServerInterface interface {
 	// (GET /gadgets/{gadget_id})
 	GetGadget(w http.ResponseWriter, r *http.Request, gadgetId string)
 
+	// (GET /sprockets)
+	ListSprockets(w http.ResponseWriter, r *http.Request)
+
+	// (POST /sprockets)
+	CreateSprocket(w http.ResponseWriter, r *http.Request)
+
+	// (DELETE /sprockets/{sprocket_id})
+	DeleteSprocket(w http.ResponseWriter, r *http.Request, sprocketId string)
+
+	// (GET /sprockets/{sprocket_id})
+	GetSprocket(w http.ResponseWriter, r *http.Request, sprocketId string)
+
+	// (PUT /sprockets/{sprocket_id})
+	ReplaceSprocket(w http.ResponseWriter, r *http.Request, sprocketId string)
+
 	// (GET /widgets)
 	ListWidgets(w http.ResponseWriter, r *http.Request)
 
@@ -1032,6 +1559,112 @@ func (siw *ServerInterfaceWrapper) GetGadget(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetGadget(w, r, gadgetId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListSprockets operation middleware
+func (siw *ServerInterfaceWrapper) ListSprockets(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSprockets(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateSprocket operation middleware
+func (siw *ServerInterfaceWrapper) CreateSprocket(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateSprocket(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteSprocket operation middleware
+func (siw *ServerInterfaceWrapper) DeleteSprocket(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "sprocket_id" -------------
+	var sprocketId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sprocket_id", r.PathValue("sprocket_id"), &sprocketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sprocket_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteSprocket(w, r, sprocketId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSprocket operation middleware
+func (siw *ServerInterfaceWrapper) GetSprocket(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "sprocket_id" -------------
+	var sprocketId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sprocket_id", r.PathValue("sprocket_id"), &sprocketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sprocket_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSprocket(w, r, sprocketId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReplaceSprocket operation middleware
+func (siw *ServerInterfaceWrapper) ReplaceSprocket(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "sprocket_id" -------------
+	var sprocketId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sprocket_id", r.PathValue("sprocket_id"), &sprocketId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sprocket_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReplaceSprocket(w, r, sprocketId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1271,6 +1904,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/gadgets", wrapper.CreateGadget)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/gadgets/{gadget_id}", wrapper.DeleteGadget)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/gadgets/{gadget_id}", wrapper.GetGadget)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sprockets", wrapper.ListSprockets)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/sprockets", wrapper.CreateSprocket)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/sprockets/{sprocket_id}", wrapper.DeleteSprocket)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sprockets/{sprocket_id}", wrapper.GetSprocket)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/sprockets/{sprocket_id}", wrapper.ReplaceSprocket)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/widgets", wrapper.ListWidgets)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/widgets", wrapper.CreateWidget)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/widgets/{widget_id}", wrapper.DeleteWidget)
@@ -1350,6 +1988,112 @@ type GetGadgetResponseObject interface {
 type GetGadget200JSONResponse Widget
 
 func (response GetGadget200JSONResponse) VisitGetGadgetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSprocketsRequestObject struct {
+}
+
+type ListSprocketsResponseObject interface {
+	VisitListSprocketsResponse(w http.ResponseWriter) error
+}
+
+type ListSprockets200JSONResponse struct {
+	Data *[]Widget `json:"data,omitempty"`
+}
+
+func (response ListSprockets200JSONResponse) VisitListSprocketsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSprocketRequestObject struct {
+	Body *CreateSprocketJSONRequestBody
+}
+
+type CreateSprocketResponseObject interface {
+	VisitCreateSprocketResponse(w http.ResponseWriter) error
+}
+
+type CreateSprocket201JSONResponse Widget
+
+func (response CreateSprocket201JSONResponse) VisitCreateSprocketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSprocketRequestObject struct {
+	SprocketId string `json:"sprocket_id"`
+}
+
+type DeleteSprocketResponseObject interface {
+	VisitDeleteSprocketResponse(w http.ResponseWriter) error
+}
+
+type DeleteSprocket204Response struct {
+}
+
+func (response DeleteSprocket204Response) VisitDeleteSprocketResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetSprocketRequestObject struct {
+	SprocketId string `json:"sprocket_id"`
+}
+
+type GetSprocketResponseObject interface {
+	VisitGetSprocketResponse(w http.ResponseWriter) error
+}
+
+type GetSprocket200JSONResponse Widget
+
+func (response GetSprocket200JSONResponse) VisitGetSprocketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceSprocketRequestObject struct {
+	SprocketId string `json:"sprocket_id"`
+	Body       *ReplaceSprocketJSONRequestBody
+}
+
+type ReplaceSprocketResponseObject interface {
+	VisitReplaceSprocketResponse(w http.ResponseWriter) error
+}
+
+type ReplaceSprocket200JSONResponse Widget
+
+func (response ReplaceSprocket200JSONResponse) VisitReplaceSprocketResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -1479,6 +2223,21 @@ type StrictServerInterface interface {
 
 	// (GET /gadgets/{gadget_id})
 	GetGadget(ctx context.Context, request GetGadgetRequestObject) (GetGadgetResponseObject, error)
+
+	// (GET /sprockets)
+	ListSprockets(ctx context.Context, request ListSprocketsRequestObject) (ListSprocketsResponseObject, error)
+
+	// (POST /sprockets)
+	CreateSprocket(ctx context.Context, request CreateSprocketRequestObject) (CreateSprocketResponseObject, error)
+
+	// (DELETE /sprockets/{sprocket_id})
+	DeleteSprocket(ctx context.Context, request DeleteSprocketRequestObject) (DeleteSprocketResponseObject, error)
+
+	// (GET /sprockets/{sprocket_id})
+	GetSprocket(ctx context.Context, request GetSprocketRequestObject) (GetSprocketResponseObject, error)
+
+	// (PUT /sprockets/{sprocket_id})
+	ReplaceSprocket(ctx context.Context, request ReplaceSprocketRequestObject) (ReplaceSprocketResponseObject, error)
 
 	// (GET /widgets)
 	ListWidgets(ctx context.Context, request ListWidgetsRequestObject) (ListWidgetsResponseObject, error)
@@ -1635,6 +2394,146 @@ func (sh *strictHandler) GetGadget(w http.ResponseWriter, r *http.Request, gadge
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetGadgetResponseObject); ok {
 		if err := validResponse.VisitGetGadgetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSprockets operation middleware
+func (sh *strictHandler) ListSprockets(w http.ResponseWriter, r *http.Request) {
+	var request ListSprocketsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSprockets(ctx, request.(ListSprocketsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSprockets")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListSprocketsResponseObject); ok {
+		if err := validResponse.VisitListSprocketsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateSprocket operation middleware
+func (sh *strictHandler) CreateSprocket(w http.ResponseWriter, r *http.Request) {
+	var request CreateSprocketRequestObject
+
+	var body CreateSprocketJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSprocket(ctx, request.(CreateSprocketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSprocket")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateSprocketResponseObject); ok {
+		if err := validResponse.VisitCreateSprocketResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteSprocket operation middleware
+func (sh *strictHandler) DeleteSprocket(w http.ResponseWriter, r *http.Request, sprocketId string) {
+	var request DeleteSprocketRequestObject
+
+	request.SprocketId = sprocketId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSprocket(ctx, request.(DeleteSprocketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSprocket")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteSprocketResponseObject); ok {
+		if err := validResponse.VisitDeleteSprocketResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetSprocket operation middleware
+func (sh *strictHandler) GetSprocket(w http.ResponseWriter, r *http.Request, sprocketId string) {
+	var request GetSprocketRequestObject
+
+	request.SprocketId = sprocketId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSprocket(ctx, request.(GetSprocketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSprocket")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSprocketResponseObject); ok {
+		if err := validResponse.VisitGetSprocketResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReplaceSprocket operation middleware
+func (sh *strictHandler) ReplaceSprocket(w http.ResponseWriter, r *http.Request, sprocketId string) {
+	var request ReplaceSprocketRequestObject
+
+	request.SprocketId = sprocketId
+
+	var body ReplaceSprocketJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceSprocket(ctx, request.(ReplaceSprocketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceSprocket")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReplaceSprocketResponseObject); ok {
+		if err := validResponse.VisitReplaceSprocketResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -36,22 +36,39 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
 			Params: accValidator{}.p3,
 		}
+	case "createSprocket":
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
+			Body: func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+		}
+	case "getSprocket":
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
+			Params: accValidator{}.p6,
+		}
+	case "replaceSprocket":
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
+			Params: accValidator{}.p7,
+			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+		}
+	case "deleteSprocket":
+		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
+			Params: accValidator{}.p8,
+		}
 	case "createWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Body: func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
 		}
 	case "getWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Params: accValidator{}.p6,
+			Params: accValidator{}.p11,
 		}
 	case "updateWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Params: accValidator{}.p7,
+			Params: accValidator{}.p12,
 			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
 		}
 	case "deleteWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Params: accValidator{}.p8,
+			Params: accValidator{}.p13,
 		}
 	}
 	return nil
@@ -95,11 +112,11 @@ func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	v.At("", "")
 }
 
-// p6 checks the parameters of getWidget.
+// p6 checks the parameters of getSprocket.
 func (accValidator) p6(r *http.Request, v *accordrt.Violations) {
-	// path parameter widget_id
-	v.At("path", "widget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
+	// path parameter sprocket_id
+	v.At("path", "sprocket_id")
+	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
 		v.Add(nil, "is required")
 	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
 		v.Add(nil, "must be a string")
@@ -109,8 +126,36 @@ func (accValidator) p6(r *http.Request, v *accordrt.Violations) {
 	v.At("", "")
 }
 
-// p7 checks the parameters of updateWidget.
+// p7 checks the parameters of replaceSprocket.
 func (accValidator) p7(r *http.Request, v *accordrt.Violations) {
+	// path parameter sprocket_id
+	v.At("path", "sprocket_id")
+	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
+	} else {
+		accValidator{}.s1(x, nil, v)
+	}
+	v.At("", "")
+}
+
+// p8 checks the parameters of deleteSprocket.
+func (accValidator) p8(r *http.Request, v *accordrt.Violations) {
+	// path parameter sprocket_id
+	v.At("path", "sprocket_id")
+	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
+	} else {
+		accValidator{}.s1(x, nil, v)
+	}
+	v.At("", "")
+}
+
+// p11 checks the parameters of getWidget.
+func (accValidator) p11(r *http.Request, v *accordrt.Violations) {
 	// path parameter widget_id
 	v.At("path", "widget_id")
 	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
@@ -123,8 +168,22 @@ func (accValidator) p7(r *http.Request, v *accordrt.Violations) {
 	v.At("", "")
 }
 
-// p8 checks the parameters of deleteWidget.
-func (accValidator) p8(r *http.Request, v *accordrt.Violations) {
+// p12 checks the parameters of updateWidget.
+func (accValidator) p12(r *http.Request, v *accordrt.Violations) {
+	// path parameter widget_id
+	v.At("path", "widget_id")
+	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
+		v.Add(nil, "is required")
+	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
+		v.Add(nil, "must be a string")
+	} else {
+		accValidator{}.s1(x, nil, v)
+	}
+	v.At("", "")
+}
+
+// p13 checks the parameters of deleteWidget.
+func (accValidator) p13(r *http.Request, v *accordrt.Violations) {
 	// path parameter widget_id
 	v.At("path", "widget_id")
 	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
