@@ -65,7 +65,8 @@ FUZZ_TARGETS := ./contracts:FuzzLoad ./contracts:FuzzLoadAsyncAPI ./compat:FuzzC
 	./templates/runtime:FuzzTraceparent ./templates/runtime:FuzzRetryAfter \
 	./templates/runtime:FuzzProblem ./templates/runtime:FuzzVerify ./templates/runtime:FuzzVerifyHTTPSig \
 	./generator:FuzzGenerate \
-	./templates/runtime:FuzzDecodeJSON ./templates/runtime:FuzzParseSwitches ./examples/e2e:FuzzValidateDifferential
+	./templates/runtime:FuzzDecodeJSON ./templates/runtime:FuzzParseSwitches ./examples/e2e:FuzzValidateDifferential \
+	./contracts:FuzzYAMLStream ./contracts:FuzzAppendJSONString
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t"; \
