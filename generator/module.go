@@ -114,6 +114,7 @@ func Dependencies() []Dependency {
 		{"github.com/twmb/franz-go", "v1.22.3"},
 		{"github.com/nats-io/nats.go", "v1.55.0"},
 		{"go.opentelemetry.io/otel", "v1.47.0"},
+		{"github.com/pact-foundation/pact-go/v2", "v2.4.2"}, // the pact part's tests
 	}
 }
 

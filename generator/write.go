@@ -18,8 +18,8 @@ type Diff struct {
 	Missing []string
 	// Stale are generated files whose content on disk differs.
 	Stale []string
-	// Extra are files of ours (a .gen.go file with our header) that are no
-	// longer generated.
+	// Extra are files of ours (a .gen.go or .gen_test.go file with our
+	// header) that are no longer generated.
 	Extra []string
 	// Foreign are files at a generated name without our header: accord never
 	// overwrites them.
@@ -56,7 +56,7 @@ func Compare(dir string, files []File) (Diff, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if want[name] || !e.Type().IsRegular() || !strings.HasSuffix(name, ".gen.go") {
+		if want[name] || !e.Type().IsRegular() || !(strings.HasSuffix(name, ".gen.go") || strings.HasSuffix(name, ".gen_test.go")) {
 			continue
 		}
 		if ours, err := hasHeaderFile(filepath.Join(dir, name)); err != nil {
