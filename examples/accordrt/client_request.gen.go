@@ -40,9 +40,14 @@ func (c *rtCall) prepare(ctx context.Context, build func(context.Context) (*http
 	if c.traceID == "" {
 		c.traceID = tp[3:35]
 	}
-	h["Traceparent"] = []string{tp}
 	if c.e.s.UserAgent != "" && len(h["User-Agent"]) == 0 {
-		h["User-Agent"] = []string{c.e.s.UserAgent}
+		// One backing array for both values; the capacity of each slice
+		// ends at its own element, so an Add to one cannot write into the
+		// other.
+		vv := []string{tp, c.e.s.UserAgent}
+		h["Traceparent"], h["User-Agent"] = vv[0:1:1], vv[1:2:2]
+	} else {
+		h["Traceparent"] = []string{tp}
 	}
 	if len(c.sec) > 0 {
 		if err := c.authorize(ctx, req); err != nil {

@@ -37,6 +37,9 @@ const (
 	EventHeaderCorrelationID = "correlation-id"
 	EventHeaderTraceparent   = "traceparent"
 	EventHeaderSignature     = "accord-signature"
+	// EventHeaderMessage names which of an operation's messages a payload
+	// is (the AsyncAPI message name), for channels carrying several.
+	EventHeaderMessage = "accord-message"
 )
 
 // EventDelivery is a message as a consumer receives it, with where it came
@@ -48,6 +51,10 @@ type EventDelivery struct {
 	Offset    int64 // Kafka and the memory transport; -1 elsewhere
 	Sequence  uint64
 	Group     string
+	// Params are the channel parameters parsed from the topic, when the
+	// route's topic is a pattern ("invoices.{tenant}.created"); checked
+	// with CheckEventParam before the handler runs.
+	Params map[string]string
 }
 
 // EventHandler processes one delivery. Returning nil acknowledges it (Kafka:
@@ -172,7 +179,11 @@ func rtKeyShard(key, id string, n int) int {
 // EventPublisherOptions configures NewEventPublisher.
 type EventPublisherOptions struct {
 	Signer *EventSigner // signs every message when set
-	Now    func() time.Time
+	// Signers are the signers by signature scheme (x-accord signature):
+	// a message of an operation signed with a scheme listed here is signed
+	// with its signer instead of Signer.
+	Signers map[string]*EventSigner
+	Now     func() time.Time
 }
 
 // EventPublisher is what generated typed publishers call: it completes and
@@ -198,11 +209,25 @@ func NewEventPublisher(sink EventSink, opt EventPublisherOptions) *EventPublishe
 
 // Publish sends one message; it returns the message as sent (with its id).
 func (p *EventPublisher) Publish(ctx context.Context, m EventMessage) (EventMessage, error) {
+	return p.PublishSigned(ctx, m, "")
+}
+
+// PublishSigned is Publish for an operation signed with scheme: the
+// message is signed with Signers[scheme], else Signer, and refused when
+// neither is set rather than sent unsigned. "" signs with Signer when set.
+func (p *EventPublisher) PublishSigned(ctx context.Context, m EventMessage, scheme string) (EventMessage, error) {
 	if err := rtPrepareEvent(ctx, &m, p.opt.Now()); err != nil {
 		return m, err
 	}
-	if p.opt.Signer != nil {
-		if err := p.opt.Signer.Sign(ctx, &m); err != nil {
+	signer := p.opt.Signer
+	if s := p.opt.Signers[scheme]; scheme != "" && s != nil {
+		signer = s
+	}
+	if signer == nil && scheme != "" {
+		return m, fmt.Errorf("publish to %s: signed with %s and no signer is set (EventPublisherOptions.Signers[%q] or Signer)", m.Topic, scheme, scheme)
+	}
+	if signer != nil {
+		if err := signer.Sign(ctx, &m); err != nil {
 			return m, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -27,6 +28,16 @@ type EventConsumerOptions struct {
 	Timeout     time.Duration // per handler run; 0 = none
 	Inbox       EventInbox    // nil: no deduplication (at-least-once effects)
 	Verifier    *EventSigner  // set: unsigned or forged messages are dead-lettered
+	// Verifiers are the verifiers by signature scheme (x-accord signature),
+	// for routes naming one: channels signed by different partners or with
+	// different keys each get theirs. A route whose scheme has none here
+	// uses Verifier.
+	Verifiers map[string]*EventSigner
+	// ChannelTopics lists, by a route's pattern ("invoices.{tenant}.created"),
+	// the concrete topics to subscribe instead of the transport's wildcard
+	// (a Kafka cluster whose ACLs forbid regex subscriptions, or to start
+	// before the topics exist).
+	ChannelTopics map[string][]string
 	// DeadLetterTopic names a topic's dead-letter destination [topic + ".dlq"].
 	DeadLetterTopic func(topic string) string
 	Hooks           EventConsumerHooks
@@ -46,8 +57,9 @@ type EventConsumerHooks struct {
 type EventConsumer struct {
 	t        EventTransport
 	opt      EventConsumerOptions
-	handlers map[string]EventTxHandler
-	txTopics map[string]bool
+	exact    map[string]*rtRoute
+	patterns []*rtRoute // in registration order
+	err      error      // the first bad registration, reported by Run
 
 	mu        sync.Mutex
 	firstFail map[string]time.Time
@@ -69,19 +81,162 @@ func NewEventConsumer(t EventTransport, opt EventConsumerOptions) *EventConsumer
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &EventConsumer{t: t, opt: opt, handlers: map[string]EventTxHandler{}, txTopics: map[string]bool{}, firstFail: map[string]time.Time{}}
+	return &EventConsumer{t: t, opt: opt, exact: map[string]*rtRoute{}, firstFail: map[string]time.Time{}}
 }
 
-// Handle registers h for topic. Call before Run.
+// rtRoute is a registration: the route's policy and its handler.
+type rtRoute struct {
+	EventRoute
+	h   EventTxHandler
+	tx  bool
+	pat *rtTopicPattern // nil for an exact topic
+}
+
+// Handle registers h for topic with the consumer's options. Call before Run.
 func (c *EventConsumer) Handle(topic string, h EventHandler) {
-	c.handlers[topic] = func(ctx context.Context, _ *sql.Tx, d *EventDelivery) error { return h(ctx, d) }
+	c.Route(EventRoute{Topic: topic}, h)
 }
 
 // HandleTx registers a handler that writes its effect in the inbox's
 // transaction; Run refuses it unless the inbox is SQL-backed.
 func (c *EventConsumer) HandleTx(topic string, h EventTxHandler) {
-	c.handlers[topic] = h
-	c.txTopics[topic] = true
+	c.RouteTx(EventRoute{Topic: topic}, h)
+}
+
+// Route registers h for r.Topic (a topic or a pattern) with r's policy.
+func (c *EventConsumer) Route(r EventRoute, h EventHandler) {
+	c.add(&rtRoute{EventRoute: r, h: func(ctx context.Context, _ *sql.Tx, d *EventDelivery) error { return h(ctx, d) }})
+}
+
+// RouteTx is Route for a handler writing its effect in the inbox's
+// transaction (for a route with NoInbox, a transaction of the SQLInbox's
+// database that records nothing).
+func (c *EventConsumer) RouteTx(r EventRoute, h EventTxHandler) {
+	c.add(&rtRoute{EventRoute: r, h: h, tx: true})
+}
+
+func (c *EventConsumer) add(r *rtRoute) {
+	name := r.Operation
+	if name == "" {
+		name = r.Topic
+	}
+	if r.Topic == "" {
+		c.fail(fmt.Errorf("event consumer: route %s has no topic", name))
+		return
+	}
+	if !rtIsPattern(r.Topic) {
+		if _, dup := c.exact[r.Topic]; dup {
+			c.fail(fmt.Errorf("event consumer: topic %s is registered twice", r.Topic))
+		}
+		c.exact[r.Topic] = r
+		return
+	}
+	pat, err := rtCompilePattern(r.Topic)
+	if err != nil {
+		c.fail(fmt.Errorf("event consumer: route %s: %w", name, err))
+		return
+	}
+	r.pat = pat
+	c.patterns = append(c.patterns, r)
+}
+
+func (c *EventConsumer) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+}
+
+// route finds the registration of topic: an exact topic first, then the
+// patterns in registration order; params are the pattern's values.
+func (c *EventConsumer) route(topic string) (r *rtRoute, params map[string]string) {
+	if r := c.exact[topic]; r != nil {
+		return r, nil
+	}
+	for _, r := range c.patterns {
+		if vals, ok := r.pat.match(topic); ok {
+			return r, vals
+		}
+	}
+	return nil, nil
+}
+
+func (c *EventConsumer) verifier(r *rtRoute) *EventSigner {
+	if v := c.opt.Verifiers[r.Scheme]; r.Scheme != "" && v != nil {
+		return v
+	}
+	return c.opt.Verifier
+}
+
+func (c *EventConsumer) attempts(r *rtRoute) int {
+	if r != nil && r.MaxAttempts > 0 {
+		return r.MaxAttempts
+	}
+	return c.opt.MaxAttempts
+}
+
+func (c *EventConsumer) backoff(r *rtRoute) (base, cap time.Duration) {
+	base, cap = c.opt.BackoffBase, c.opt.BackoffCap
+	if r != nil && r.BackoffBase > 0 {
+		base = r.BackoffBase
+	}
+	if r != nil && r.BackoffCap > 0 {
+		cap = r.BackoffCap
+	}
+	return base, cap
+}
+
+func (c *EventConsumer) deadLetterTopic(r *rtRoute, topic string) string {
+	if r != nil && r.DeadLetterTopic != "" {
+		return r.DeadLetterTopic
+	}
+	return c.opt.DeadLetterTopic(topic)
+}
+
+// subscriptions are the topics and patterns Run hands the transport.
+func (c *EventConsumer) subscriptions() []string {
+	var topics []string
+	for t := range c.exact {
+		topics = append(topics, t)
+	}
+	for _, r := range c.patterns {
+		if list, ok := c.opt.ChannelTopics[r.Topic]; ok {
+			topics = append(topics, list...)
+			continue
+		}
+		topics = append(topics, r.Topic)
+	}
+	slices.Sort(topics)
+	return slices.Compact(topics)
+}
+
+// check refuses a consumer whose registrations cannot work.
+func (c *EventConsumer) check() error {
+	if c.err != nil {
+		return c.err
+	}
+	_, sqlInbox := c.opt.Inbox.(*SQLInbox)
+	all := slices.Collect(maps.Values(c.exact))
+	all = append(all, c.patterns...)
+	for _, r := range all {
+		if r.tx && !sqlInbox {
+			return fmt.Errorf("event consumer: topic %s has a transactional handler but the inbox is not an SQLInbox", r.Topic)
+		}
+		if r.Scheme != "" && c.verifier(r) == nil {
+			return fmt.Errorf("event consumer: topic %s is signed with %s: set EventConsumerOptions.Verifiers[%q] or Verifier", r.Topic, r.Scheme, r.Scheme)
+		}
+	}
+	for pattern, list := range c.opt.ChannelTopics {
+		i := slices.IndexFunc(c.patterns, func(r *rtRoute) bool { return r.Topic == pattern })
+		if i < 0 {
+			return fmt.Errorf("event consumer: ChannelTopics names %s, which no route has", pattern)
+		}
+		for _, t := range list {
+			if _, ok := c.patterns[i].pat.match(t); !ok {
+				return fmt.Errorf("event consumer: ChannelTopics: %s does not match %s", t, pattern)
+			}
+		}
+	}
+	return nil
 }
 
 // Run consumes the registered topics until ctx ends or the transport fails.
@@ -89,14 +244,10 @@ func (c *EventConsumer) Run(ctx context.Context) error {
 	if c.opt.Group == "" {
 		return errors.New("event consumer: no group")
 	}
-	var topics []string
-	for t := range c.handlers {
-		if _, ok := c.opt.Inbox.(*SQLInbox); c.txTopics[t] && !ok {
-			return fmt.Errorf("event consumer: topic %s has a transactional handler but the inbox is not an SQLInbox", t)
-		}
-		topics = append(topics, t)
+	if err := c.check(); err != nil {
+		return err
 	}
-	slices.Sort(topics)
+	topics := c.subscriptions()
 	if len(topics) == 0 {
 		return errors.New("event consumer: no handlers")
 	}
@@ -112,13 +263,19 @@ func (c *EventConsumer) Run(ctx context.Context) error {
 // nil once the message is processed, skipped as a duplicate or
 // dead-lettered, and an EventNak while retries remain.
 func (c *EventConsumer) Deliver(ctx context.Context, d *EventDelivery) error {
-	h := c.handlers[d.Topic]
-	if h == nil {
-		return c.deadLetter(ctx, d, "no handler for topic "+d.Topic, nil)
+	r, params := c.route(d.Topic)
+	if r == nil {
+		return c.deadLetter(ctx, d, nil, "no handler for topic "+d.Topic, nil)
 	}
-	if c.opt.Verifier != nil {
-		if err := c.opt.Verifier.Verify(ctx, &d.EventMessage); err != nil {
-			return c.deadLetter(ctx, d, err.Error(), nil)
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if err := CheckEventParam(name, params[name]); err != nil {
+			return c.deadLetter(ctx, d, r, fmt.Sprintf("%s: topic %s: %v", r.name(), d.Topic, err), nil)
+		}
+	}
+	d.Params = params
+	if v := c.verifier(r); v != nil {
+		if err := v.Verify(ctx, &d.EventMessage); err != nil {
+			return c.deadLetter(ctx, d, r, err.Error(), nil)
 		}
 	}
 	run := func(ctx context.Context, tx *sql.Tx) error {
@@ -127,12 +284,15 @@ func (c *EventConsumer) Deliver(ctx context.Context, d *EventDelivery) error {
 			ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
 			defer cancel()
 		}
-		return rtCallEventHandler(ctx, h, tx, d)
+		return rtCallEventHandler(ctx, r.h, tx, d)
 	}
 	var err error
-	if c.opt.Inbox != nil {
+	switch in, isSQL := c.opt.Inbox.(*SQLInbox); {
+	case r.NoInbox && r.tx && isSQL:
+		err = rtInTx(ctx, in.db, run)
+	case c.opt.Inbox != nil && !r.NoInbox:
 		if d.ID == "" {
-			return c.deadLetter(ctx, d, "message has no id, the inbox cannot deduplicate it", nil)
+			return c.deadLetter(ctx, d, r, "message has no id, the inbox cannot deduplicate it", nil)
 		}
 		var dup bool
 		dup, err = c.opt.Inbox.Once(ctx, c.opt.Group, d.ID, run)
@@ -143,7 +303,7 @@ func (c *EventConsumer) Deliver(ctx context.Context, d *EventDelivery) error {
 			c.forget(d)
 			return nil
 		}
-	} else {
+	default:
 		err = run(ctx, nil)
 	}
 	if err == nil {
@@ -154,10 +314,14 @@ func (c *EventConsumer) Deliver(ctx context.Context, d *EventDelivery) error {
 		return err // shutting down: leave the message for the next consumer
 	}
 	first := c.failedAt(d)
-	if errors.Is(err, ErrEventPermanent) || d.Attempt >= c.opt.MaxAttempts {
-		return c.deadLetter(ctx, d, err.Error(), &first)
+	if errors.Is(err, ErrEventPermanent) {
+		return c.deadLetter(ctx, d, r, err.Error(), &first)
 	}
-	delay := rtBackoff(d.Attempt, c.opt.BackoffBase, c.opt.BackoffCap, rand.Float64())
+	if n := c.attempts(r); d.Attempt >= n {
+		return c.deadLetter(ctx, d, r, fmt.Sprintf("%d attempts: %v", n, err), &first)
+	}
+	base, cap := c.backoff(r)
+	delay := rtBackoff(d.Attempt, base, cap, rand.Float64())
 	if c.opt.Hooks.OnRetry != nil {
 		c.opt.Hooks.OnRetry(d, err, delay)
 	}
@@ -185,13 +349,20 @@ func (c *EventConsumer) deliverBatch(ctx context.Context, ds []*EventDelivery) b
 	ids := make([]string, len(ds))
 	hs := make([]EventTxHandler, len(ds))
 	for i, d := range ds {
-		if d.ID == "" || c.handlers[d.Topic] == nil {
+		r, params := c.route(d.Topic)
+		if d.ID == "" || r == nil || r.NoInbox {
 			return false
 		}
-		if c.opt.Verifier != nil && c.opt.Verifier.Verify(ctx, &d.EventMessage) != nil {
+		for name, v := range params {
+			if CheckEventParam(name, v) != nil {
+				return false
+			}
+		}
+		d.Params = params
+		if v := c.verifier(r); v != nil && v.Verify(ctx, &d.EventMessage) != nil {
 			return false
 		}
-		ids[i], hs[i] = d.ID, c.handlers[d.Topic]
+		ids[i], hs[i] = d.ID, r.h
 	}
 	dup, ok := in.rtOnceAll(ctx, c.opt.Group, ids, func(ctx context.Context, tx *sql.Tx, i int) error {
 		if c.opt.Timeout > 0 {
@@ -248,15 +419,42 @@ func (c *EventConsumer) forget(d *EventDelivery) {
 	c.mu.Unlock()
 }
 
-func (c *EventConsumer) deadLetter(ctx context.Context, d *EventDelivery, reason string, first *time.Time) error {
+func (r *rtRoute) name() string {
+	if r.Operation != "" {
+		return r.Operation
+	}
+	return r.Topic
+}
+
+// rtInTx runs fn in a transaction of db, for a transactional handler whose
+// route keeps no inbox record.
+func rtInTx(ctx context.Context, db *sql.DB, fn func(context.Context, *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// deadLetter sends d to r's dead-letter destination (r nil: the
+// consumer's for d's topic).
+func (c *EventConsumer) deadLetter(ctx context.Context, d *EventDelivery, r *rtRoute, reason string, first *time.Time) error {
 	if first == nil {
 		t := c.opt.Now()
 		first = &t
 	}
-	dl := rtDeadLetterMessage(d, c.opt.DeadLetterTopic(d.Topic), reason, *first)
+	dl := rtDeadLetterMessage(d, c.deadLetterTopic(r, d.Topic), reason, *first)
 	if err := c.t.Publish(ctx, []EventMessage{dl}); err != nil {
 		// Not acknowledged: the message comes back rather than vanishing.
-		return &EventNak{Delay: c.opt.BackoffCap, Err: fmt.Errorf("dead-letter %s to %s: %w", d.ID, dl.Topic, err)}
+		_, cap := c.backoff(r)
+		return &EventNak{Delay: cap, Err: fmt.Errorf("dead-letter %s to %s: %w", d.ID, dl.Topic, err)}
 	}
 	c.forget(d)
 	if c.opt.Hooks.OnDeadLetter != nil {

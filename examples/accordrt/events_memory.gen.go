@@ -130,35 +130,81 @@ func (t *MemoryTransport) Publish(ctx context.Context, msgs []EventMessage) erro
 }
 
 // Consume runs one worker per partition of every topic; it returns nil
-// when ctx ends.
+// when ctx ends. A topic with {parameters} ("invoices.{tenant}.created")
+// is a pattern: every topic matching it, now or created later, is
+// consumed, as a Kafka regex or NATS wildcard subscription would.
 func (t *MemoryTransport) Consume(ctx context.Context, group string, topics []string, h EventHandler) error {
 	if group == "" || len(topics) == 0 {
 		return errors.New("memory transport: consume needs a group and topics")
+	}
+	var exact []string
+	var pats []*rtTopicPattern
+	for _, name := range topics {
+		if !rtIsPattern(name) {
+			exact = append(exact, name)
+			continue
+		}
+		p, err := rtCompilePattern(name)
+		if err != nil {
+			return fmt.Errorf("memory transport: %w", err)
+		}
+		pats = append(pats, p)
+	}
+	var wg sync.WaitGroup
+	started := map[string]bool{}
+	// start runs the workers of a topic; the caller holds mu.
+	start := func(name string) {
+		if started[name] {
+			return
+		}
+		started[name] = true
+		for i, p := range t.topic(name).parts {
+			if _, ok := p.committed[group]; !ok {
+				p.committed[group] = p.base // a new group starts at the oldest kept message
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.work(ctx, group, name, int32(i), p, h)
+			}()
+		}
+	}
+	// scan starts the topics that match a pattern; the caller holds mu.
+	scan := func() {
+		for name := range t.topics {
+			for _, p := range pats {
+				if _, ok := p.match(name); ok {
+					start(name)
+					break
+				}
+			}
+		}
 	}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
 		return errors.New("memory transport closed")
 	}
-	var parts []*rtMemPart
-	var names []string
-	for _, name := range topics {
-		for _, p := range t.topic(name).parts {
-			if _, ok := p.committed[group]; !ok {
-				p.committed[group] = p.base // a new group starts at the oldest kept message
-			}
-			parts = append(parts, p)
-			names = append(names, name)
-		}
+	for _, name := range exact {
+		start(name)
 	}
+	scan()
+	wait := t.notify
 	t.mu.Unlock()
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.work(ctx, group, names[i], int32(i%t.opt.Partitions), p, h)
-		}()
+	for len(pats) > 0 {
+		select {
+		case <-ctx.Done():
+		case <-wait:
+			t.mu.Lock()
+			if !t.closed {
+				scan()
+				wait = t.notify
+				t.mu.Unlock()
+				continue
+			}
+			t.mu.Unlock()
+		}
+		break
 	}
 	wg.Wait()
 	return nil

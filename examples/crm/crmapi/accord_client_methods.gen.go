@@ -30,8 +30,7 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 		return nil, &accordrt.CallError{Operation: "createCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateCustomerRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/customers", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createCustomer", resp, err, ParseCreateCustomerResponse)
 }
@@ -49,8 +48,8 @@ func (c *Client) SettleCreateCustomer(ctx context.Context, u *accordrt.OutcomeUn
 // Policy "getCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetCustomer(ctx context.Context, customerId string, opts ...CallOption) (*GetCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetCustomerRequest(c.server, customerId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(customerId))
+		return c.base.NewRequest(ctx, "GET", "/customers/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }
@@ -63,8 +62,8 @@ func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body Re
 		return nil, &accordrt.CallError{Operation: "replaceCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["replaceCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewReplaceCustomerRequestWithBody(c.server, customerId, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(customerId))
+		return c.base.NewRequest(ctx, "PUT", "/customers/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("replaceCustomer", resp, err, ParseReplaceCustomerResponse)
 }
@@ -73,8 +72,8 @@ func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body Re
 // Policy "updateCustomer": timeout 800ms per attempt; budget 3s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) UpdateCustomer(ctx context.Context, customerId string, contentType string, body []byte, opts ...CallOption) (*UpdateCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["updateCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewUpdateCustomerRequestWithBody(c.server, customerId, contentType, bytes.NewReader(body))
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(customerId))
+		return c.base.NewRequest(ctx, "PATCH", "/customers/"+accPath0, bytes.NewReader(body), contentType)
 	}, opts...)
 	return accResult("updateCustomer", resp, err, ParseUpdateCustomerResponse)
 }
@@ -83,8 +82,8 @@ func (c *Client) UpdateCustomer(ctx context.Context, customerId string, contentT
 // Policy "deleteCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteCustomer(ctx context.Context, customerId string, opts ...CallOption) (*DeleteCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteCustomer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteCustomerRequest(c.server, customerId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(customerId))
+		return c.base.NewRequest(ctx, "DELETE", "/customers/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteCustomer", resp, err, ParseDeleteCustomerResponse)
 }

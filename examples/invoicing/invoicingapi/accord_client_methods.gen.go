@@ -40,8 +40,8 @@ func (c *Client) CreateInvoice(ctx context.Context, params *CreateInvoiceParams,
 // Policy "getInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*GetInvoiceResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getInvoice"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetInvoiceRequest(c.server, invoiceId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(invoiceId))
+		return c.base.NewRequest(ctx, "GET", "/invoices/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getInvoice", resp, err, ParseGetInvoiceResponse)
 }
@@ -54,8 +54,8 @@ func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body Updat
 		return nil, &accordrt.CallError{Operation: "updateInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["updateInvoice"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewUpdateInvoiceRequestWithBody(c.server, invoiceId, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(invoiceId))
+		return c.base.NewRequest(ctx, "PATCH", "/invoices/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("updateInvoice", resp, err, ParseUpdateInvoiceResponse)
 }
@@ -64,8 +64,8 @@ func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body Updat
 // Policy "deleteInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*DeleteInvoiceResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteInvoice"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteInvoiceRequest(c.server, invoiceId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(invoiceId))
+		return c.base.NewRequest(ctx, "DELETE", "/invoices/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteInvoice", resp, err, ParseDeleteInvoiceResponse)
 }

@@ -16,8 +16,7 @@ import (
 // Policy "getHealth": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetHealth(ctx context.Context, opts ...CallOption) (*GetHealthResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getHealth"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetHealthRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/health", nil, "")
 	}, opts...)
 	return accResult("getHealth", resp, err, ParseGetHealthResponse)
 }
@@ -26,8 +25,7 @@ func (c *Client) GetHealth(ctx context.Context, opts ...CallOption) (*GetHealthR
 // Policy "getDailyReport": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetDailyReport(ctx context.Context, opts ...CallOption) (*GetDailyReportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getDailyReport"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetDailyReportRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/reports/daily", nil, "")
 	}, opts...)
 	return accResult("getDailyReport", resp, err, ParseGetDailyReportResponse)
 }
@@ -36,8 +34,7 @@ func (c *Client) GetDailyReport(ctx context.Context, opts ...CallOption) (*GetDa
 // Policy "listTransfers": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListTransfers(ctx context.Context, opts ...CallOption) (*ListTransfersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listTransfers"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListTransfersRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/transfers", nil, "")
 	}, opts...)
 	return accResult("listTransfers", resp, err, ParseListTransfersResponse)
 }
@@ -60,8 +57,8 @@ func (c *Client) CreateTransfer(ctx context.Context, params *CreateTransferParam
 // Policy "releaseTransfer": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ReleaseTransfer(ctx context.Context, transferId string, opts ...CallOption) (*ReleaseTransferResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["releaseTransfer"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewReleaseTransferRequest(c.server, transferId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(transferId))
+		return c.base.NewRequest(ctx, "POST", "/transfers/"+accPath0+"/release", nil, "")
 	}, opts...)
 	return accResult("releaseTransfer", resp, err, ParseReleaseTransferResponse)
 }

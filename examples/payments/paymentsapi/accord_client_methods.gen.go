@@ -16,8 +16,8 @@ import (
 // Policy "getEvent": timeout 500ms per attempt; budget 2s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
 func (c *Client) GetEvent(ctx context.Context, eventId string, opts ...CallOption) (*GetEventResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getEvent"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetEventRequest(c.server, eventId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(eventId))
+		return c.base.NewRequest(ctx, "GET", "/v1/events/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getEvent", resp, err, ParseGetEventResponse)
 }
@@ -40,8 +40,8 @@ func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams,
 // Policy "getPayment": timeout 500ms per attempt; budget 2s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
 func (c *Client) GetPayment(ctx context.Context, paymentId PaymentId, opts ...CallOption) (*GetPaymentResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getPayment"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetPaymentRequest(c.server, paymentId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(paymentId))
+		return c.base.NewRequest(ctx, "GET", "/v1/payments/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }

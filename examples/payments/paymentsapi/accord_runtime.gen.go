@@ -20,136 +20,153 @@ import (
 // other import. Each name is the same type, value or function as in github.com/accord-dev/accord/examples/accordrt.
 
 type (
-	APIKeyAuth              = accordrt.APIKeyAuth
-	AttemptInfo             = accordrt.AttemptInfo
-	AuthCredentials         = accordrt.AuthCredentials
-	AuthenticateFunc        = accordrt.AuthenticateFunc
-	BasicAuth               = accordrt.BasicAuth
-	BasicAuthSource         = accordrt.BasicAuthSource
-	BearerAuth              = accordrt.BearerAuth
-	BreakerPolicy           = accordrt.BreakerPolicy
-	BreakerState            = accordrt.BreakerState
-	BreakerStateInfo        = accordrt.BreakerStateInfo
-	CORSOptions             = accordrt.CORSOptions
-	CallError               = accordrt.CallError
-	CallInfo                = accordrt.CallInfo
-	CallOption              = accordrt.CallOption
-	CallRecord              = accordrt.CallRecord
-	CallSettings            = accordrt.CallSettings
-	CallState               = accordrt.CallState
-	CertificateSource       = accordrt.CertificateSource
-	ClientAuth              = accordrt.ClientAuth
-	ClientCallStore         = accordrt.ClientCallStore
-	ClientCredentials       = accordrt.ClientCredentials
-	ClientCredentialsConfig = accordrt.ClientCredentialsConfig
-	ClientOption            = accordrt.ClientOption
-	ClientSettings          = accordrt.ClientSettings
-	Deprecation             = accordrt.Deprecation
-	DeprecationInfo         = accordrt.DeprecationInfo
-	Engine                  = accordrt.Engine
-	EventBatchHandler       = accordrt.EventBatchHandler
-	EventConsumer           = accordrt.EventConsumer
-	EventConsumerHooks      = accordrt.EventConsumerHooks
-	EventConsumerOptions    = accordrt.EventConsumerOptions
-	EventDeadLetter         = accordrt.EventDeadLetter
-	EventDelivery           = accordrt.EventDelivery
-	EventHandler            = accordrt.EventHandler
-	EventInbox              = accordrt.EventInbox
-	EventMessage            = accordrt.EventMessage
-	EventNak                = accordrt.EventNak
-	EventPublisher          = accordrt.EventPublisher
-	EventPublisherOptions   = accordrt.EventPublisherOptions
-	EventSigner             = accordrt.EventSigner
-	EventSink               = accordrt.EventSink
-	EventTransport          = accordrt.EventTransport
-	EventTxHandler          = accordrt.EventTxHandler
-	FileSwitches            = accordrt.FileSwitches
-	FileSwitchesOptions     = accordrt.FileSwitchesOptions
-	HealthCheck             = accordrt.HealthCheck
-	HealthCheckResult       = accordrt.HealthCheckResult
-	HealthHandler           = accordrt.HealthHandler
-	HealthOptions           = accordrt.HealthOptions
-	HealthReport            = accordrt.HealthReport
-	Hooks                   = accordrt.Hooks
-	IdempotencyID           = accordrt.IdempotencyID
-	IdempotencyMode         = accordrt.IdempotencyMode
-	IdempotencyRecord       = accordrt.IdempotencyRecord
-	IdempotencyStore        = accordrt.IdempotencyStore
-	MemoryCallStore         = accordrt.MemoryCallStore
-	MemoryCallStoreOptions  = accordrt.MemoryCallStoreOptions
-	MemoryIdempotencyStore  = accordrt.MemoryIdempotencyStore
-	MemoryInbox             = accordrt.MemoryInbox
-	MemoryLimits            = accordrt.MemoryLimits
-	MemoryReplayCache       = accordrt.MemoryReplayCache
-	MemorySwitches          = accordrt.MemorySwitches
-	MemoryTransport         = accordrt.MemoryTransport
-	MemoryTransportOptions  = accordrt.MemoryTransportOptions
-	OTel                    = accordrt.OTel
-	OTelOptions             = accordrt.OTelOptions
-	Operation               = accordrt.Operation
-	OperatorDeprecate       = accordrt.OperatorDeprecate
-	OperatorIntegration     = accordrt.OperatorIntegration
-	OperatorIntegrationRow  = accordrt.OperatorIntegrationRow
-	OperatorOpStats         = accordrt.OperatorOpStats
-	OperatorOperationRow    = accordrt.OperatorOperationRow
-	OperatorOptions         = accordrt.OperatorOptions
-	OperatorPolicy          = accordrt.OperatorPolicy
-	OperatorStats           = accordrt.OperatorStats
-	OperatorStatsOptions    = accordrt.OperatorStatsOptions
-	OperatorView            = accordrt.OperatorView
-	OutboxHooks             = accordrt.OutboxHooks
-	OutboxRelay             = accordrt.OutboxRelay
-	OutboxRelayOptions      = accordrt.OutboxRelayOptions
-	OutcomeUnknownError     = accordrt.OutcomeUnknownError
-	PingFunc                = accordrt.PingFunc
-	Pinger                  = accordrt.Pinger
-	Policy                  = accordrt.Policy
-	Principal               = accordrt.Principal
-	AccordProblemDetails    = accordrt.ProblemDetails
-	ReplayCache             = accordrt.ReplayCache
-	ReplayForgetter         = accordrt.ReplayForgetter
-	RequestInvalidError     = accordrt.RequestInvalidError
-	RequestValidator        = accordrt.RequestValidator
-	ResponseError           = accordrt.ResponseError
-	ResponseTooLargeError   = accordrt.ResponseTooLargeError
-	RetryBudget             = accordrt.RetryBudget
-	RetryBudgetPolicy       = accordrt.RetryBudgetPolicy
-	RetryDeniedInfo         = accordrt.RetryDeniedInfo
-	SQLCallStore            = accordrt.SQLCallStore
-	SQLCallStoreOptions     = accordrt.SQLCallStoreOptions
-	SQLDialect              = accordrt.SQLDialect
-	SQLIdempotencyStore     = accordrt.SQLIdempotencyStore
-	SQLInbox                = accordrt.SQLInbox
-	SQLInboxOptions         = accordrt.SQLInboxOptions
-	SQLOutbox               = accordrt.SQLOutbox
-	SQLOutboxOptions        = accordrt.SQLOutboxOptions
-	SQLReplayCache          = accordrt.SQLReplayCache
-	SQLReplayOptions        = accordrt.SQLReplayOptions
-	SQLStoreOptions         = accordrt.SQLStoreOptions
-	SchemeScopes            = accordrt.SchemeScopes
-	SecretProvider          = accordrt.SecretProvider
-	SecurityRequirement     = accordrt.SecurityRequirement
-	SecurityScheme          = accordrt.SecurityScheme
-	ServerHooks             = accordrt.ServerHooks
-	ServerRequestInfo       = accordrt.ServerRequestInfo
-	ServerSettings          = accordrt.ServerSettings
-	SignatureFormat         = accordrt.SignatureFormat
-	SignatureScheme         = accordrt.SignatureScheme
-	Signer                  = accordrt.Signer
-	StaticBasicAuth         = accordrt.StaticBasicAuth
-	StaticSecrets           = accordrt.StaticSecrets
-	StaticToken             = accordrt.StaticToken
-	StoreErrorInfo          = accordrt.StoreErrorInfo
-	StoreFullError          = accordrt.StoreFullError
-	Switches                = accordrt.Switches
-	TokenSource             = accordrt.TokenSource
-	TokenSourceFunc         = accordrt.TokenSourceFunc
-	Verified                = accordrt.Verified
-	Verifier                = accordrt.Verifier
-	Violation               = accordrt.Violation
-	WaitError               = accordrt.WaitError
-	WaitPolicy              = accordrt.WaitPolicy
-	WaitResult              = accordrt.WaitResult
+	APIKeyAuth                   = accordrt.APIKeyAuth
+	AttemptInfo                  = accordrt.AttemptInfo
+	AuthCredentials              = accordrt.AuthCredentials
+	AuthenticateFunc             = accordrt.AuthenticateFunc
+	BasicAuth                    = accordrt.BasicAuth
+	BasicAuthSource              = accordrt.BasicAuthSource
+	BearerAuth                   = accordrt.BearerAuth
+	BreakerPolicy                = accordrt.BreakerPolicy
+	BreakerState                 = accordrt.BreakerState
+	BreakerStateInfo             = accordrt.BreakerStateInfo
+	CORSOptions                  = accordrt.CORSOptions
+	CallError                    = accordrt.CallError
+	CallInfo                     = accordrt.CallInfo
+	CallOption                   = accordrt.CallOption
+	CallRecord                   = accordrt.CallRecord
+	CallSettings                 = accordrt.CallSettings
+	CallState                    = accordrt.CallState
+	CertificateSource            = accordrt.CertificateSource
+	ClientAuth                   = accordrt.ClientAuth
+	ClientCallStore              = accordrt.ClientCallStore
+	ClientCredentials            = accordrt.ClientCredentials
+	ClientCredentialsConfig      = accordrt.ClientCredentialsConfig
+	ClientOption                 = accordrt.ClientOption
+	ClientSettings               = accordrt.ClientSettings
+	Collection[T, C, U any]      = accordrt.Collection[T, C, U]
+	CollectionFuncs[T, C, U any] = accordrt.CollectionFuncs[T, C, U]
+	Deprecation                  = accordrt.Deprecation
+	DeprecationInfo              = accordrt.DeprecationInfo
+	Engine                       = accordrt.Engine
+	EventBatchHandler            = accordrt.EventBatchHandler
+	EventConsumer                = accordrt.EventConsumer
+	EventConsumerHooks           = accordrt.EventConsumerHooks
+	EventConsumerOptions         = accordrt.EventConsumerOptions
+	EventDeadLetter              = accordrt.EventDeadLetter
+	EventDelivery                = accordrt.EventDelivery
+	EventHandler                 = accordrt.EventHandler
+	EventInbox                   = accordrt.EventInbox
+	EventInvalidError            = accordrt.EventInvalidError
+	EventMessage                 = accordrt.EventMessage
+	EventNak                     = accordrt.EventNak
+	EventPublisher               = accordrt.EventPublisher
+	EventPublisherOptions        = accordrt.EventPublisherOptions
+	EventRoute                   = accordrt.EventRoute
+	EventSigner                  = accordrt.EventSigner
+	EventSink                    = accordrt.EventSink
+	EventTransport               = accordrt.EventTransport
+	EventTxHandler               = accordrt.EventTxHandler
+	FileSwitches                 = accordrt.FileSwitches
+	FileSwitchesOptions          = accordrt.FileSwitchesOptions
+	HealthCheck                  = accordrt.HealthCheck
+	HealthCheckResult            = accordrt.HealthCheckResult
+	HealthHandler                = accordrt.HealthHandler
+	HealthOptions                = accordrt.HealthOptions
+	HealthReport                 = accordrt.HealthReport
+	Hooks                        = accordrt.Hooks
+	IdempotencyID                = accordrt.IdempotencyID
+	IdempotencyMode              = accordrt.IdempotencyMode
+	IdempotencyRecord            = accordrt.IdempotencyRecord
+	IdempotencyStore             = accordrt.IdempotencyStore
+	MemoryCallStore              = accordrt.MemoryCallStore
+	MemoryCallStoreOptions       = accordrt.MemoryCallStoreOptions
+	MemoryIdempotencyStore       = accordrt.MemoryIdempotencyStore
+	MemoryInbox                  = accordrt.MemoryInbox
+	MemoryLimits                 = accordrt.MemoryLimits
+	MemoryReplayCache            = accordrt.MemoryReplayCache
+	MemorySwitches               = accordrt.MemorySwitches
+	MemoryTransport              = accordrt.MemoryTransport
+	MemoryTransportOptions       = accordrt.MemoryTransportOptions
+	MemoryWebhookQueue           = accordrt.MemoryWebhookQueue
+	OTel                         = accordrt.OTel
+	OTelOptions                  = accordrt.OTelOptions
+	Operation                    = accordrt.Operation
+	OperatorDeprecate            = accordrt.OperatorDeprecate
+	OperatorIntegration          = accordrt.OperatorIntegration
+	OperatorIntegrationRow       = accordrt.OperatorIntegrationRow
+	OperatorOpStats              = accordrt.OperatorOpStats
+	OperatorOperationRow         = accordrt.OperatorOperationRow
+	OperatorOptions              = accordrt.OperatorOptions
+	OperatorPolicy               = accordrt.OperatorPolicy
+	OperatorStats                = accordrt.OperatorStats
+	OperatorStatsOptions         = accordrt.OperatorStatsOptions
+	OperatorView                 = accordrt.OperatorView
+	OutboxHooks                  = accordrt.OutboxHooks
+	OutboxRelay                  = accordrt.OutboxRelay
+	OutboxRelayOptions           = accordrt.OutboxRelayOptions
+	OutcomeUnknownError          = accordrt.OutcomeUnknownError
+	PingFunc                     = accordrt.PingFunc
+	Pinger                       = accordrt.Pinger
+	Policy                       = accordrt.Policy
+	Principal                    = accordrt.Principal
+	AccordProblemDetails         = accordrt.ProblemDetails
+	ReplayCache                  = accordrt.ReplayCache
+	ReplayForgetter              = accordrt.ReplayForgetter
+	RequestInvalidError          = accordrt.RequestInvalidError
+	RequestValidator             = accordrt.RequestValidator
+	ResponseError                = accordrt.ResponseError
+	ResponseTooLargeError        = accordrt.ResponseTooLargeError
+	RetryBudget                  = accordrt.RetryBudget
+	RetryBudgetPolicy            = accordrt.RetryBudgetPolicy
+	RetryDeniedInfo              = accordrt.RetryDeniedInfo
+	SQLCallStore                 = accordrt.SQLCallStore
+	SQLCallStoreOptions          = accordrt.SQLCallStoreOptions
+	SQLDialect                   = accordrt.SQLDialect
+	SQLIdempotencyStore          = accordrt.SQLIdempotencyStore
+	SQLInbox                     = accordrt.SQLInbox
+	SQLInboxOptions              = accordrt.SQLInboxOptions
+	SQLOutbox                    = accordrt.SQLOutbox
+	SQLOutboxOptions             = accordrt.SQLOutboxOptions
+	SQLReplayCache               = accordrt.SQLReplayCache
+	SQLReplayOptions             = accordrt.SQLReplayOptions
+	SQLStoreOptions              = accordrt.SQLStoreOptions
+	SQLWebhookQueue              = accordrt.SQLWebhookQueue
+	SQLWebhookQueueOptions       = accordrt.SQLWebhookQueueOptions
+	SchemeScopes                 = accordrt.SchemeScopes
+	SecretProvider               = accordrt.SecretProvider
+	SecurityRequirement          = accordrt.SecurityRequirement
+	SecurityScheme               = accordrt.SecurityScheme
+	ServerHooks                  = accordrt.ServerHooks
+	ServerRequestInfo            = accordrt.ServerRequestInfo
+	ServerSettings               = accordrt.ServerSettings
+	SignatureFormat              = accordrt.SignatureFormat
+	SignatureScheme              = accordrt.SignatureScheme
+	Signer                       = accordrt.Signer
+	StaticBasicAuth              = accordrt.StaticBasicAuth
+	StaticSecrets                = accordrt.StaticSecrets
+	StaticToken                  = accordrt.StaticToken
+	StoreErrorInfo               = accordrt.StoreErrorInfo
+	StoreFullError               = accordrt.StoreFullError
+	Switches                     = accordrt.Switches
+	TokenSource                  = accordrt.TokenSource
+	TokenSourceFunc              = accordrt.TokenSourceFunc
+	Verified                     = accordrt.Verified
+	Verifier                     = accordrt.Verifier
+	Violation                    = accordrt.Violation
+	WaitError                    = accordrt.WaitError
+	WaitPolicy                   = accordrt.WaitPolicy
+	WaitResult                   = accordrt.WaitResult
+	WebhookClaim                 = accordrt.WebhookClaim
+	WebhookDeadLetter            = accordrt.WebhookDeadLetter
+	WebhookEvent                 = accordrt.WebhookEvent
+	WebhookExpectation           = accordrt.WebhookExpectation
+	WebhookExpecter              = accordrt.WebhookExpecter
+	WebhookHooks                 = accordrt.WebhookHooks
+	WebhookOverdue               = accordrt.WebhookOverdue
+	WebhookQueue                 = accordrt.WebhookQueue
+	WebhookRef                   = accordrt.WebhookRef
+	WebhookWorkerOptions         = accordrt.WebhookWorkerOptions
 )
 
 const (
@@ -176,6 +193,7 @@ const (
 	EventHeaderCorrelationID       = accordrt.EventHeaderCorrelationID
 	EventHeaderID                  = accordrt.EventHeaderID
 	EventHeaderKey                 = accordrt.EventHeaderKey
+	EventHeaderMessage             = accordrt.EventHeaderMessage
 	EventHeaderSignature           = accordrt.EventHeaderSignature
 	EventHeaderTime                = accordrt.EventHeaderTime
 	EventHeaderTraceparent         = accordrt.EventHeaderTraceparent
@@ -207,6 +225,7 @@ var (
 	ErrCircuitOpen       = accordrt.ErrCircuitOpen
 	ErrDisabled          = accordrt.ErrDisabled
 	ErrEventBufferFull   = accordrt.ErrEventBufferFull
+	ErrEventParam        = accordrt.ErrEventParam
 	ErrEventPermanent    = accordrt.ErrEventPermanent
 	ErrEventSignature    = accordrt.ErrEventSignature
 	ErrKeyTooShort       = accordrt.ErrKeyTooShort
@@ -218,6 +237,7 @@ var (
 	ErrSignatureStale    = accordrt.ErrSignatureStale
 	ErrStoreFull         = accordrt.ErrStoreFull
 	ErrWaitBudget        = accordrt.ErrWaitBudget
+	ErrWebhookLeaseLost  = accordrt.ErrWebhookLeaseLost
 )
 
 // AccordCanonical calls accordrt.AccordCanonical.
@@ -245,6 +265,11 @@ func Chain(op accordrt.Operation, s *accordrt.ServerSettings, h http.Handler) ht
 	return accordrt.Chain(op, s, h)
 }
 
+// CheckEventParam calls accordrt.CheckEventParam.
+func CheckEventParam(name, v string) error {
+	return accordrt.CheckEventParam(name, v)
+}
+
 // CheckSecrets calls accordrt.CheckSecrets.
 func CheckSecrets(scheme accordrt.SignatureScheme, p accordrt.SecretProvider) error {
 	return accordrt.CheckSecrets(scheme, p)
@@ -265,6 +290,11 @@ func DeadLetterReplayer(sink accordrt.EventSink, keep func(*accordrt.EventDelive
 	return accordrt.DeadLetterReplayer(sink, keep)
 }
 
+// ExpectWebhooks calls accordrt.ExpectWebhooks.
+func ExpectWebhooks(ctx context.Context, x accordrt.WebhookExpecter, operation string, body []byte, header func(string) string, exps []accordrt.WebhookExpectation) error {
+	return accordrt.ExpectWebhooks(ctx, x, operation, body, header, exps)
+}
+
 // HSTS calls accordrt.HSTS.
 func HSTS(maxAge time.Duration, includeSubdomains bool) func(http.Handler) http.Handler {
 	return accordrt.HSTS(maxAge, includeSubdomains)
@@ -283,6 +313,11 @@ func HealthCheckOf(name string, v any) (accordrt.HealthCheck, bool) {
 // IdempotencyKeyFromContext calls accordrt.IdempotencyKeyFromContext.
 func IdempotencyKeyFromContext(ctx context.Context) string {
 	return accordrt.IdempotencyKeyFromContext(ctx)
+}
+
+// JSONPointerValue calls accordrt.JSONPointerValue.
+func JSONPointerValue(doc []byte, pointer string) (string, error) {
+	return accordrt.JSONPointerValue(doc, pointer)
 }
 
 // LoggerHooks calls accordrt.LoggerHooks.
@@ -308,6 +343,11 @@ func NewCORS(o accordrt.CORSOptions) (func(http.Handler) http.Handler, error) {
 // NewClientCredentials calls accordrt.NewClientCredentials.
 func NewClientCredentials(cfg accordrt.ClientCredentialsConfig) *accordrt.ClientCredentials {
 	return accordrt.NewClientCredentials(cfg)
+}
+
+// NewCollection calls accordrt.NewCollection.
+func NewCollection[T, C, U any](f accordrt.CollectionFuncs[T, C, U]) accordrt.Collection[T, C, U] {
+	return accordrt.NewCollection(f)
 }
 
 // NewEngine calls accordrt.NewEngine.
@@ -375,6 +415,11 @@ func NewMemoryTransport(opt accordrt.MemoryTransportOptions) *accordrt.MemoryTra
 	return accordrt.NewMemoryTransport(opt)
 }
 
+// NewMemoryWebhookQueue calls accordrt.NewMemoryWebhookQueue.
+func NewMemoryWebhookQueue() *accordrt.MemoryWebhookQueue {
+	return accordrt.NewMemoryWebhookQueue()
+}
+
 // NewOTel calls accordrt.NewOTel.
 func NewOTel(opt accordrt.OTelOptions) (*accordrt.OTel, error) {
 	return accordrt.NewOTel(opt)
@@ -425,6 +470,11 @@ func NewSQLReplayCache(db *sql.DB, opt accordrt.SQLReplayOptions) *accordrt.SQLR
 	return accordrt.NewSQLReplayCache(db, opt)
 }
 
+// NewSQLWebhookQueue calls accordrt.NewSQLWebhookQueue.
+func NewSQLWebhookQueue(db *sql.DB, opt accordrt.SQLWebhookQueueOptions) *accordrt.SQLWebhookQueue {
+	return accordrt.NewSQLWebhookQueue(db, opt)
+}
+
 // NextLink calls accordrt.NextLink.
 func NextLink(h http.Header, base *url.URL) (*url.URL, error) {
 	return accordrt.NextLink(h, base)
@@ -450,6 +500,11 @@ func PrincipalFromContext(ctx context.Context) (accordrt.Principal, bool) {
 	return accordrt.PrincipalFromContext(ctx)
 }
 
+// RunWebhookWorkers calls accordrt.RunWebhookWorkers.
+func RunWebhookWorkers(ctx context.Context, opt accordrt.WebhookWorkerOptions) error {
+	return accordrt.RunWebhookWorkers(ctx, opt)
+}
+
 // StaticCertificate calls accordrt.StaticCertificate.
 func StaticCertificate(cert tls.Certificate) accordrt.CertificateSource {
 	return accordrt.StaticCertificate(cert)
@@ -458,6 +513,11 @@ func StaticCertificate(cert tls.Certificate) accordrt.CertificateSource {
 // TraceIDFromContext calls accordrt.TraceIDFromContext.
 func TraceIDFromContext(ctx context.Context) string {
 	return accordrt.TraceIDFromContext(ctx)
+}
+
+// WebhookTx calls accordrt.WebhookTx.
+func WebhookTx(ctx context.Context) *sql.Tx {
+	return accordrt.WebhookTx(ctx)
 }
 
 // WithBudget calls accordrt.WithBudget.
@@ -578,6 +638,11 @@ func WithSwitches(sw accordrt.Switches) accordrt.ClientOption {
 // WithTimeout calls accordrt.WithTimeout.
 func WithTimeout(d time.Duration) accordrt.CallOption {
 	return accordrt.WithTimeout(d)
+}
+
+// WithWebhookExpectations calls accordrt.WithWebhookExpectations.
+func WithWebhookExpectations(x accordrt.WebhookExpecter, exps map[string][]accordrt.WebhookExpectation, onErr func(operation string, err error)) accordrt.ClientOption {
+	return accordrt.WithWebhookExpectations(x, exps, onErr)
 }
 
 // WriteProblem calls accordrt.WriteProblem.

@@ -4,10 +4,15 @@ package paymentsapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	accordrt "github.com/accord-dev/accord/examples/accordrt"
 )
@@ -34,9 +39,23 @@ type WebhookReceiver struct {
 // NewWebhookReceiver serves h with the server options (WithVerificationSecrets
 // for the webhooks' signing scheme, WithIdempotencyStore, WithLogger, ...).
 func NewWebhookReceiver(h WebhookHandler, opts ...ServerOption) *WebhookReceiver {
+	return accNewWebhookReceiver(h, nil, opts)
+}
+
+// accNewWebhookReceiver builds the receiver; with a queue, the webhooks
+// whose x-accord keeps the inbox on are stored and acknowledged instead of
+// handled in the request.
+func accNewWebhookReceiver(h WebhookHandler, q accordrt.WebhookQueue, opts []ServerOption) *WebhookReceiver {
 	cfg := accNewServerConfig(opts)
 	rc := &WebhookReceiver{mux: http.NewServeMux(), handlers: make(map[string]http.Handler)}
 	rc.add(cfg, "paymentSucceeded", func(w http.ResponseWriter, r *http.Request) {
+		if q != nil {
+			accInboxStore(w, r, cfg, q, accInboxSpec{
+				operation: "paymentSucceeded", ack: 204, wait: 0,
+				check: func(b []byte) error { var body PaymentSucceededJSONRequestBody; return json.Unmarshal(b, &body) },
+			})
+			return
+		}
 		var body PaymentSucceededJSONRequestBody
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, accMaxBody)).Decode(&body); err != nil {
 			cfg.requestError(w, r, fmt.Errorf("decoding the webhook body: %w", err))
@@ -97,4 +116,134 @@ func accWebhookID(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// WebhookInbox receives the webhooks through a durable queue: a verified
+// webhook is stored (event id, payload, headers) and acknowledged at once,
+// and workers (Run) call the WebhookHandler with retries, moving an event
+// that keeps failing to the queue's dead-letter table. A duplicate delivery
+// is acknowledged and not stored again. A webhook whose x-accord correlates
+// names an API call waits, pending, until the client records that call's
+// response (WithWebhookExpecter on the client, sharing the queue) or the
+// reconcile settles it. With a SQLWebhookQueue, an effect the handler
+// writes through the runtime's WebhookTx(ctx) commits with the event's done
+// mark, so it happens once even when a worker dies mid-run. Webhooks with
+// x-accord inbox: false are handled in the request as NewWebhookReceiver does.
+type WebhookInbox struct {
+	*WebhookReceiver
+	queue accordrt.WebhookQueue
+	h     WebhookHandler
+}
+
+// NewWebhookInbox serves h through q (nil: an in-memory queue, which loses
+// acknowledged events on a restart; give production a SQLWebhookQueue),
+// with the server options of NewWebhookReceiver. Run must be running for
+// the handler to be called.
+func NewWebhookInbox(h WebhookHandler, q accordrt.WebhookQueue, opts ...ServerOption) *WebhookInbox {
+	if q == nil {
+		q = accordrt.NewMemoryWebhookQueue()
+	}
+	return &WebhookInbox{WebhookReceiver: accNewWebhookReceiver(h, q, opts), queue: q, h: h}
+}
+
+// Queue is the inbox's queue: share it with the client's
+// WithWebhookExpecter, and read its dead letters.
+func (in *WebhookInbox) Queue() accordrt.WebhookQueue { return in.queue }
+
+// Run runs the workers until ctx ends (opt.Queue and opt.Handle are the
+// inbox's; the rest is accordrt.WebhookWorkerOptions). opt.Reconcile and
+// opt.Hooks.OnOverdue are told each overdue call with the contract's
+// reconcile operation for its webhook in WebhookOverdue.Reconcile.
+func (in *WebhookInbox) Run(ctx context.Context, opt accordrt.WebhookWorkerOptions) error {
+	opt.Queue, opt.Handle = in.queue, in.dispatch
+	if rec := opt.Reconcile; rec != nil {
+		opt.Reconcile = func(ctx context.Context, o accordrt.WebhookOverdue) error {
+			o.Reconcile = accWebhookReconcile[o.Webhook]
+			return rec(ctx, o)
+		}
+	}
+	if hook := opt.Hooks.OnOverdue; hook != nil {
+		opt.Hooks.OnOverdue = func(o accordrt.WebhookOverdue) {
+			o.Reconcile = accWebhookReconcile[o.Webhook]
+			hook(o)
+		}
+	}
+	return accordrt.RunWebhookWorkers(ctx, opt)
+}
+
+// accWebhookReconcile is each inbox webhook's x-accord reconcile operation.
+var accWebhookReconcile = map[string]string{}
+
+// dispatch runs one stored event's handler method.
+func (in *WebhookInbox) dispatch(ctx context.Context, ev *accordrt.WebhookEvent) error {
+	switch ev.Operation {
+	case "paymentSucceeded":
+		var body PaymentSucceededJSONRequestBody
+		if err := json.Unmarshal(ev.Payload, &body); err != nil {
+			return fmt.Errorf("%w: decoding webhook %s: %v", accordrt.ErrEventPermanent, ev.ID, err)
+		}
+		return in.h.PaymentSucceeded(ctx, body)
+	}
+	return fmt.Errorf("%w: no webhook %q is handled here", accordrt.ErrEventPermanent, ev.Operation)
+}
+
+// accInboxSpec is what the inbox needs of one webhook.
+type accInboxSpec struct {
+	operation string
+	ack       int
+	wait      time.Duration
+	ref       func(body []byte, h http.Header) (accordrt.WebhookRef, error)
+	check     func(body []byte) error
+}
+
+// accInboxStore stores a verified webhook and acknowledges it; a failed
+// store answers 503 so the sender delivers it again.
+func accInboxStore(w http.ResponseWriter, r *http.Request, cfg *accServerConfig, q accordrt.WebhookQueue, s accInboxSpec) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, accMaxBody))
+	if err != nil {
+		cfg.requestError(w, r, fmt.Errorf("reading the webhook body: %w", err))
+		return
+	}
+	if s.check != nil {
+		if err := s.check(body); err != nil {
+			cfg.requestError(w, r, fmt.Errorf("decoding the webhook body: %w", err))
+			return
+		}
+	}
+	ev := accordrt.WebhookEvent{ID: accWebhookEventID(r, body), Operation: s.operation, Payload: body, Headers: r.Header.Clone(), Wait: s.wait}
+	if s.ref != nil {
+		if ev.Ref, err = s.ref(body, r.Header); err != nil {
+			cfg.requestError(w, r, fmt.Errorf("reading the webhook's correlation value: %w", err))
+			return
+		}
+		if ev.Ref.Key == "" {
+			ev.Ref = accordrt.WebhookRef{} // the event names no call: it runs at once
+		}
+	}
+	if _, err := q.Store(r.Context(), ev); err != nil {
+		cfg.settings.Logger.ErrorContext(r.Context(), "webhook not stored", "operation", s.operation, "id", ev.ID, "error", err.Error())
+		retry := time.Second
+		var full *accordrt.StoreFullError
+		if errors.As(err, &full) && full.RetryAfter > 0 {
+			retry = full.RetryAfter
+		}
+		w.Header().Set("Retry-After", fmt.Sprint(int(max(retry.Seconds(), 1))))
+		accordrt.WriteProblem(w, r, accordrt.ProblemDetails{Status: http.StatusServiceUnavailable, Detail: "the webhook could not be stored; deliver it again"})
+		return
+	}
+	w.WriteHeader(s.ack)
+}
+
+// accWebhookEventID is a delivery's event id: its webhook id, else the
+// idempotency key it carries, else a digest of its body (so a body sent
+// twice without an id is still one event).
+func accWebhookEventID(r *http.Request, body []byte) string {
+	if id := r.Header.Get("Webhook-Id"); id != "" {
+		return id
+	}
+	if id := r.Header.Get("Idempotency-Key"); id != "" {
+		return id
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -41,6 +41,20 @@ func WithWebhookID(id string) accordrt.CallOption {
 	return accordrt.WithHeader("Webhook-Id", id)
 }
 
+// WithWebhookExpecter makes the client record, after each successful call
+// that a webhook follows (x-accord correlates on the webhook), that the
+// webhook is expected: give it the queue of the WebhookInbox receiving them
+// (a shared SQLWebhookQueue across processes). An event that arrived before
+// the call's response then runs; one that does not arrive within its
+// deadline is reported and reconciled. onErr (optional) hears of a record
+// that failed; the call's own result is unchanged.
+func WithWebhookExpecter(x accordrt.WebhookExpecter, onErr func(operation string, err error)) accordrt.ClientOption {
+	return accordrt.WithWebhookExpectations(x, accWebhookExpectations, onErr)
+}
+
+// accWebhookExpectations are the webhooks each operation's success expects.
+var accWebhookExpectations = map[string][]accordrt.WebhookExpectation{}
+
 // accDiscard ends a call whose 2xx body nobody reads, so its connection
 // can be reused.
 func accDiscard(resp *http.Response, err error) error {

@@ -20,8 +20,7 @@ func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opt
 		return nil, &accordrt.CallError{Operation: "fuzzBody", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["fuzzBody"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewFuzzBodyRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/fuzz", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("fuzzBody", resp, err, ParseFuzzBodyResponse)
 }
@@ -51,8 +50,7 @@ func (c *Client) PutThing(ctx context.Context, body PutThingJSONRequestBody, opt
 		return nil, &accordrt.CallError{Operation: "putThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["putThing"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewPutThingRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "PUT", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("putThing", resp, err, ParsePutThingResponse)
 }
