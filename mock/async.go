@@ -54,6 +54,12 @@ type Async struct {
 	mu        sync.Mutex
 	events    []AsyncEvent
 	published map[string]int
+	// own counts the messages the mock published and has not read back, by
+	// topic and payload: where the application both sends and receives on a
+	// channel (payments publish payment.settled, invoicing consumes it),
+	// the mock reads its own messages back, and they are not the
+	// application's.
+	own map[string]int
 }
 
 // NewAsync prepares the mock of the documents' AsyncAPI operations over t.
@@ -61,7 +67,7 @@ func NewAsync(docs []*contracts.Document, t Transport, o AsyncOptions) (*Async, 
 	if o.Every <= 0 {
 		o.Every = time.Second
 	}
-	a := &Async{o: o, t: t, validate: map[string][]*contracts.AsyncOperation{}, published: map[string]int{}}
+	a := &Async{o: o, t: t, validate: map[string][]*contracts.AsyncOperation{}, published: map[string]int{}, own: map[string]int{}}
 	for _, d := range docs {
 		if d.Kind != contracts.KindAsyncAPI {
 			continue
@@ -148,6 +154,16 @@ func (a *Async) publishAll(ctx context.Context) error {
 			}
 		}
 		topic := fillAddress(op.Channel, g)
+		if len(a.validate[topic]) > 0 {
+			a.mu.Lock()
+			if len(a.own) >= 10000 {
+				// Messages a transport never read back (core NATS drops what
+				// was published before the subscription) must not pile up.
+				clear(a.own)
+			}
+			a.own[topic+"\x00"+string(body)]++
+			a.mu.Unlock()
+		}
 		if err := a.t.Publish(ctx, topic, body, headers); err != nil {
 			return fmt.Errorf("%s: publishing to %s: %w", op.ID, topic, err)
 		}
@@ -175,7 +191,7 @@ func fillAddress(ch *contracts.Channel, g *Generator) string {
 // valid when one of them accepts it.
 func (a *Async) received(topic string, value []byte) {
 	ops := a.validate[topic]
-	if len(ops) == 0 {
+	if len(ops) == 0 || a.readOwn(topic, value) {
 		return
 	}
 	e := AsyncEvent{Time: time.Now(), Operation: ops[0].ID, Channel: topic, Direction: "received", Payload: value}
@@ -206,6 +222,21 @@ func (a *Async) received(topic string, value []byte) {
 		}
 	}
 	a.record(e)
+}
+
+// readOwn reports whether value is a message the mock published itself
+// (and takes it off the count).
+func (a *Async) readOwn(topic string, value []byte) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := topic + "\x00" + string(value)
+	if a.own[k] == 0 {
+		return false
+	}
+	if a.own[k]--; a.own[k] == 0 {
+		delete(a.own, k)
+	}
+	return true
 }
 
 func (a *Async) record(e AsyncEvent) {

@@ -39,6 +39,9 @@ type Client struct {
 	// server ends in "/": oapi-codegen's builders resolve "./path" against
 	// it, which would drop a base path without the slash.
 	server string
+	// base is the same URL parsed once: most operations build their
+	// requests from it without parsing a URL per attempt.
+	base   *accordrt.BaseURL
 	engine *accordrt.Engine
 }
 
@@ -56,11 +59,15 @@ func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	base, err := accordrt.ParseBaseURL(server)
+	if err != nil {
+		return nil, err
+	}
 	e, err := accNewEngine(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{server: server, engine: e}, nil
+	return &Client{server: server, base: base, engine: e}, nil
 }
 
 func accBaseURL(raw string) (string, error) {
@@ -155,19 +162,27 @@ func accAttempt(ctx context.Context, req *http.Request, err error) (*http.Reques
 
 // accResult turns Engine.Do's outcome into a method's results.
 func accResult[R any](op string, resp *http.Response, err error, parse func(*http.Response) (*R, error)) (*R, error) {
-	var re *accordrt.ResponseError
-	if err != nil && !errors.As(err, &re) {
-		return nil, err
+	if err != nil {
+		// Apart, so that the error target is allocated only on failure.
+		return accFailed(resp, err, parse)
 	}
 	out, perr := parse(resp)
-	if re != nil {
-		if perr != nil {
-			out = nil
-		}
-		return out, &OperationError[R]{ResponseError: re, Response: out}
-	}
 	if perr != nil {
 		return nil, fmt.Errorf("%s: decoding the %d response: %w", op, resp.StatusCode, perr)
 	}
 	return out, nil
+}
+
+// accFailed: a final non-2xx answer is parsed into the *OperationError;
+// any other error is returned as it is.
+func accFailed[R any](resp *http.Response, err error, parse func(*http.Response) (*R, error)) (*R, error) {
+	var re *accordrt.ResponseError
+	if !errors.As(err, &re) {
+		return nil, err
+	}
+	out, perr := parse(resp)
+	if perr != nil {
+		out = nil
+	}
+	return out, &OperationError[R]{ResponseError: re, Response: out}
 }

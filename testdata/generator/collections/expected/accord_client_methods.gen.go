@@ -15,8 +15,7 @@ import (
 // Policy "listGadgets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListGadgets(ctx context.Context, opts ...CallOption) (*ListGadgetsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listGadgets"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListGadgetsRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/gadgets", nil, "")
 	}, opts...)
 	return accResult("listGadgets", resp, err, ParseListGadgetsResponse)
 }
@@ -29,8 +28,7 @@ func (c *Client) CreateGadget(ctx context.Context, body CreateGadgetJSONRequestB
 		return nil, &accordrt.CallError{Operation: "createGadget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createGadget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateGadgetRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/gadgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createGadget", resp, err, ParseCreateGadgetResponse)
 }
@@ -39,8 +37,8 @@ func (c *Client) CreateGadget(ctx context.Context, body CreateGadgetJSONRequestB
 // Policy "getGadget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*GetGadgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getGadget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetGadgetRequest(c.server, gadgetId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(gadgetId))
+		return c.base.NewRequest(ctx, "GET", "/gadgets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getGadget", resp, err, ParseGetGadgetResponse)
 }
@@ -49,8 +47,8 @@ func (c *Client) GetGadget(ctx context.Context, gadgetId string, opts ...CallOpt
 // Policy "deleteGadget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*DeleteGadgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteGadget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteGadgetRequest(c.server, gadgetId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(gadgetId))
+		return c.base.NewRequest(ctx, "DELETE", "/gadgets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteGadget", resp, err, ParseDeleteGadgetResponse)
 }
@@ -59,8 +57,7 @@ func (c *Client) DeleteGadget(ctx context.Context, gadgetId string, opts ...Call
 // Policy "listSprockets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListSprockets(ctx context.Context, opts ...CallOption) (*ListSprocketsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listSprockets"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListSprocketsRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/sprockets", nil, "")
 	}, opts...)
 	return accResult("listSprockets", resp, err, ParseListSprocketsResponse)
 }
@@ -73,8 +70,7 @@ func (c *Client) CreateSprocket(ctx context.Context, body CreateSprocketJSONRequ
 		return nil, &accordrt.CallError{Operation: "createSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createSprocket"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateSprocketRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/sprockets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createSprocket", resp, err, ParseCreateSprocketResponse)
 }
@@ -83,8 +79,8 @@ func (c *Client) CreateSprocket(ctx context.Context, body CreateSprocketJSONRequ
 // Policy "getSprocket": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*GetSprocketResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getSprocket"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetSprocketRequest(c.server, sprocketId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(sprocketId))
+		return c.base.NewRequest(ctx, "GET", "/sprockets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getSprocket", resp, err, ParseGetSprocketResponse)
 }
@@ -97,8 +93,8 @@ func (c *Client) ReplaceSprocket(ctx context.Context, sprocketId string, body Re
 		return nil, &accordrt.CallError{Operation: "replaceSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["replaceSprocket"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewReplaceSprocketRequestWithBody(c.server, sprocketId, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(sprocketId))
+		return c.base.NewRequest(ctx, "PUT", "/sprockets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("replaceSprocket", resp, err, ParseReplaceSprocketResponse)
 }
@@ -107,8 +103,8 @@ func (c *Client) ReplaceSprocket(ctx context.Context, sprocketId string, body Re
 // Policy "deleteSprocket": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*DeleteSprocketResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteSprocket"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteSprocketRequest(c.server, sprocketId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(sprocketId))
+		return c.base.NewRequest(ctx, "DELETE", "/sprockets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteSprocket", resp, err, ParseDeleteSprocketResponse)
 }
@@ -117,8 +113,7 @@ func (c *Client) DeleteSprocket(ctx context.Context, sprocketId string, opts ...
 // Policy "listWidgets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) ListWidgets(ctx context.Context, opts ...CallOption) (*ListWidgetsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listWidgets"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewListWidgetsRequest(c.server)
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "GET", "/widgets", nil, "")
 	}, opts...)
 	return accResult("listWidgets", resp, err, ParseListWidgetsResponse)
 }
@@ -131,8 +126,7 @@ func (c *Client) CreateWidget(ctx context.Context, body CreateWidgetJSONRequestB
 		return nil, &accordrt.CallError{Operation: "createWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["createWidget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewCreateWidgetRequestWithBody(c.server, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		return c.base.NewRequest(ctx, "POST", "/widgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("createWidget", resp, err, ParseCreateWidgetResponse)
 }
@@ -141,8 +135,8 @@ func (c *Client) CreateWidget(ctx context.Context, body CreateWidgetJSONRequestB
 // Policy "getWidget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) GetWidget(ctx context.Context, widgetId string, opts ...CallOption) (*GetWidgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getWidget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewGetWidgetRequest(c.server, widgetId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(widgetId))
+		return c.base.NewRequest(ctx, "GET", "/widgets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("getWidget", resp, err, ParseGetWidgetResponse)
 }
@@ -155,8 +149,8 @@ func (c *Client) UpdateWidget(ctx context.Context, widgetId string, body UpdateW
 		return nil, &accordrt.CallError{Operation: "updateWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
 	resp, err := c.engine.Do(ctx, accOperations["updateWidget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewUpdateWidgetRequestWithBody(c.server, widgetId, "application/json", bytes.NewReader(buf))
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(widgetId))
+		return c.base.NewRequest(ctx, "PATCH", "/widgets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	return accResult("updateWidget", resp, err, ParseUpdateWidgetResponse)
 }
@@ -165,8 +159,8 @@ func (c *Client) UpdateWidget(ctx context.Context, widgetId string, body UpdateW
 // Policy "deleteWidget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 func (c *Client) DeleteWidget(ctx context.Context, widgetId string, opts ...CallOption) (*DeleteWidgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteWidget"], func(ctx context.Context) (*http.Request, error) {
-		req, err := NewDeleteWidgetRequest(c.server, widgetId)
-		return accAttempt(ctx, req, err)
+		accPath0 := accordrt.EscapePathParam(string(widgetId))
+		return c.base.NewRequest(ctx, "DELETE", "/widgets/"+accPath0, nil, "")
 	}, opts...)
 	return accResult("deleteWidget", resp, err, ParseDeleteWidgetResponse)
 }
