@@ -62,18 +62,7 @@ func buildAsyncValidation(a *contracts.AsyncAPI) asyncChecks {
 			out.param[p] = g.ref(p.Schema)
 		}
 	}
-	for len(g.queue) > 0 {
-		s := g.queue[0]
-		g.queue = g.queue[1:]
-		g.schema(s)
-	}
-	g.out.Code = g.b.String()
-	for pat, i := range g.patterns {
-		for len(g.out.Patterns) <= i {
-			g.out.Patterns = append(g.out.Patterns, "")
-		}
-		g.out.Patterns[i] = pat
-	}
+	g.finish()
 	out.Validation = g.out
 	return out
 }

@@ -112,6 +112,13 @@ func buildValidation(t *openapi3.T, pols []contracts.OperationPolicy, schemes ma
 		}
 		g.operation(i, p, item, op)
 	}
+	g.finish()
+	return g.out, g.notes
+}
+
+// finish generates the schemas the checks refer to (each once, however
+// deep the references go) and lists the compiled patterns by index.
+func (g *validation) finish() {
 	for len(g.queue) > 0 {
 		s := g.queue[0]
 		g.queue = g.queue[1:]
@@ -124,7 +131,6 @@ func buildValidation(t *openapi3.T, pols []contracts.OperationPolicy, schemes ma
 		}
 		g.out.Patterns[i] = pat
 	}
-	return g.out, g.notes
 }
 
 // identPart keeps the letters and digits of a name for a method name.
