@@ -162,7 +162,7 @@ func TestAttackClientRecordedCreateHappensOnce(t *testing.T) {
 	// Reconcile: the contract names listCustomers; by email it finds ada.
 	email := customerInput("ada").Email
 	page, err := c.ListCustomers(ctx, &crmapi.ListCustomersParams{Email: &email})
-	if err != nil || page.JSON200 == nil || len(page.JSON200.Data) != 1 {
+	if err != nil || page == nil || len(page.Data) != 1 {
 		t.Fatalf("reconcile lookup: %v", err)
 	}
 	if err := c.SettleCreateCustomer(ctx, u, true); err != nil {

@@ -76,7 +76,7 @@ func BenchmarkClientGenerated(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if r, err := c.GetPayment(ctx, "pay_00000001"); err != nil || r.JSON200 == nil {
+		if r, err := c.GetPayment(ctx, "pay_00000001"); err != nil || r == nil {
 			b.Fatal(err)
 		}
 	}

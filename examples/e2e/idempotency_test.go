@@ -26,16 +26,22 @@ func TestDuplicatePostsWhileInFlight(t *testing.T) {
 	c := newInvoicingClient(t, srv.URL, copt)
 
 	type result struct {
-		resp *invoicingapi.CreateInvoiceResponse
-		err  error
+		resp   *invoicingapi.Invoice
+		status int
+		err    error
 	}
 	results := make(chan result, duplicates)
 	var wg sync.WaitGroup
 	for range duplicates {
 		wg.Go(func() {
+			var raw *http.Response
 			r, err := c.CreateInvoice(context.Background(), nil, invoiceInput("cus_1", 1000),
-				invoicingapi.WithIdempotencyKey("dup-in-flight"), invoicingapi.WithRetries(0))
-			results <- result{r, err}
+				invoicingapi.WithIdempotencyKey("dup-in-flight"), invoicingapi.WithRetries(0), invoicingapi.WithResponse(&raw))
+			status := 0
+			if raw != nil {
+				status = raw.StatusCode
+			}
+			results <- result{r, status, err}
 		})
 	}
 	<-others // 199 answers are out while the handler is held
@@ -46,7 +52,7 @@ func TestDuplicatePostsWhileInFlight(t *testing.T) {
 	created, conflicts := 0, 0
 	for r := range results {
 		switch {
-		case r.err == nil && r.resp.StatusCode() == http.StatusCreated:
+		case r.err == nil && r.resp != nil && r.status == http.StatusCreated:
 			created++
 		case r.err != nil:
 			var oe *invoicingapi.OperationError[invoicingapi.CreateInvoiceResponse]
@@ -55,19 +61,20 @@ func TestDuplicatePostsWhileInFlight(t *testing.T) {
 			}
 			conflicts++
 		default:
-			t.Fatalf("unexpected status %d", r.resp.StatusCode())
+			t.Fatalf("unexpected status %d", r.status)
 		}
 	}
 	if created != 1 || conflicts != duplicates-1 || inv.runs.Load() != 1 {
 		t.Fatalf("created %d, conflicts %d, handler runs %d; want 1, %d, 1", created, conflicts, inv.runs.Load(), duplicates-1)
 	}
 
-	again, err := c.CreateInvoice(context.Background(), nil, invoiceInput("cus_1", 1000), invoicingapi.WithIdempotencyKey("dup-in-flight"))
+	var raw *http.Response
+	again, err := c.CreateInvoice(context.Background(), nil, invoiceInput("cus_1", 1000), invoicingapi.WithIdempotencyKey("dup-in-flight"), invoicingapi.WithResponse(&raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" || again.JSON201 == nil || again.JSON201.Id != "in_0001" || inv.runs.Load() != 1 {
-		t.Fatalf("replay: header %q, invoice %+v, runs %d", again.HTTPResponse.Header.Get("Idempotent-Replayed"), again.JSON201, inv.runs.Load())
+	if raw.Header.Get("Idempotent-Replayed") != "true" || again == nil || again.Id != "in_0001" || inv.runs.Load() != 1 {
+		t.Fatalf("replay: header %q, invoice %+v, runs %d", raw.Header.Get("Idempotent-Replayed"), again, inv.runs.Load())
 	}
 }
 
@@ -91,7 +98,7 @@ func TestDuplicatePostsAllGetTheSameAnswer(t *testing.T) {
 				errs <- err
 				return
 			}
-			ids <- r.JSON201.Id
+			ids <- r.Id
 		})
 	}
 	<-others
@@ -145,8 +152,10 @@ func TestSameKeyOtherPayloadIs422(t *testing.T) {
 	}
 	resp, err := c.CreatePayment(ctx, nil, paymentRequest(999), paymentsapi.WithIdempotencyKey("k-422"))
 	re := asResponseError(t, err)
-	if re.StatusCode != http.StatusUnprocessableEntity || resp == nil || resp.ApplicationproblemJSON422 == nil || re.Attempts != 1 {
-		t.Fatalf("got %v (typed 422 %v)", err, resp != nil && resp.ApplicationproblemJSON422 != nil)
+	var oe *paymentsapi.OperationError[paymentsapi.CreatePaymentResponse]
+	typed := errors.As(err, &oe) && oe.Response != nil && oe.Response.ApplicationproblemJSON422 != nil
+	if re.StatusCode != http.StatusUnprocessableEntity || resp != nil || !typed || re.Attempts != 1 {
+		t.Fatalf("got %v (typed 422 %v)", err, typed)
 	}
 	if prov.runs.Load() != 1 {
 		t.Fatalf("handler ran %d times", prov.runs.Load())
@@ -165,7 +174,7 @@ func TestMissingRequiredKeyIs400(t *testing.T) {
 	if !errors.As(err, &oe) || oe.StatusCode != http.StatusBadRequest {
 		t.Fatalf("want a 400 OperationError, got %v", err)
 	}
-	if oe.Problem == nil || !strings.Contains(oe.Problem.Detail, "Idempotency-Key") || oe.Response != resp || resp.ApplicationproblemJSON400 == nil {
+	if oe.Problem == nil || !strings.Contains(oe.Problem.Detail, "Idempotency-Key") || resp != nil || oe.Response == nil || oe.Response.ApplicationproblemJSON400 == nil {
 		t.Fatalf("problem %+v, typed response %+v", oe.Problem, resp)
 	}
 	if ct := oe.Header.Get("Content-Type"); ct != "application/problem+json" {

@@ -82,8 +82,8 @@ func TestMockInjected503sAreRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.JSON201 == nil || rec.last(t).Attempts != 3 {
-		t.Fatalf("payment %+v, call %+v", resp.JSON201, rec.last(t))
+	if resp == nil || rec.last(t).Attempts != 3 {
+		t.Fatalf("payment %+v, call %+v", resp, rec.last(t))
 	}
 	if all, faulted := logged(m, "createPayment"); all != 3 || faulted != 2 {
 		t.Fatalf("mock saw %d requests, %d faulted", all, faulted)
@@ -161,12 +161,13 @@ func TestMockIdempotentReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.CreatePayment(context.Background(), nil, paymentRequest(100), paymentsapi.WithIdempotencyKey("order-1"))
+	var raw *http.Response
+	b, err := c.CreatePayment(context.Background(), nil, paymentRequest(100), paymentsapi.WithIdempotencyKey("order-1"), paymentsapi.WithResponse(&raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.JSON201 == nil || b.JSON201 == nil || a.JSON201.Id != b.JSON201.Id || b.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
-		t.Fatalf("first %+v, second %+v", a.JSON201, b.JSON201)
+	if a == nil || b == nil || a.Id != b.Id || raw.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("first %+v, second %+v", a, b)
 	}
 	_, err = c.CreatePayment(context.Background(), nil, paymentRequest(999), paymentsapi.WithIdempotencyKey("order-1"))
 	var re *paymentsapi.ResponseError
@@ -226,7 +227,7 @@ func TestMockStatefulFlow(t *testing.T) {
 		ids = append(ids, resp.JSON201.Id)
 	}
 	got, err := c.GetCustomer(ctx, ids[1])
-	if err != nil || got.JSON200 == nil || got.JSON200.Name != "grace" || string(got.JSON200.Email) != "grace@example.com" {
+	if err != nil || got == nil || got.Name != "grace" || string(got.Email) != "grace@example.com" {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 	var seen []string
@@ -234,13 +235,13 @@ func TestMockStatefulFlow(t *testing.T) {
 	var cursor *string
 	for range 5 {
 		page, err := c.ListCustomers(ctx, &crmapi.ListCustomersParams{Limit: &limit, Cursor: cursor})
-		if err != nil || page.JSON200 == nil {
+		if err != nil || page == nil {
 			t.Fatalf("list: %v", err)
 		}
-		for _, cu := range page.JSON200.Data {
+		for _, cu := range page.Data {
 			seen = append(seen, cu.Id)
 		}
-		if cursor = page.JSON200.NextCursor; cursor == nil {
+		if cursor = page.NextCursor; cursor == nil {
 			break
 		}
 	}
@@ -279,7 +280,7 @@ func TestMockDuplicateWebhookIsDeduplicated(t *testing.T) {
 		t.Fatalf("deliveries %+v", ds)
 	}
 	got := h.received()
-	if len(got) != 1 || h.calls.Load() != 1 || got[0].Data.Id != resp.JSON201.Id || got[0].Data.AmountMinor != 4200 {
-		t.Fatalf("handler ran %d times with %+v (payment %s)", h.calls.Load(), got, resp.JSON201.Id)
+	if len(got) != 1 || h.calls.Load() != 1 || got[0].Data.Id != resp.Id || got[0].Data.AmountMinor != 4200 {
+		t.Fatalf("handler ran %d times with %+v (payment %s)", h.calls.Load(), got, resp.Id)
 	}
 }

@@ -121,7 +121,7 @@ func TestTwoReplicasSharePostgresStore(t *testing.T) {
 				errs <- err
 				return
 			}
-			ids <- r.JSON201.Id
+			ids <- r.Id
 		})
 	}
 	<-others

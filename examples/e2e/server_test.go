@@ -33,11 +33,12 @@ func TestTraceIDComesBack(t *testing.T) {
 	c := newClient(t, startPayments(t, f).URL, rec.option())
 	ctx := paymentsapi.ContextWithTraceID(context.Background(), traceID)
 
-	created, err := c.CreatePayment(ctx, nil, paymentRequest(10))
+	var raw *http.Response
+	_, err := c.CreatePayment(ctx, nil, paymentRequest(10), paymentsapi.WithResponse(&raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := created.HTTPResponse.Header.Get("Trace-Id"); got != traceID {
+	if got := raw.Header.Get("Trace-Id"); got != traceID {
 		t.Fatalf("Trace-Id %q", got)
 	}
 	_, err = c.GetPayment(ctx, "pay_99999999")
@@ -186,13 +187,13 @@ func TestCursorPaginationUnderBasePath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, cu := range resp.JSON200.Data {
+		for _, cu := range resp.Data {
 			names = append(names, cu.Name)
 		}
-		if resp.JSON200.NextCursor == nil {
+		if resp.NextCursor == nil {
 			break
 		}
-		params.Cursor = resp.JSON200.NextCursor
+		params.Cursor = resp.NextCursor
 	}
 	if got := strings.Join(names, ","); got != "ken,barbara,edsger,grace,ada" {
 		t.Fatalf("listed %s", got)
@@ -200,7 +201,7 @@ func TestCursorPaginationUnderBasePath(t *testing.T) {
 	bad := "-1"
 	resp, err := c.ListCustomers(ctx, &crmapi.ListCustomersParams{Cursor: &bad})
 	var oe *crmapi.OperationError[crmapi.ListCustomersResponse]
-	if !errors.As(err, &oe) || oe.StatusCode != 400 || resp.ApplicationproblemJSON400 == nil || resp.ApplicationproblemJSON400.Detail == nil {
+	if !errors.As(err, &oe) || oe.StatusCode != 400 || resp != nil || oe.Response.ApplicationproblemJSON400 == nil || oe.Response.ApplicationproblemJSON400.Detail == nil {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }

@@ -108,13 +108,13 @@ func (c *capture) replay(t *testing.T) *http.Response {
 func transport() http.RoundTripper { return http.DefaultTransport.(*http.Transport).Clone() }
 
 // wantRejected checks a signed call was refused with 401 before the handler.
-func wantRejected(t *testing.T, resp *paymentsapi.CreatePaymentResponse, err error, prov *provider, reason string) {
+func wantRejected(t *testing.T, resp *paymentsapi.Payment, err error, prov *provider, reason string) {
 	t.Helper()
 	var oe *paymentsapi.OperationError[paymentsapi.CreatePaymentResponse]
 	if !errors.As(err, &oe) || oe.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("want 401, got %v", err)
 	}
-	if oe.Problem == nil || !strings.Contains(oe.Problem.Detail, reason) || resp.ApplicationproblemJSON401 == nil {
+	if oe.Problem == nil || !strings.Contains(oe.Problem.Detail, reason) || resp != nil || oe.Response == nil || oe.Response.ApplicationproblemJSON401 == nil {
 		t.Fatalf("problem %+v, want a typed 401 saying %q", oe.Problem, reason)
 	}
 	if oe.Attempts != 1 || prov.runs.Load() != 0 {

@@ -14,16 +14,38 @@ import (
 
 // ListCustomers calls GET /customers: List customers, newest first.
 // Policy "listCustomers": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, opts ...CallOption) (*ListCustomersResponse, error) {
+//
+// A success returns the decoded CustomerPage; an error status is an
+// *OperationError[ListCustomersResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListCustomers(ctx context.Context, params *ListCustomersParams, opts ...CallOption) (*CustomerPage, error) {
+	out, err := c.accListCustomers(ctx, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listCustomers", out.HTTPResponse, out.JSON200)
+}
+
+// accListCustomers is ListCustomers answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListCustomers(ctx context.Context, params *ListCustomersParams, opts ...CallOption) (*ListCustomersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listCustomers"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListCustomersRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listCustomers", cerr)
+	}
 	return accResult("listCustomers", resp, err, ParseListCustomersResponse)
 }
 
 // CreateCustomer calls POST /customers: Create a customer.
 // Policy "createCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries, only of attempts the provider declined (429, 503) or that never left; idempotency client; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *CreateCustomerResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[CreateCustomerResponse] (errors.As).
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*CreateCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -32,6 +54,9 @@ func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequ
 	resp, err := c.engine.Do(ctx, accOperations["createCustomer"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/customers", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createCustomer", cerr)
+	}
 	return accResult("createCustomer", resp, err, ParseCreateCustomerResponse)
 }
 
@@ -46,17 +71,50 @@ func (c *Client) SettleCreateCustomer(ctx context.Context, u *accordrt.OutcomeUn
 
 // GetCustomer calls GET /customers/{customer_id}.
 // Policy "getCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetCustomer(ctx context.Context, customerId string, opts ...CallOption) (*GetCustomerResponse, error) {
+//
+// A success returns the decoded Customer; an error status is an
+// *OperationError[GetCustomerResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetCustomer(ctx context.Context, customerId string, opts ...CallOption) (*Customer, error) {
+	out, err := c.accGetCustomer(ctx, customerId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getCustomer", out.HTTPResponse, out.JSON200)
+}
+
+// accGetCustomer is GetCustomer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetCustomer(ctx context.Context, customerId string, opts ...CallOption) (*GetCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getCustomer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(customerId))
 		return c.base.NewRequest(ctx, "GET", "/customers/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getCustomer", cerr)
+	}
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }
 
 // ReplaceCustomer calls PUT /customers/{customer_id}.
 // Policy "replaceCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body ReplaceCustomerJSONRequestBody, opts ...CallOption) (*ReplaceCustomerResponse, error) {
+//
+// A success returns the decoded Customer; an error status is an
+// *OperationError[ReplaceCustomerResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body ReplaceCustomerJSONRequestBody, opts ...CallOption) (*Customer, error) {
+	out, err := c.accReplaceCustomer(ctx, customerId, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("replaceCustomer", out.HTTPResponse, out.JSON200)
+}
+
+// accReplaceCustomer is ReplaceCustomer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accReplaceCustomer(ctx context.Context, customerId string, body ReplaceCustomerJSONRequestBody, opts ...CallOption) (*ReplaceCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "replaceCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -65,25 +123,53 @@ func (c *Client) ReplaceCustomer(ctx context.Context, customerId string, body Re
 		accPath0 := accordrt.EscapePathParam(string(customerId))
 		return c.base.NewRequest(ctx, "PUT", "/customers/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "replaceCustomer", cerr)
+	}
 	return accResult("replaceCustomer", resp, err, ParseReplaceCustomerResponse)
 }
 
 // UpdateCustomer calls PATCH /customers/{customer_id}.
 // Policy "updateCustomer": timeout 800ms per attempt; budget 3s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) UpdateCustomer(ctx context.Context, customerId string, contentType string, body []byte, opts ...CallOption) (*UpdateCustomerResponse, error) {
+//
+// A success returns the decoded Customer; an error status is an
+// *OperationError[UpdateCustomerResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) UpdateCustomer(ctx context.Context, customerId string, contentType string, body []byte, opts ...CallOption) (*Customer, error) {
+	out, err := c.accUpdateCustomer(ctx, customerId, contentType, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("updateCustomer", out.HTTPResponse, out.JSON200)
+}
+
+// accUpdateCustomer is UpdateCustomer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accUpdateCustomer(ctx context.Context, customerId string, contentType string, body []byte, opts ...CallOption) (*UpdateCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["updateCustomer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(customerId))
 		return c.base.NewRequest(ctx, "PATCH", "/customers/"+accPath0, bytes.NewReader(body), contentType)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "updateCustomer", cerr)
+	}
 	return accResult("updateCustomer", resp, err, ParseUpdateCustomerResponse)
 }
 
 // DeleteCustomer calls DELETE /customers/{customer_id}.
 // Policy "deleteCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteCustomerResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteCustomerResponse] (errors.As).
 func (c *Client) DeleteCustomer(ctx context.Context, customerId string, opts ...CallOption) (*DeleteCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteCustomer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(customerId))
 		return c.base.NewRequest(ctx, "DELETE", "/customers/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteCustomer", cerr)
+	}
 	return accResult("deleteCustomer", resp, err, ParseDeleteCustomerResponse)
 }

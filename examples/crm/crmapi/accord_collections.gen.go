@@ -23,14 +23,14 @@ func (c *Client) CustomersCollection() accordrt.Collection[Customer, CreateCusto
 			return accEntity("CreateCustomer", resp.JSON201, resp.StatusCode())
 		},
 		GetFunc: func(ctx context.Context, id string) (*Customer, error) {
-			resp, err := c.GetCustomer(ctx, id)
+			resp, err := c.accGetCustomer(ctx, id)
 			if err != nil {
 				return nil, err
 			}
 			return accEntity("GetCustomer", resp.JSON200, resp.StatusCode())
 		},
 		UpdateFunc: func(ctx context.Context, id string, in ReplaceCustomerJSONRequestBody) (*Customer, error) {
-			resp, err := c.ReplaceCustomer(ctx, id, in)
+			resp, err := c.accReplaceCustomer(ctx, id, in)
 			if err != nil {
 				return nil, err
 			}

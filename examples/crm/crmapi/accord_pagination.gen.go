@@ -24,7 +24,7 @@ func (c *Client) ListCustomersAll(ctx context.Context, params *ListCustomersPara
 				yield(zero, err)
 				return
 			}
-			resp, err := c.ListCustomers(ctx, &p, opts...)
+			resp, err := c.accListCustomers(ctx, &p, opts...)
 			if err != nil {
 				yield(zero, err)
 				return

@@ -593,6 +593,11 @@ func WithRequestEditor(f func(context.Context, *http.Request) error) accordrt.Cl
 	return accordrt.WithRequestEditor(f)
 }
 
+// WithResponse calls accordrt.WithResponse.
+func WithResponse(dst **http.Response) accordrt.CallOption {
+	return accordrt.WithResponse(dst)
+}
+
 // WithRetries calls accordrt.WithRetries.
 func WithRetries(n int) accordrt.CallOption {
 	return accordrt.WithRetries(n)

@@ -14,17 +14,50 @@ import (
 
 // ListInvoices calls GET /invoices.
 // Policy "listInvoices": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, opts ...CallOption) (*ListInvoicesResponse, error) {
+//
+// A success returns the decoded InvoicePage; an error status is an
+// *OperationError[ListInvoicesResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListInvoices(ctx context.Context, params *ListInvoicesParams, opts ...CallOption) (*InvoicePage, error) {
+	out, err := c.accListInvoices(ctx, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listInvoices", out.HTTPResponse, out.JSON200)
+}
+
+// accListInvoices is ListInvoices answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListInvoices(ctx context.Context, params *ListInvoicesParams, opts ...CallOption) (*ListInvoicesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listInvoices"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListInvoicesRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listInvoices", cerr)
+	}
 	return accResult("listInvoices", resp, err, ParseListInvoicesResponse)
 }
 
 // CreateInvoice calls POST /invoices.
 // Policy "createInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreateInvoice(ctx context.Context, params *CreateInvoiceParams, body CreateInvoiceJSONRequestBody, opts ...CallOption) (*CreateInvoiceResponse, error) {
+//
+// A success returns the decoded Invoice; an error status is an
+// *OperationError[CreateInvoiceResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateInvoice(ctx context.Context, params *CreateInvoiceParams, body CreateInvoiceJSONRequestBody, opts ...CallOption) (*Invoice, error) {
+	out, err := c.accCreateInvoice(ctx, params, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createInvoice", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateInvoice is CreateInvoice answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateInvoice(ctx context.Context, params *CreateInvoiceParams, body CreateInvoiceJSONRequestBody, opts ...CallOption) (*CreateInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -33,22 +66,58 @@ func (c *Client) CreateInvoice(ctx context.Context, params *CreateInvoiceParams,
 		req, err := NewCreateInvoiceRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createInvoice", cerr)
+	}
 	return accResult("createInvoice", resp, err, ParseCreateInvoiceResponse)
 }
 
 // GetInvoice calls GET /invoices/{invoice_id}.
 // Policy "getInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*GetInvoiceResponse, error) {
+//
+// A success returns the decoded Invoice; an error status is an
+// *OperationError[GetInvoiceResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*Invoice, error) {
+	out, err := c.accGetInvoice(ctx, invoiceId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getInvoice", out.HTTPResponse, out.JSON200)
+}
+
+// accGetInvoice is GetInvoice answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*GetInvoiceResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getInvoice"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(invoiceId))
 		return c.base.NewRequest(ctx, "GET", "/invoices/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getInvoice", cerr)
+	}
 	return accResult("getInvoice", resp, err, ParseGetInvoiceResponse)
 }
 
 // UpdateInvoice calls PATCH /invoices/{invoice_id}.
 // Policy "updateInvoice": timeout 1s per attempt; budget 4s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body UpdateInvoiceJSONRequestBody, opts ...CallOption) (*UpdateInvoiceResponse, error) {
+//
+// A success returns the decoded Invoice; an error status is an
+// *OperationError[UpdateInvoiceResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body UpdateInvoiceJSONRequestBody, opts ...CallOption) (*Invoice, error) {
+	out, err := c.accUpdateInvoice(ctx, invoiceId, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("updateInvoice", out.HTTPResponse, out.JSON200)
+}
+
+// accUpdateInvoice is UpdateInvoice answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accUpdateInvoice(ctx context.Context, invoiceId string, body UpdateInvoiceJSONRequestBody, opts ...CallOption) (*UpdateInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "updateInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -57,22 +126,47 @@ func (c *Client) UpdateInvoice(ctx context.Context, invoiceId string, body Updat
 		accPath0 := accordrt.EscapePathParam(string(invoiceId))
 		return c.base.NewRequest(ctx, "PATCH", "/invoices/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "updateInvoice", cerr)
+	}
 	return accResult("updateInvoice", resp, err, ParseUpdateInvoiceResponse)
 }
 
 // DeleteInvoice calls DELETE /invoices/{invoice_id}.
 // Policy "deleteInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteInvoiceResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteInvoiceResponse] (errors.As).
 func (c *Client) DeleteInvoice(ctx context.Context, invoiceId string, opts ...CallOption) (*DeleteInvoiceResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteInvoice"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(invoiceId))
 		return c.base.NewRequest(ctx, "DELETE", "/invoices/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteInvoice", cerr)
+	}
 	return accResult("deleteInvoice", resp, err, ParseDeleteInvoiceResponse)
 }
 
 // TransitionInvoice calls POST /invoices/{invoice_id}/status: Move an invoice to its next status (draft → open → paid, or → void).
 // Policy "transitionInvoice": timeout 1s per attempt; budget 4s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) TransitionInvoice(ctx context.Context, invoiceId string, params *TransitionInvoiceParams, body TransitionInvoiceJSONRequestBody, opts ...CallOption) (*TransitionInvoiceResponse, error) {
+//
+// A success returns the decoded Invoice; an error status is an
+// *OperationError[TransitionInvoiceResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) TransitionInvoice(ctx context.Context, invoiceId string, params *TransitionInvoiceParams, body TransitionInvoiceJSONRequestBody, opts ...CallOption) (*Invoice, error) {
+	out, err := c.accTransitionInvoice(ctx, invoiceId, params, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("transitionInvoice", out.HTTPResponse, out.JSON200)
+}
+
+// accTransitionInvoice is TransitionInvoice answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accTransitionInvoice(ctx context.Context, invoiceId string, params *TransitionInvoiceParams, body TransitionInvoiceJSONRequestBody, opts ...CallOption) (*TransitionInvoiceResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "transitionInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -81,5 +175,8 @@ func (c *Client) TransitionInvoice(ctx context.Context, invoiceId string, params
 		req, err := NewTransitionInvoiceRequestWithBody(c.server, invoiceId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "transitionInvoice", cerr)
+	}
 	return accResult("transitionInvoice", resp, err, ParseTransitionInvoiceResponse)
 }

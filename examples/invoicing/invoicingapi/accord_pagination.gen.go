@@ -24,7 +24,7 @@ func (c *Client) ListInvoicesAll(ctx context.Context, params *ListInvoicesParams
 				yield(zero, err)
 				return
 			}
-			resp, err := c.ListInvoices(ctx, &p, opts...)
+			resp, err := c.accListInvoices(ctx, &p, opts...)
 			if err != nil {
 				yield(zero, err)
 				return

@@ -14,34 +14,92 @@ import (
 
 // GetHealth calls GET /health.
 // Policy "getHealth": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetHealth(ctx context.Context, opts ...CallOption) (*GetHealthResponse, error) {
+//
+// A success returns the decoded Health; an error status is an
+// *OperationError[GetHealthResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetHealth(ctx context.Context, opts ...CallOption) (*Health, error) {
+	out, err := c.accGetHealth(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getHealth", out.HTTPResponse, out.JSON200)
+}
+
+// accGetHealth is GetHealth answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetHealth(ctx context.Context, opts ...CallOption) (*GetHealthResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getHealth"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/health", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getHealth", cerr)
+	}
 	return accResult("getHealth", resp, err, ParseGetHealthResponse)
 }
 
 // GetDailyReport calls GET /reports/daily.
 // Policy "getDailyReport": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetDailyReport(ctx context.Context, opts ...CallOption) (*GetDailyReportResponse, error) {
+//
+// A success returns the decoded Report; an error status is an
+// *OperationError[GetDailyReportResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetDailyReport(ctx context.Context, opts ...CallOption) (*Report, error) {
+	out, err := c.accGetDailyReport(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getDailyReport", out.HTTPResponse, out.JSON200)
+}
+
+// accGetDailyReport is GetDailyReport answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetDailyReport(ctx context.Context, opts ...CallOption) (*GetDailyReportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getDailyReport"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/reports/daily", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getDailyReport", cerr)
+	}
 	return accResult("getDailyReport", resp, err, ParseGetDailyReportResponse)
 }
 
 // ListTransfers calls GET /transfers.
 // Policy "listTransfers": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListTransfersResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListTransfersResponse] (errors.As).
 func (c *Client) ListTransfers(ctx context.Context, opts ...CallOption) (*ListTransfersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listTransfers"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/transfers", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listTransfers", cerr)
+	}
 	return accResult("listTransfers", resp, err, ParseListTransfersResponse)
 }
 
 // CreateTransfer calls POST /transfers.
 // Policy "createTransfer": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreateTransfer(ctx context.Context, params *CreateTransferParams, body CreateTransferJSONRequestBody, opts ...CallOption) (*CreateTransferResponse, error) {
+//
+// A success returns the decoded Transfer; an error status is an
+// *OperationError[CreateTransferResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateTransfer(ctx context.Context, params *CreateTransferParams, body CreateTransferJSONRequestBody, opts ...CallOption) (*Transfer, error) {
+	out, err := c.accCreateTransfer(ctx, params, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createTransfer", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateTransfer is CreateTransfer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateTransfer(ctx context.Context, params *CreateTransferParams, body CreateTransferJSONRequestBody, opts ...CallOption) (*CreateTransferResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createTransfer", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -50,15 +108,36 @@ func (c *Client) CreateTransfer(ctx context.Context, params *CreateTransferParam
 		req, err := NewCreateTransferRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createTransfer", cerr)
+	}
 	return accResult("createTransfer", resp, err, ParseCreateTransferResponse)
 }
 
 // ReleaseTransfer calls POST /transfers/{transferId}/release.
 // Policy "releaseTransfer": timeout 1s per attempt; budget 3s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ReleaseTransfer(ctx context.Context, transferId string, opts ...CallOption) (*ReleaseTransferResponse, error) {
+//
+// A success returns the decoded Transfer; an error status is an
+// *OperationError[ReleaseTransferResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ReleaseTransfer(ctx context.Context, transferId string, opts ...CallOption) (*Transfer, error) {
+	out, err := c.accReleaseTransfer(ctx, transferId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("releaseTransfer", out.HTTPResponse, out.JSON200)
+}
+
+// accReleaseTransfer is ReleaseTransfer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accReleaseTransfer(ctx context.Context, transferId string, opts ...CallOption) (*ReleaseTransferResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["releaseTransfer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(transferId))
 		return c.base.NewRequest(ctx, "POST", "/transfers/"+accPath0+"/release", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "releaseTransfer", cerr)
+	}
 	return accResult("releaseTransfer", resp, err, ParseReleaseTransferResponse)
 }

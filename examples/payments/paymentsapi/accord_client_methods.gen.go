@@ -14,17 +14,50 @@ import (
 
 // GetEvent calls GET /v1/events/{event_id}: Fetch an event, e.g. to reconcile a webhook that never arrived.
 // Policy "getEvent": timeout 500ms per attempt; budget 2s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
-func (c *Client) GetEvent(ctx context.Context, eventId string, opts ...CallOption) (*GetEventResponse, error) {
+//
+// A success returns the decoded PaymentEvent; an error status is an
+// *OperationError[GetEventResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetEvent(ctx context.Context, eventId string, opts ...CallOption) (*PaymentEvent, error) {
+	out, err := c.accGetEvent(ctx, eventId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getEvent", out.HTTPResponse, out.JSON200)
+}
+
+// accGetEvent is GetEvent answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetEvent(ctx context.Context, eventId string, opts ...CallOption) (*GetEventResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getEvent"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(eventId))
 		return c.base.NewRequest(ctx, "GET", "/v1/events/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getEvent", cerr)
+	}
 	return accResult("getEvent", resp, err, ParseGetEventResponse)
 }
 
 // CreatePayment calls POST /v1/payments: Create a payment.
 // Policy "createPayment": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; signed with partner-hmac; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
-func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
+//
+// A success returns the decoded Payment; an error status is an
+// *OperationError[CreatePaymentResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, opts ...CallOption) (*Payment, error) {
+	out, err := c.accCreatePayment(ctx, params, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createPayment", out.HTTPResponse, out.JSON201)
+}
+
+// accCreatePayment is CreatePayment answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -33,22 +66,58 @@ func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams,
 		req, err := NewCreatePaymentRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createPayment", cerr)
+	}
 	return accResult("createPayment", resp, err, ParseCreatePaymentResponse)
 }
 
 // GetPayment calls GET /v1/payments/{payment_id}: Fetch a payment.
 // Policy "getPayment": timeout 500ms per attempt; budget 2s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
-func (c *Client) GetPayment(ctx context.Context, paymentId PaymentId, opts ...CallOption) (*GetPaymentResponse, error) {
+//
+// A success returns the decoded Payment; an error status is an
+// *OperationError[GetPaymentResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetPayment(ctx context.Context, paymentId PaymentId, opts ...CallOption) (*Payment, error) {
+	out, err := c.accGetPayment(ctx, paymentId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getPayment", out.HTTPResponse, out.JSON200)
+}
+
+// accGetPayment is GetPayment answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetPayment(ctx context.Context, paymentId PaymentId, opts ...CallOption) (*GetPaymentResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getPayment"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(paymentId))
 		return c.base.NewRequest(ctx, "GET", "/v1/payments/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getPayment", cerr)
+	}
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }
 
 // CreateRefund calls POST /v1/payments/{payment_id}/refunds: Refund all or part of a payment.
 // Policy "createRefund": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; signed with partner-hmac; at most 64 in flight; breaker opens after 5 failures, cooldown 15s.
-func (c *Client) CreateRefund(ctx context.Context, paymentId PaymentId, params *CreateRefundParams, body CreateRefundJSONRequestBody, opts ...CallOption) (*CreateRefundResponse, error) {
+//
+// A success returns the decoded Refund; an error status is an
+// *OperationError[CreateRefundResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateRefund(ctx context.Context, paymentId PaymentId, params *CreateRefundParams, body CreateRefundJSONRequestBody, opts ...CallOption) (*Refund, error) {
+	out, err := c.accCreateRefund(ctx, paymentId, params, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createRefund", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateRefund is CreateRefund answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateRefund(ctx context.Context, paymentId PaymentId, params *CreateRefundParams, body CreateRefundJSONRequestBody, opts ...CallOption) (*CreateRefundResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createRefund", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -57,5 +126,8 @@ func (c *Client) CreateRefund(ctx context.Context, paymentId PaymentId, params *
 		req, err := NewCreateRefundRequestWithBody(c.server, paymentId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createRefund", cerr)
+	}
 	return accResult("createRefund", resp, err, ParseCreateRefundResponse)
 }

@@ -14,6 +14,10 @@ import (
 
 // FuzzBody calls POST /fuzz.
 // Policy "fuzzBody": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *FuzzBodyResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[FuzzBodyResponse] (errors.As).
 func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opts ...CallOption) (*FuzzBodyResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -22,11 +26,18 @@ func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opt
 	resp, err := c.engine.Do(ctx, accOperations["fuzzBody"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/fuzz", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "fuzzBody", cerr)
+	}
 	return accResult("fuzzBody", resp, err, ParseFuzzBodyResponse)
 }
 
 // CreateItem calls POST /items/{item_id}.
 // Policy "createItem": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *CreateItemResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[CreateItemResponse] (errors.As).
 func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemParams, body CreateItemJSONRequestBody, opts ...CallOption) (*CreateItemResponse, error) {
 	if err := (accValidator{}).c1(params == nil); err != nil {
 		return nil, err // nothing was sent
@@ -39,11 +50,18 @@ func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemP
 		req, err := NewCreateItemRequestWithBody(c.server, itemId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createItem", cerr)
+	}
 	return accResult("createItem", resp, err, ParseCreateItemResponse)
 }
 
 // PutThing calls PUT /things.
 // Policy "putThing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *PutThingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[PutThingResponse] (errors.As).
 func (c *Client) PutThing(ctx context.Context, body PutThingJSONRequestBody, opts ...CallOption) (*PutThingResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -52,5 +70,8 @@ func (c *Client) PutThing(ctx context.Context, body PutThingJSONRequestBody, opt
 	resp, err := c.engine.Do(ctx, accOperations["putThing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "PUT", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "putThing", cerr)
+	}
 	return accResult("putThing", resp, err, ParsePutThingResponse)
 }

@@ -16,17 +16,39 @@ import (
 
 // ListPayments calls GET /payments.
 // Policy "listPayments": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListPaymentsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListPaymentsResponse] (errors.As).
 func (c *Client) ListPayments(ctx context.Context, params *ListPaymentsParams, opts ...CallOption) (*ListPaymentsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listPayments"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListPaymentsRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listPayments", cerr)
+	}
 	return accResult("listPayments", resp, err, ParseListPaymentsResponse)
 }
 
 // CreatePayment calls POST /payments.
 // Policy "createPayment": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; signed with partner-hmac; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
+//
+// A success returns the decoded Payment; an error status is an
+// *OperationError[CreatePaymentResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONRequestBody, opts ...CallOption) (*Payment, error) {
+	out, err := c.accCreatePayment(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createPayment", out.HTTPResponse, out.JSON201)
+}
+
+// accCreatePayment is CreatePayment answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreatePayment(ctx context.Context, body CreatePaymentJSONRequestBody, opts ...CallOption) (*CreatePaymentResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -34,12 +56,30 @@ func (c *Client) CreatePayment(ctx context.Context, body CreatePaymentJSONReques
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/payments", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createPayment", cerr)
+	}
 	return accResult("createPayment", resp, err, ParseCreatePaymentResponse)
 }
 
 // GetPayment calls GET /payments/{paymentId}.
 // Policy "getPayment": timeout 2s per attempt; budget 6s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetPayment(ctx context.Context, paymentId openapi_types.UUID, opts ...CallOption) (*GetPaymentResponse, error) {
+//
+// A success returns the decoded Payment; an error status is an
+// *OperationError[GetPaymentResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetPayment(ctx context.Context, paymentId openapi_types.UUID, opts ...CallOption) (*Payment, error) {
+	out, err := c.accGetPayment(ctx, paymentId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getPayment", out.HTTPResponse, out.JSON200)
+}
+
+// accGetPayment is GetPayment answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetPayment(ctx context.Context, paymentId openapi_types.UUID, opts ...CallOption) (*GetPaymentResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getPayment"], func(ctx context.Context) (*http.Request, error) {
 		accPath0, err := oapirt.StyleParamWithOptions("simple", false, "paymentId", paymentId, oapirt.StyleParamOptions{ParamLocation: oapirt.ParamLocationPath, Type: "string", Format: "uuid"})
 		if err != nil {
@@ -47,15 +87,25 @@ func (c *Client) GetPayment(ctx context.Context, paymentId openapi_types.UUID, o
 		}
 		return c.base.NewRequest(ctx, "GET", "/payments/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getPayment", cerr)
+	}
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }
 
 // RefundPayment calls POST /payments/{paymentId}/refunds.
 // Policy "refundPayment": timeout 5s per attempt; budget 6s; no retries; idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *RefundPaymentResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[RefundPaymentResponse] (errors.As).
 func (c *Client) RefundPayment(ctx context.Context, paymentId openapi_types.UUID, params *RefundPaymentParams, contentType string, body []byte, opts ...CallOption) (*RefundPaymentResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["refundPayment"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewRefundPaymentRequestWithBody(c.server, paymentId, params, contentType, bytes.NewReader(body))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "refundPayment", cerr)
+	}
 	return accResult("refundPayment", resp, err, ParseRefundPaymentResponse)
 }

@@ -13,6 +13,10 @@ import (
 
 // CreateThing calls POST /things.
 // Policy "createThing": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *CreateThingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[CreateThingResponse] (errors.As).
 func (c *Client) CreateThing(ctx context.Context, body CreateThingJSONRequestBody, opts ...CallOption) (*CreateThingResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -21,5 +25,8 @@ func (c *Client) CreateThing(ctx context.Context, body CreateThingJSONRequestBod
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createThing", cerr)
+	}
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }

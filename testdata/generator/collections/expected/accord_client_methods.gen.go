@@ -13,16 +13,38 @@ import (
 
 // ListGadgets calls GET /gadgets.
 // Policy "listGadgets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListGadgetsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListGadgetsResponse] (errors.As).
 func (c *Client) ListGadgets(ctx context.Context, opts ...CallOption) (*ListGadgetsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listGadgets"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/gadgets", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listGadgets", cerr)
+	}
 	return accResult("listGadgets", resp, err, ParseListGadgetsResponse)
 }
 
 // CreateGadget calls POST /gadgets.
 // Policy "createGadget": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreateGadget(ctx context.Context, body CreateGadgetJSONRequestBody, opts ...CallOption) (*CreateGadgetResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[CreateGadgetResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateGadget(ctx context.Context, body CreateGadgetJSONRequestBody, opts ...CallOption) (*Widget, error) {
+	out, err := c.accCreateGadget(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createGadget", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateGadget is CreateGadget answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateGadget(ctx context.Context, body CreateGadgetJSONRequestBody, opts ...CallOption) (*CreateGadgetResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createGadget", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -30,41 +52,91 @@ func (c *Client) CreateGadget(ctx context.Context, body CreateGadgetJSONRequestB
 	resp, err := c.engine.Do(ctx, accOperations["createGadget"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/gadgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createGadget", cerr)
+	}
 	return accResult("createGadget", resp, err, ParseCreateGadgetResponse)
 }
 
 // GetGadget calls GET /gadgets/{gadget_id}.
 // Policy "getGadget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*GetGadgetResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[GetGadgetResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*Widget, error) {
+	out, err := c.accGetGadget(ctx, gadgetId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getGadget", out.HTTPResponse, out.JSON200)
+}
+
+// accGetGadget is GetGadget answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*GetGadgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getGadget"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(gadgetId))
 		return c.base.NewRequest(ctx, "GET", "/gadgets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getGadget", cerr)
+	}
 	return accResult("getGadget", resp, err, ParseGetGadgetResponse)
 }
 
 // DeleteGadget calls DELETE /gadgets/{gadget_id}.
 // Policy "deleteGadget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteGadgetResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteGadgetResponse] (errors.As).
 func (c *Client) DeleteGadget(ctx context.Context, gadgetId string, opts ...CallOption) (*DeleteGadgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteGadget"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(gadgetId))
 		return c.base.NewRequest(ctx, "DELETE", "/gadgets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteGadget", cerr)
+	}
 	return accResult("deleteGadget", resp, err, ParseDeleteGadgetResponse)
 }
 
 // ListSprockets calls GET /sprockets.
 // Policy "listSprockets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListSprocketsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListSprocketsResponse] (errors.As).
 func (c *Client) ListSprockets(ctx context.Context, opts ...CallOption) (*ListSprocketsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listSprockets"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/sprockets", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listSprockets", cerr)
+	}
 	return accResult("listSprockets", resp, err, ParseListSprocketsResponse)
 }
 
 // CreateSprocket calls POST /sprockets.
 // Policy "createSprocket": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreateSprocket(ctx context.Context, body CreateSprocketJSONRequestBody, opts ...CallOption) (*CreateSprocketResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[CreateSprocketResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateSprocket(ctx context.Context, body CreateSprocketJSONRequestBody, opts ...CallOption) (*Widget, error) {
+	out, err := c.accCreateSprocket(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createSprocket", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateSprocket is CreateSprocket answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateSprocket(ctx context.Context, body CreateSprocketJSONRequestBody, opts ...CallOption) (*CreateSprocketResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -72,22 +144,58 @@ func (c *Client) CreateSprocket(ctx context.Context, body CreateSprocketJSONRequ
 	resp, err := c.engine.Do(ctx, accOperations["createSprocket"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/sprockets", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createSprocket", cerr)
+	}
 	return accResult("createSprocket", resp, err, ParseCreateSprocketResponse)
 }
 
 // GetSprocket calls GET /sprockets/{sprocket_id}.
 // Policy "getSprocket": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*GetSprocketResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[GetSprocketResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*Widget, error) {
+	out, err := c.accGetSprocket(ctx, sprocketId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getSprocket", out.HTTPResponse, out.JSON200)
+}
+
+// accGetSprocket is GetSprocket answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*GetSprocketResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getSprocket"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(sprocketId))
 		return c.base.NewRequest(ctx, "GET", "/sprockets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getSprocket", cerr)
+	}
 	return accResult("getSprocket", resp, err, ParseGetSprocketResponse)
 }
 
 // ReplaceSprocket calls PUT /sprockets/{sprocket_id}.
 // Policy "replaceSprocket": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ReplaceSprocket(ctx context.Context, sprocketId string, body ReplaceSprocketJSONRequestBody, opts ...CallOption) (*ReplaceSprocketResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[ReplaceSprocketResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ReplaceSprocket(ctx context.Context, sprocketId string, body ReplaceSprocketJSONRequestBody, opts ...CallOption) (*Widget, error) {
+	out, err := c.accReplaceSprocket(ctx, sprocketId, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("replaceSprocket", out.HTTPResponse, out.JSON200)
+}
+
+// accReplaceSprocket is ReplaceSprocket answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accReplaceSprocket(ctx context.Context, sprocketId string, body ReplaceSprocketJSONRequestBody, opts ...CallOption) (*ReplaceSprocketResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "replaceSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -96,31 +204,63 @@ func (c *Client) ReplaceSprocket(ctx context.Context, sprocketId string, body Re
 		accPath0 := accordrt.EscapePathParam(string(sprocketId))
 		return c.base.NewRequest(ctx, "PUT", "/sprockets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "replaceSprocket", cerr)
+	}
 	return accResult("replaceSprocket", resp, err, ParseReplaceSprocketResponse)
 }
 
 // DeleteSprocket calls DELETE /sprockets/{sprocket_id}.
 // Policy "deleteSprocket": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteSprocketResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteSprocketResponse] (errors.As).
 func (c *Client) DeleteSprocket(ctx context.Context, sprocketId string, opts ...CallOption) (*DeleteSprocketResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteSprocket"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(sprocketId))
 		return c.base.NewRequest(ctx, "DELETE", "/sprockets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteSprocket", cerr)
+	}
 	return accResult("deleteSprocket", resp, err, ParseDeleteSprocketResponse)
 }
 
 // ListWidgets calls GET /widgets.
 // Policy "listWidgets": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListWidgetsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListWidgetsResponse] (errors.As).
 func (c *Client) ListWidgets(ctx context.Context, opts ...CallOption) (*ListWidgetsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listWidgets"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/widgets", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listWidgets", cerr)
+	}
 	return accResult("listWidgets", resp, err, ParseListWidgetsResponse)
 }
 
 // CreateWidget calls POST /widgets.
 // Policy "createWidget": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) CreateWidget(ctx context.Context, body CreateWidgetJSONRequestBody, opts ...CallOption) (*CreateWidgetResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[CreateWidgetResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateWidget(ctx context.Context, body CreateWidgetJSONRequestBody, opts ...CallOption) (*Widget, error) {
+	out, err := c.accCreateWidget(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createWidget", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateWidget is CreateWidget answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateWidget(ctx context.Context, body CreateWidgetJSONRequestBody, opts ...CallOption) (*CreateWidgetResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -128,22 +268,58 @@ func (c *Client) CreateWidget(ctx context.Context, body CreateWidgetJSONRequestB
 	resp, err := c.engine.Do(ctx, accOperations["createWidget"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/widgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createWidget", cerr)
+	}
 	return accResult("createWidget", resp, err, ParseCreateWidgetResponse)
 }
 
 // GetWidget calls GET /widgets/{widget_id}.
 // Policy "getWidget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetWidget(ctx context.Context, widgetId string, opts ...CallOption) (*GetWidgetResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[GetWidgetResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetWidget(ctx context.Context, widgetId string, opts ...CallOption) (*Widget, error) {
+	out, err := c.accGetWidget(ctx, widgetId, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getWidget", out.HTTPResponse, out.JSON200)
+}
+
+// accGetWidget is GetWidget answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetWidget(ctx context.Context, widgetId string, opts ...CallOption) (*GetWidgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getWidget"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(widgetId))
 		return c.base.NewRequest(ctx, "GET", "/widgets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getWidget", cerr)
+	}
 	return accResult("getWidget", resp, err, ParseGetWidgetResponse)
 }
 
 // UpdateWidget calls PATCH /widgets/{widget_id}.
 // Policy "updateWidget": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) UpdateWidget(ctx context.Context, widgetId string, body UpdateWidgetJSONRequestBody, opts ...CallOption) (*UpdateWidgetResponse, error) {
+//
+// A success returns the decoded Widget; an error status is an
+// *OperationError[UpdateWidgetResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) UpdateWidget(ctx context.Context, widgetId string, body UpdateWidgetJSONRequestBody, opts ...CallOption) (*Widget, error) {
+	out, err := c.accUpdateWidget(ctx, widgetId, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("updateWidget", out.HTTPResponse, out.JSON200)
+}
+
+// accUpdateWidget is UpdateWidget answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accUpdateWidget(ctx context.Context, widgetId string, body UpdateWidgetJSONRequestBody, opts ...CallOption) (*UpdateWidgetResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "updateWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -152,15 +328,25 @@ func (c *Client) UpdateWidget(ctx context.Context, widgetId string, body UpdateW
 		accPath0 := accordrt.EscapePathParam(string(widgetId))
 		return c.base.NewRequest(ctx, "PATCH", "/widgets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "updateWidget", cerr)
+	}
 	return accResult("updateWidget", resp, err, ParseUpdateWidgetResponse)
 }
 
 // DeleteWidget calls DELETE /widgets/{widget_id}.
 // Policy "deleteWidget": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteWidgetResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteWidgetResponse] (errors.As).
 func (c *Client) DeleteWidget(ctx context.Context, widgetId string, opts ...CallOption) (*DeleteWidgetResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteWidget"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(widgetId))
 		return c.base.NewRequest(ctx, "DELETE", "/widgets/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteWidget", cerr)
+	}
 	return accResult("deleteWidget", resp, err, ParseDeleteWidgetResponse)
 }

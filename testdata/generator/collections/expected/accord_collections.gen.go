@@ -15,21 +15,21 @@ import (
 func (c *Client) WidgetsCollection() accordrt.Collection[Widget, CreateWidgetJSONRequestBody, UpdateWidgetJSONRequestBody] {
 	return accordrt.NewCollection(accordrt.CollectionFuncs[Widget, CreateWidgetJSONRequestBody, UpdateWidgetJSONRequestBody]{
 		CreateFunc: func(ctx context.Context, in CreateWidgetJSONRequestBody) (*Widget, error) {
-			resp, err := c.CreateWidget(ctx, in)
+			resp, err := c.accCreateWidget(ctx, in)
 			if err != nil {
 				return nil, err
 			}
 			return accEntity("CreateWidget", resp.JSON201, resp.StatusCode())
 		},
 		GetFunc: func(ctx context.Context, id string) (*Widget, error) {
-			resp, err := c.GetWidget(ctx, id)
+			resp, err := c.accGetWidget(ctx, id)
 			if err != nil {
 				return nil, err
 			}
 			return accEntity("GetWidget", resp.JSON200, resp.StatusCode())
 		},
 		UpdateFunc: func(ctx context.Context, id string, in UpdateWidgetJSONRequestBody) (*Widget, error) {
-			resp, err := c.UpdateWidget(ctx, id, in)
+			resp, err := c.accUpdateWidget(ctx, id, in)
 			if err != nil {
 				return nil, err
 			}

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetTop calls GET /me/top.
 // Policy "getTop": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetTop(ctx context.Context, opts ...CallOption) (*GetTopResponse, error) {
+//
+// A success returns the decoded PagingArtistOrTrack; an error status is an
+// *OperationError[GetTopResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetTop(ctx context.Context, opts ...CallOption) (*PagingArtistOrTrack, error) {
+	out, err := c.accGetTop(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getTop", out.HTTPResponse, out.JSON200)
+}
+
+// accGetTop is GetTop answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetTop(ctx context.Context, opts ...CallOption) (*GetTopResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getTop"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/me/top", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getTop", cerr)
+	}
 	return accResult("getTop", resp, err, ParseGetTopResponse)
 }

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListBills calls GET /bills.
 // Policy "listBills": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListBills(ctx context.Context, opts ...CallOption) (*ListBillsResponse, error) {
+//
+// A success returns the decoded Bills; an error status is an
+// *OperationError[ListBillsResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListBills(ctx context.Context, opts ...CallOption) (*Bills, error) {
+	out, err := c.accListBills(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listBills", out.HTTPResponse, out.JSON200)
+}
+
+// accListBills is ListBills answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListBills(ctx context.Context, opts ...CallOption) (*ListBillsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listBills"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/bills", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listBills", cerr)
+	}
 	return accResult("listBills", resp, err, ParseListBillsResponse)
 }

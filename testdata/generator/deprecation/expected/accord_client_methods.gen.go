@@ -3,37 +3,60 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // LegacyPing calls GET /v1/legacy.
 // Policy "legacyPing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 //
+// It returns the parsed *LegacyPingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[LegacyPingResponse] (errors.As).
+//
 // Deprecated: the contract marks this operation as deprecated.
 func (c *Client) LegacyPing(ctx context.Context, opts ...CallOption) (*LegacyPingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["legacyPing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/v1/legacy", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "legacyPing", cerr)
+	}
 	return accResult("legacyPing", resp, err, ParseLegacyPingResponse)
 }
 
 // ListOrders calls GET /v1/orders.
 // Policy "listOrders": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
 //
+// It returns the parsed *ListOrdersResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListOrdersResponse] (errors.As).
+//
 // Deprecated: the contract marks this operation as deprecated.
 func (c *Client) ListOrders(ctx context.Context, opts ...CallOption) (*ListOrdersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listOrders"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/v1/orders", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listOrders", cerr)
+	}
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
 
 // ListOrdersV2 calls GET /v2/orders.
 // Policy "listOrdersV2": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListOrdersV2Response: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListOrdersV2Response] (errors.As).
 func (c *Client) ListOrdersV2(ctx context.Context, opts ...CallOption) (*ListOrdersV2Response, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listOrdersV2"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/v2/orders", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listOrdersV2", cerr)
+	}
 	return accResult("listOrdersV2", resp, err, ParseListOrdersV2Response)
 }

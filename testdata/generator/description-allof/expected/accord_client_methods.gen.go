@@ -3,16 +3,36 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetRequest calls GET /requests.
 // Policy "getRequest": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetRequest(ctx context.Context, params *GetRequestParams, opts ...CallOption) (*GetRequestResponse, error) {
+//
+// A success returns the decoded SpotOptions; an error status is an
+// *OperationError[GetRequestResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetRequest(ctx context.Context, params *GetRequestParams, opts ...CallOption) (*SpotOptions, error) {
+	out, err := c.accGetRequest(ctx, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getRequest", out.HTTPResponse, out.JSON200)
+}
+
+// accGetRequest is GetRequest answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetRequest(ctx context.Context, params *GetRequestParams, opts ...CallOption) (*GetRequestResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getRequest"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewGetRequestRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getRequest", cerr)
+	}
 	return accResult("getRequest", resp, err, ParseGetRequestResponse)
 }

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListSources calls GET /sources.
 // Policy "listSources": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListSources(ctx context.Context, opts ...CallOption) (*ListSourcesResponse, error) {
+//
+// A success returns the decoded Source; an error status is an
+// *OperationError[ListSourcesResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListSources(ctx context.Context, opts ...CallOption) (*Source, error) {
+	out, err := c.accListSources(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listSources", out.HTTPResponse, out.JSON200)
+}
+
+// accListSources is ListSources answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListSources(ctx context.Context, opts ...CallOption) (*ListSourcesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listSources"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/sources", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listSources", cerr)
+	}
 	return accResult("listSources", resp, err, ParseListSourcesResponse)
 }

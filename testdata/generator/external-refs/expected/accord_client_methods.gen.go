@@ -5,15 +5,34 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetCustomer calls GET /customers/{id}.
 // Policy "getCustomer": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetCustomer(ctx context.Context, id string, opts ...CallOption) (*GetCustomerResponse, error) {
+//
+// A success returns the decoded PartsCommonCustomer; an error status is an
+// *OperationError[GetCustomerResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetCustomer(ctx context.Context, id string, opts ...CallOption) (*PartsCommonCustomer, error) {
+	out, err := c.accGetCustomer(ctx, id, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getCustomer", out.HTTPResponse, out.JSON200)
+}
+
+// accGetCustomer is GetCustomer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetCustomer(ctx context.Context, id string, opts ...CallOption) (*GetCustomerResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getCustomer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "GET", "/customers/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getCustomer", cerr)
+	}
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }

@@ -3,16 +3,25 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListAlerts calls GET /alerts.
 // Policy "listAlerts": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListAlertsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListAlertsResponse] (errors.As).
 func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts ...CallOption) (*ListAlertsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listAlerts"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListAlertsRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listAlerts", cerr)
+	}
 	return accResult("listAlerts", resp, err, ParseListAlertsResponse)
 }

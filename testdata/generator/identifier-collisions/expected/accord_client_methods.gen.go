@@ -3,16 +3,36 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListItems calls GET /items.
 // Policy "listItems": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListItems(ctx context.Context, params *ListItemsParams, opts ...CallOption) (*ListItemsResponse, error) {
+//
+// A success returns the decoded ItemList; an error status is an
+// *OperationError[ListItemsResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListItems(ctx context.Context, params *ListItemsParams, opts ...CallOption) (*ItemList, error) {
+	out, err := c.accListItems(ctx, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listItems", out.HTTPResponse, out.JSON200)
+}
+
+// accListItems is ListItems answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListItems(ctx context.Context, params *ListItemsParams, opts ...CallOption) (*ListItemsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listItems"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListItemsRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listItems", cerr)
+	}
 	return accResult("listItems", resp, err, ParseListItemsResponse)
 }

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetAnalysis calls GET /analyses.
 // Policy "getAnalysis": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetAnalysis(ctx context.Context, opts ...CallOption) (*GetAnalysisResponse, error) {
+//
+// A success returns the decoded CodeScanningVariantAnalysis; an error status is an
+// *OperationError[GetAnalysisResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetAnalysis(ctx context.Context, opts ...CallOption) (*CodeScanningVariantAnalysis, error) {
+	out, err := c.accGetAnalysis(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getAnalysis", out.HTTPResponse, out.JSON200)
+}
+
+// accGetAnalysis is GetAnalysis answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetAnalysis(ctx context.Context, opts ...CallOption) (*GetAnalysisResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getAnalysis"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/analyses", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getAnalysis", cerr)
+	}
 	return accResult("getAnalysis", resp, err, ParseGetAnalysisResponse)
 }

@@ -13,6 +13,10 @@ import (
 
 // StartExport calls POST /v1/exports.
 // Policy "startExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency required; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *StartExportResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[StartExportResponse] (errors.As).
 func (c *Client) StartExport(ctx context.Context, params *StartExportParams, body StartExportJSONRequestBody, opts ...CallOption) (*StartExportResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -22,15 +26,25 @@ func (c *Client) StartExport(ctx context.Context, params *StartExportParams, bod
 		req, err := NewStartExportRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "startExport", cerr)
+	}
 	return accResult("startExport", resp, err, ParseStartExportResponse)
 }
 
 // GetExport calls GET /v1/exports/{exportId}.
 // Policy "getExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *GetExportResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[GetExportResponse] (errors.As).
 func (c *Client) GetExport(ctx context.Context, exportId string, opts ...CallOption) (*GetExportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getExport"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(exportId))
 		return c.base.NewRequest(ctx, "GET", "/v1/exports/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getExport", cerr)
+	}
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetLocation calls GET /locations.
 // Policy "getLocation": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetLocation(ctx context.Context, opts ...CallOption) (*GetLocationResponse, error) {
+//
+// A success returns the decoded Location; an error status is an
+// *OperationError[GetLocationResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetLocation(ctx context.Context, opts ...CallOption) (*Location, error) {
+	out, err := c.accGetLocation(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getLocation", out.HTTPResponse, out.JSON200)
+}
+
+// accGetLocation is GetLocation answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetLocation(ctx context.Context, opts ...CallOption) (*GetLocationResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getLocation"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/locations", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getLocation", cerr)
+	}
 	return accResult("getLocation", resp, err, ParseGetLocationResponse)
 }

@@ -3,15 +3,24 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListUsers calls GET /users.
 // Policy "listUsers": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListUsersResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListUsersResponse] (errors.As).
 func (c *Client) ListUsers(ctx context.Context, opts ...CallOption) (*ListUsersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listUsers"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/users", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listUsers", cerr)
+	}
 	return accResult("listUsers", resp, err, ParseListUsersResponse)
 }

@@ -3,55 +3,92 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListEvents calls GET /accounts/{accountId}/events: Page-number pagination inside an account..
 // Policy "listEvents": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListEventsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListEventsResponse] (errors.As).
 func (c *Client) ListEvents(ctx context.Context, accountId string, params *ListEventsParams, opts ...CallOption) (*ListEventsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listEvents"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListEventsRequest(c.server, accountId, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listEvents", cerr)
+	}
 	return accResult("listEvents", resp, err, ParseListEventsResponse)
 }
 
 // ListOrders calls GET /orders: Offset pagination over a bare array..
 // Policy "listOrders": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListOrdersResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListOrdersResponse] (errors.As).
 func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, opts ...CallOption) (*ListOrdersResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listOrders"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListOrdersRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listOrders", cerr)
+	}
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
 
 // ListRepos calls GET /repos: Link-header pagination (GitHub style), no parameters..
 // Policy "listRepos": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListReposResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListReposResponse] (errors.As).
 func (c *Client) ListRepos(ctx context.Context, opts ...CallOption) (*ListReposResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listRepos"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/repos", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listRepos", cerr)
+	}
 	return accResult("listRepos", resp, err, ParseListReposResponse)
 }
 
 // ListTokens calls GET /tokens: Token pagination (pageToken / nextPageToken)..
 // Policy "listTokens": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListTokensResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListTokensResponse] (errors.As).
 func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, opts ...CallOption) (*ListTokensResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listTokens"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListTokensRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listTokens", cerr)
+	}
 	return accResult("listTokens", resp, err, ParseListTokensResponse)
 }
 
 // ListUnpaged calls GET /unpaged.
 // Policy "listUnpaged": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListUnpagedResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListUnpagedResponse] (errors.As).
 func (c *Client) ListUnpaged(ctx context.Context, params *ListUnpagedParams, opts ...CallOption) (*ListUnpagedResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listUnpaged"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListUnpagedRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listUnpaged", cerr)
+	}
 	return accResult("listUnpaged", resp, err, ParseListUnpagedResponse)
 }

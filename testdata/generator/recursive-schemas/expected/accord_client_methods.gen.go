@@ -13,26 +13,55 @@ import (
 
 // GetMenu calls GET /menus.
 // Policy "getMenu": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *GetMenuResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[GetMenuResponse] (errors.As).
 func (c *Client) GetMenu(ctx context.Context, opts ...CallOption) (*GetMenuResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getMenu"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/menus", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getMenu", cerr)
+	}
 	return accResult("getMenu", resp, err, ParseGetMenuResponse)
 }
 
 // GetNode calls GET /nodes/{id}.
 // Policy "getNode": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *GetNodeResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[GetNodeResponse] (errors.As).
 func (c *Client) GetNode(ctx context.Context, id string, opts ...CallOption) (*GetNodeResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getNode"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "GET", "/nodes/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getNode", cerr)
+	}
 	return accResult("getNode", resp, err, ParseGetNodeResponse)
 }
 
 // PlantTree calls POST /trees.
 // Policy "plantTree": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) PlantTree(ctx context.Context, body PlantTreeJSONRequestBody, opts ...CallOption) (*PlantTreeResponse, error) {
+//
+// A success returns the decoded Forest; an error status is an
+// *OperationError[PlantTreeResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) PlantTree(ctx context.Context, body PlantTreeJSONRequestBody, opts ...CallOption) (*Forest, error) {
+	out, err := c.accPlantTree(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("plantTree", out.HTTPResponse, out.JSON200)
+}
+
+// accPlantTree is PlantTree answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accPlantTree(ctx context.Context, body PlantTreeJSONRequestBody, opts ...CallOption) (*PlantTreeResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "plantTree", Err: fmt.Errorf("encoding the request body: %w", err)}
@@ -40,5 +69,8 @@ func (c *Client) PlantTree(ctx context.Context, body PlantTreeJSONRequestBody, o
 	resp, err := c.engine.Do(ctx, accOperations["plantTree"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/trees", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "plantTree", cerr)
+	}
 	return accResult("plantTree", resp, err, ParsePlantTreeResponse)
 }

@@ -3,15 +3,35 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListCategories calls GET /categories.
 // Policy "listCategories": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListCategories(ctx context.Context, opts ...CallOption) (*ListCategoriesResponse, error) {
+//
+// A success returns the decoded CategoriesResponse; an error status is an
+// *OperationError[ListCategoriesResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListCategories(ctx context.Context, opts ...CallOption) (*CategoriesResponse, error) {
+	out, err := c.accListCategories(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listCategories", out.HTTPResponse, out.JSON200)
+}
+
+// accListCategories is ListCategories answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListCategories(ctx context.Context, opts ...CallOption) (*ListCategoriesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listCategories"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/categories", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listCategories", cerr)
+	}
 	return accResult("listCategories", resp, err, ParseListCategoriesResponse)
 }

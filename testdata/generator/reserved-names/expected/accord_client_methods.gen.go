@@ -5,15 +5,34 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetPolicy calls GET /policies/{id}.
 // Policy "getPolicy": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetPolicy(ctx context.Context, id string, opts ...CallOption) (*GetPolicyResponse, error) {
+//
+// A success returns the decoded Policy; an error status is an
+// *OperationError[GetPolicyResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetPolicy(ctx context.Context, id string, opts ...CallOption) (*Policy, error) {
+	out, err := c.accGetPolicy(ctx, id, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getPolicy", out.HTTPResponse, out.JSON200)
+}
+
+// accGetPolicy is GetPolicy answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetPolicy(ctx context.Context, id string, opts ...CallOption) (*GetPolicyResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getPolicy"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "GET", "/policies/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getPolicy", cerr)
+	}
 	return accResult("getPolicy", resp, err, ParseGetPolicyResponse)
 }

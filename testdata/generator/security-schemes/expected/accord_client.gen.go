@@ -186,3 +186,20 @@ func accFailed[R any](resp *http.Response, err error, parse func(*http.Response)
 	}
 	return out, &OperationError[R]{ResponseError: re, Response: out}
 }
+
+// accBody returns the success body of a typed method: the one of bodies
+// the answer's status filled. A 2xx whose body the parser did not take (no
+// JSON content type, or a status the contract does not declare) is an
+// error rather than a nil result.
+func accBody[T any](op string, resp *http.Response, bodies ...*T) (*T, error) {
+	for _, b := range bodies {
+		if b != nil {
+			return b, nil
+		}
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	return nil, fmt.Errorf("%s: the %d answer carries no JSON body of the declared type", op, status)
+}

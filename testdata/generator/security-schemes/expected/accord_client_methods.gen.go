@@ -5,52 +5,88 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // SignedCall calls POST /signed.
 // Policy "signedCall": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; signed with partner-hmac; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *SignedCallResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[SignedCallResponse] (errors.As).
 func (c *Client) SignedCall(ctx context.Context, opts ...CallOption) (*SignedCallResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["signedCall"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/signed", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "signedCall", cerr)
+	}
 	return accResult("signedCall", resp, err, ParseSignedCallResponse)
 }
 
 // ListThings calls GET /things.
 // Policy "listThings": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ListThingsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ListThingsResponse] (errors.As).
 func (c *Client) ListThings(ctx context.Context, opts ...CallOption) (*ListThingsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listThings"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "GET", "/things", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listThings", cerr)
+	}
 	return accResult("listThings", resp, err, ParseListThingsResponse)
 }
 
 // CreateThing calls POST /things.
 // Policy "createThing": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *CreateThingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[CreateThingResponse] (errors.As).
 func (c *Client) CreateThing(ctx context.Context, opts ...CallOption) (*CreateThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/things", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createThing", cerr)
+	}
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }
 
 // GetThing calls GET /things/{id}.
 // Policy "getThing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *GetThingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[GetThingResponse] (errors.As).
 func (c *Client) GetThing(ctx context.Context, id string, opts ...CallOption) (*GetThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getThing"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "GET", "/things/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getThing", cerr)
+	}
 	return accResult("getThing", resp, err, ParseGetThingResponse)
 }
 
 // DeleteThing calls DELETE /things/{id}.
 // Policy "deleteThing": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteThingResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteThingResponse] (errors.As).
 func (c *Client) DeleteThing(ctx context.Context, id string, opts ...CallOption) (*DeleteThingResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteThing"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "DELETE", "/things/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteThing", cerr)
+	}
 	return accResult("deleteThing", resp, err, ParseDeleteThingResponse)
 }

@@ -5,55 +5,146 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetB calls GET /a/b/{y}.
 // Policy "getB": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetB(ctx context.Context, y string, opts ...CallOption) (*GetBResponse, error) {
+//
+// A success returns the decoded Contact; an error status is an
+// *OperationError[GetBResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetB(ctx context.Context, y string, opts ...CallOption) (*Contact, error) {
+	out, err := c.accGetB(ctx, y, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getB", out.HTTPResponse, out.JSON200)
+}
+
+// accGetB is GetB answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetB(ctx context.Context, y string, opts ...CallOption) (*GetBResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getB"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(y))
 		return c.base.NewRequest(ctx, "GET", "/a/b/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getB", cerr)
+	}
 	return accResult("getB", resp, err, ParseGetBResponse)
 }
 
 // GetC calls GET /a/{x}/c.
 // Policy "getC": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetC(ctx context.Context, x string, opts ...CallOption) (*GetCResponse, error) {
+//
+// A success returns the decoded Contact; an error status is an
+// *OperationError[GetCResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetC(ctx context.Context, x string, opts ...CallOption) (*Contact, error) {
+	out, err := c.accGetC(ctx, x, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getC", out.HTTPResponse, out.JSON200)
+}
+
+// accGetC is GetC answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetC(ctx context.Context, x string, opts ...CallOption) (*GetCResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getC"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(x))
 		return c.base.NewRequest(ctx, "GET", "/a/"+accPath0+"/c", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getC", cerr)
+	}
 	return accResult("getC", resp, err, ParseGetCResponse)
 }
 
 // GetContactByID calls GET /contacts/{ContactID}.
 // Policy "getContactByID": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetContactByID(ctx context.Context, contactID string, opts ...CallOption) (*GetContactByIDResponse, error) {
+//
+// A success returns the decoded Contact; an error status is an
+// *OperationError[GetContactByIDResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetContactByID(ctx context.Context, contactID string, opts ...CallOption) (*Contact, error) {
+	out, err := c.accGetContactByID(ctx, contactID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getContactByID", out.HTTPResponse, out.JSON200)
+}
+
+// accGetContactByID is GetContactByID answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetContactByID(ctx context.Context, contactID string, opts ...CallOption) (*GetContactByIDResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getContactByID"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(contactID))
 		return c.base.NewRequest(ctx, "GET", "/contacts/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getContactByID", cerr)
+	}
 	return accResult("getContactByID", resp, err, ParseGetContactByIDResponse)
 }
 
 // GetContactByNumber calls GET /contacts/{ContactNumber}.
 // Policy "getContactByNumber": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetContactByNumber(ctx context.Context, contactNumber string, opts ...CallOption) (*GetContactByNumberResponse, error) {
+//
+// A success returns the decoded Contact; an error status is an
+// *OperationError[GetContactByNumberResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetContactByNumber(ctx context.Context, contactNumber string, opts ...CallOption) (*Contact, error) {
+	out, err := c.accGetContactByNumber(ctx, contactNumber, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getContactByNumber", out.HTTPResponse, out.JSON200)
+}
+
+// accGetContactByNumber is GetContactByNumber answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetContactByNumber(ctx context.Context, contactNumber string, opts ...CallOption) (*GetContactByNumberResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getContactByNumber"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(contactNumber))
 		return c.base.NewRequest(ctx, "GET", "/contacts/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getContactByNumber", cerr)
+	}
 	return accResult("getContactByNumber", resp, err, ParseGetContactByNumberResponse)
 }
 
 // GetExport calls GET /exports.{format}.
 // Policy "getExport": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) GetExport(ctx context.Context, format string, opts ...CallOption) (*GetExportResponse, error) {
+//
+// A success returns the decoded Contact; an error status is an
+// *OperationError[GetExportResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) GetExport(ctx context.Context, format string, opts ...CallOption) (*Contact, error) {
+	out, err := c.accGetExport(ctx, format, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("getExport", out.HTTPResponse, out.JSON200)
+}
+
+// accGetExport is GetExport answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accGetExport(ctx context.Context, format string, opts ...CallOption) (*GetExportResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getExport"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(format))
 		return c.base.NewRequest(ctx, "GET", "/exports."+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getExport", cerr)
+	}
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

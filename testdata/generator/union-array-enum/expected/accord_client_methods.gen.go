@@ -3,26 +3,53 @@
 package api
 
 import (
+	accordrt "accordtest/accordrt"
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ListAlerts calls GET /alerts.
 // Policy "listAlerts": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
-func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts ...CallOption) (*ListAlertsResponse, error) {
+//
+// A success returns the decoded Filter; an error status is an
+// *OperationError[ListAlertsResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts ...CallOption) (*Filter, error) {
+	out, err := c.accListAlerts(ctx, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("listAlerts", out.HTTPResponse, out.JSON200)
+}
+
+// accListAlerts is ListAlerts answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accListAlerts(ctx context.Context, params *ListAlertsParams, opts ...CallOption) (*ListAlertsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["listAlerts"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewListAlertsRequest(c.server, params)
 		return accAttempt(ctx, req, err)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "listAlerts", cerr)
+	}
 	return accResult("listAlerts", resp, err, ParseListAlertsResponse)
 }
 
 // PostConfigurations calls POST /configurations.
 // Policy "postConfigurations": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *PostConfigurationsResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[PostConfigurationsResponse] (errors.As).
 func (c *Client) PostConfigurations(ctx context.Context, contentType string, body []byte, opts ...CallOption) (*PostConfigurationsResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["postConfigurations"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/configurations", bytes.NewReader(body), contentType)
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "postConfigurations", cerr)
+	}
 	return accResult("postConfigurations", resp, err, ParsePostConfigurationsResponse)
 }

@@ -5,15 +5,23 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // GetAddresses calls GET /addresses.{outputFormat}.
 // Policy "getAddresses": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *GetAddressesResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[GetAddressesResponse] (errors.As).
 func (c *Client) GetAddresses(ctx context.Context, outputFormat string, opts ...CallOption) (*GetAddressesResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["getAddresses"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(outputFormat))
 		return c.base.NewRequest(ctx, "GET", "/addresses."+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "getAddresses", cerr)
+	}
 	return accResult("getAddresses", resp, err, ParseGetAddressesResponse)
 }

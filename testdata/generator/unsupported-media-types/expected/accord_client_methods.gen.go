@@ -13,6 +13,10 @@ import (
 
 // ApplyTemplate calls POST /templates/apply.
 // Policy "applyTemplate": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ApplyTemplateResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ApplyTemplateResponse] (errors.As).
 func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONRequestBody, opts ...CallOption) (*ApplyTemplateResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -21,5 +25,8 @@ func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONReques
 	resp, err := c.engine.Do(ctx, accOperations["applyTemplate"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/templates/apply", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "applyTemplate", cerr)
+	}
 	return accResult("applyTemplate", resp, err, ParseApplyTemplateResponse)
 }

@@ -13,16 +13,27 @@ import (
 
 // DeleteCampaign calls DELETE /campaigns/{id}.
 // Policy "deleteCampaign": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *DeleteCampaignResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[DeleteCampaignResponse] (errors.As).
 func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOption) (*DeleteCampaignResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["deleteCampaign"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "DELETE", "/campaigns/"+accPath0, nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "deleteCampaign", cerr)
+	}
 	return accResult("deleteCampaign", resp, err, ParseDeleteCampaignResponse)
 }
 
 // CreateDonation calls POST /donations.
 // Policy "createDonation": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *CreateDonationResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[CreateDonationResponse] (errors.As).
 func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequestBody, opts ...CallOption) (*CreateDonationResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -31,14 +42,24 @@ func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequ
 	resp, err := c.engine.Do(ctx, accOperations["createDonation"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/donations", bytes.NewReader(buf), "application/json")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "createDonation", cerr)
+	}
 	return accResult("createDonation", resp, err, ParseCreateDonationResponse)
 }
 
 // Publish calls POST /publish.
 // Policy "publish": timeout 10s per attempt; budget 30s; one attempt (the contract does not say the provider honours an Idempotency-Key); idempotency optional; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *PublishResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[PublishResponse] (errors.As).
 func (c *Client) Publish(ctx context.Context, opts ...CallOption) (*PublishResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["publish"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/publish", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "publish", cerr)
+	}
 	return accResult("publish", resp, err, ParsePublishResponse)
 }

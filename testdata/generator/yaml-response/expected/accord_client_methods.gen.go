@@ -5,15 +5,23 @@ package api
 import (
 	accordrt "accordtest/accordrt"
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // ExportTemplate calls GET /templates/{id}/export.
 // Policy "exportTemplate": timeout 10s per attempt; budget 30s; up to 2 retries (on 429, 502, 503, 504, connection errors and attempt timeouts); idempotency off; at most 256 in flight; breaker opens after 5 failures, cooldown 30s.
+//
+// It returns the parsed *ExportTemplateResponse: the contract does not give every
+// success one JSON body of one model type, so the answer's fields say which
+// came. An error status is an *OperationError[ExportTemplateResponse] (errors.As).
 func (c *Client) ExportTemplate(ctx context.Context, id string, opts ...CallOption) (*ExportTemplateResponse, error) {
 	resp, err := c.engine.Do(ctx, accOperations["exportTemplate"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(id))
 		return c.base.NewRequest(ctx, "GET", "/templates/"+accPath0+"/export", nil, "")
 	}, opts...)
+	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
+		err = fmt.Errorf("%s: %w", "exportTemplate", cerr)
+	}
 	return accResult("exportTemplate", resp, err, ParseExportTemplateResponse)
 }
