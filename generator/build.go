@@ -119,6 +119,9 @@ func fillOperation(op *Operation, d *codegen.OperationDefinition, parts Parts, r
 	for _, r := range d.Responses {
 		if c, err := strconv.Atoi(r.StatusCode); err == nil && c >= 200 && c < 300 {
 			op.Success = append(op.Success, c)
+			for _, rc := range r.Contents {
+				op.SuccessNotJSON = op.SuccessNotJSON || !rc.IsJSON()
+			}
 		}
 	}
 	slices.Sort(op.Success)

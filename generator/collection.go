@@ -24,7 +24,10 @@ type Collection struct {
 	// The operations' GoNames, and the success field of each response
 	// holding a *Type (JSON201 or JSON200).
 	CreateOp, GetOp, UpdateOp, DeleteOp, ListOp string
-	CreateField, GetField, UpdateField          string
+	// The methods the adapter calls: each operation's Raw (its parsed
+	// response), whether or not the operation's method is typed.
+	CreateCall, GetCall, UpdateCall, DeleteCall, ListCall string
+	CreateField, GetField, UpdateField                    string
 	// Paged: ListOp has a <ListOp>All iterator; otherwise the list's 200
 	// body is []Type.
 	Paged bool
@@ -142,6 +145,7 @@ func collectionAt(base, item string, byRoute map[string]*Operation, pagedItems m
 		return c, list.ID + " answers no JSON array of " + c.Type + " and is not paged"
 	}
 	c.CreateOp, c.GetOp, c.UpdateOp, c.DeleteOp, c.ListOp = create.GoName, get.GoName, update.GoName, del.GoName, list.GoName
+	c.CreateCall, c.GetCall, c.UpdateCall, c.DeleteCall, c.ListCall = create.Raw(), get.Raw(), update.Raw(), del.Raw(), list.Raw()
 	c.Create, c.Update = create.DefaultBody.Type, update.DefaultBody.Type
 	c.CreateNil, c.GetNil, c.UpdateNil, c.DeleteNil, c.ListNil = nilParams(create), nilParams(get), nilParams(update), nilParams(del), nilParams(list)
 	return c, ""

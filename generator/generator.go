@@ -272,6 +272,7 @@ func Generate(doc *contracts.Document, opts Options) (*Result, error) {
 		res.Notes = append(res.Notes, planRoutes(m.Operations)...)
 	}
 	if parts.Client {
+		detectTyped(models, m)
 		m.Pagination = iterable(detectPagination(models, m), m)
 		var collNotes []string
 		m.Collections, collNotes = detectCollections(models, m)

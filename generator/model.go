@@ -97,6 +97,15 @@ type Operation struct {
 	// Success lists the explicit 2xx statuses the contract declares, sorted.
 	// Empty means any 2xx (the contract uses 2XX or default only).
 	Success []int
+	// Result is the named model type every success answer carries as its
+	// JSON body, which the method then returns (*Result) instead of the
+	// parsed response; ResultFields are the response's fields holding it
+	// (JSON200, JSON201). Empty keeps the parsed response (typed.go).
+	Result       string
+	ResultFields []string
+	// SuccessNotJSON: a 2xx answer may carry a media type that is not JSON
+	// (the parsed response may have no field for it).
+	SuccessNotJSON bool
 
 	// Policy is the resolved resilience policy and PolicyLiteral the same
 	// value as a Go expression of the runtime's Policy type.

@@ -205,7 +205,7 @@ func pactCaseOf(m *Model, op Operation, po *pactOp) (pactCase, string) {
 	if po.ResponseBody != "" {
 		c.Response = append(c.Response, pactBody(po.ResponseType, fmt.Sprintf("accPactValue(t, []byte(%s))", pactLiteral(po.ResponseBody)), po.ResponseRules))
 	}
-	c.Call = fmt.Sprintf("c.%s(%s)", op.GoName, strings.Join(args, ", "))
+	c.Call = fmt.Sprintf("c.%s(%s)", op.Raw(), strings.Join(args, ", "))
 	c.StatusOf = "res.StatusCode()"
 	if op.ResponseType == "" {
 		c.StatusOf = "res.StatusCode"

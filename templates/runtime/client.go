@@ -186,6 +186,8 @@ type CallSettings struct {
 	// MaxResponseBody overrides the client's cap for this call; negative
 	// means no cap (a download the caller streams and bounds itself).
 	MaxResponseBody int64
+	// Response receives the call's final HTTP answer (WithResponse).
+	Response **http.Response
 }
 
 // WithMaxResponseBodyCall caps this call's response body at n bytes
