@@ -24,7 +24,7 @@ func detectTyped(models []byte, m *Model) {
 }
 
 func typedResult(op *Operation, resolve func(ast.Expr) ast.Expr) (string, []string) {
-	if op.GoName == "" || op.Webhook || op.RawBuilder == "" || op.ResponseType == "" || len(op.Success) == 0 {
+	if op.GoName == "" || op.Webhook || op.RawBuilder == "" || op.ResponseType == "" || len(op.Success) == 0 || op.SuccessNotJSON {
 		return "", nil
 	}
 	resp, _ := resolve(ast.NewIdent(op.ResponseType)).(*ast.StructType)

@@ -35,8 +35,13 @@ type AcceptedResponse struct { Body []byte; JSON202 *Payment }
 		{"BuiltinResponse", []int{200}, "", 0},
 		{"AcceptedResponse", []int{202}, "", 0},
 		{"OneResponse", nil, "", 0}, // 2XX or default only
+		{"NotJSON", []int{200}, "", 0},
 	} {
 		op := &Operation{GoName: "Op", RawBuilder: "NewOpRequest", ResponseType: tc.resp, Success: tc.success}
+		if tc.resp == "NotJSON" { // a YAML 200 beside the JSON one: oapi-codegen drops its field
+			op.ResponseType, op.SuccessNotJSON = "OneResponse", true
+			op.Success = []int{201}
+		}
 		got, fields := typedResult(op, resolve)
 		if got != tc.want || len(fields) != tc.fields {
 			t.Errorf("%s %v: typed %q %v, want %q with %d fields", tc.resp, tc.success, got, fields, tc.want, tc.fields)
