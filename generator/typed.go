@@ -40,7 +40,7 @@ func typedResult(op *Operation, resolve func(ast.Expr) ast.Expr) (string, []stri
 		want := "JSON" + strconv.Itoa(code)
 		for _, f := range resp.Fields.List {
 			for _, n := range f.Names {
-				if n.Name != want && strings.HasSuffix(n.Name, strconv.Itoa(code)) {
+				if n.Name != want && !strings.HasPrefix(n.Name, "Headers") && strings.HasSuffix(n.Name, strconv.Itoa(code)) {
 					return "", nil // another media type for this status
 				}
 			}

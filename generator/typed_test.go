@@ -7,7 +7,7 @@ func TestTypedResultRule(t *testing.T) {
 type Payment struct{ Id string }
 type Other struct{ Id string }
 type Inline = Payment
-type OneResponse struct { Body []byte; JSON201 *Payment; ApplicationproblemJSON400 *Other }
+type OneResponse struct { Body []byte; JSON201 *Payment; ApplicationproblemJSON400 *Other; Headers201 struct{ Location string } }
 type TwoResponse struct { Body []byte; JSON200 *Payment; JSON201 *Payment }
 type MixedResponse struct { Body []byte; JSON200 *Payment; JSON201 *Other }
 type NoBodyResponse struct { Body []byte }

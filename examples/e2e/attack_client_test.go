@@ -174,11 +174,12 @@ func TestAttackClientRecordedCreateHappensOnce(t *testing.T) {
 
 	// A call that succeeds: its duplicate is the recorded, typed answer.
 	first, err := c.CreateCustomer(ctx, customerInput("bob"))
-	if err != nil || first.JSON201 == nil {
+	if err != nil || first == nil {
 		t.Fatalf("create bob: %v", err)
 	}
-	again, err := c.CreateCustomer(ctx, customerInput("bob"))
-	if err != nil || again.JSON201 == nil || again.JSON201.Id != first.JSON201.Id || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
+	var raw *http.Response
+	again, err := c.CreateCustomer(ctx, customerInput("bob"), crmapi.WithResponse(&raw))
+	if err != nil || again == nil || again.Id != first.Id || raw.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("duplicate of a done call: %v", err)
 	}
 	if p.created.Load() != 2 || p.keys.Load() != 0 {

@@ -221,10 +221,10 @@ func TestMockStatefulFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resp.JSON201 == nil || resp.JSON201.Name != name {
-			t.Fatalf("create %s: %+v", name, resp.JSON201)
+		if resp == nil || resp.Name != name {
+			t.Fatalf("create %s: %+v", name, resp)
 		}
-		ids = append(ids, resp.JSON201.Id)
+		ids = append(ids, resp.Id)
 	}
 	got, err := c.GetCustomer(ctx, ids[1])
 	if err != nil || got == nil || got.Name != "grace" || string(got.Email) != "grace@example.com" {

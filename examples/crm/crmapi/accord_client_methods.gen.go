@@ -43,10 +43,21 @@ func (c *Client) accListCustomers(ctx context.Context, params *ListCustomersPara
 // CreateCustomer calls POST /customers: Create a customer.
 // Policy "createCustomer": timeout 800ms per attempt; budget 3s; up to 2 retries, only of attempts the provider declined (429, 503) or that never left; idempotency client; at most 32 in flight; breaker opens after 5 failures, cooldown 30s.
 //
-// It returns the parsed *CreateCustomerResponse: the contract does not give every
-// success one JSON body of one model type, so the answer's fields say which
-// came. An error status is an *OperationError[CreateCustomerResponse] (errors.As).
-func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*CreateCustomerResponse, error) {
+// A success returns the decoded Customer; an error status is an
+// *OperationError[CreateCustomerResponse] (errors.As), holding the declared error
+// body, status, problem, trace id and attempts. WithResponse(&r) keeps the
+// raw *http.Response.
+func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*Customer, error) {
+	out, err := c.accCreateCustomer(ctx, body, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return accBody("createCustomer", out.HTTPResponse, out.JSON201)
+}
+
+// accCreateCustomer is CreateCustomer answering the parsed response, for the
+// iterators, waits and adapters built on it.
+func (c *Client) accCreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, opts ...CallOption) (*CreateCustomerResponse, error) {
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}

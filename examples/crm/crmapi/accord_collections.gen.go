@@ -16,7 +16,7 @@ import (
 func (c *Client) CustomersCollection() accordrt.Collection[Customer, CreateCustomerJSONRequestBody, ReplaceCustomerJSONRequestBody] {
 	return accordrt.NewCollection(accordrt.CollectionFuncs[Customer, CreateCustomerJSONRequestBody, ReplaceCustomerJSONRequestBody]{
 		CreateFunc: func(ctx context.Context, in CreateCustomerJSONRequestBody) (*Customer, error) {
-			resp, err := c.CreateCustomer(ctx, in)
+			resp, err := c.accCreateCustomer(ctx, in)
 			if err != nil {
 				return nil, err
 			}
