@@ -1,6 +1,8 @@
 package contracts
 
 import (
+	"unicode/utf8"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -300,4 +302,114 @@ func (s *yamlStreamer) flowPlainText() string {
 	}
 	s.bail()
 	return ""
+}
+
+// scalar writes a scalar as the tree path does, resolving plain ones
+// through yaml.v3.
+func (s *yamlStreamer) scalar(v string, style yaml.Style) {
+	s.sc = yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: style}
+	s.w.scalar(&s.sc)
+}
+
+func (s *yamlStreamer) singleQuoted() string {
+	b := s.tmp[:0]
+	for s.i++; ; s.i++ {
+		if s.eol(s.i) {
+			s.bail() // multi-line quoted text folds: the tree path reads it
+		}
+		c := s.data[s.i]
+		if c == '\'' {
+			if s.at(s.i+1) != '\'' {
+				s.i++
+				break
+			}
+			s.i++
+		}
+		b = append(b, c)
+	}
+	s.tmp = b
+	return string(b)
+}
+
+func (s *yamlStreamer) doubleQuoted() string {
+	b := s.tmp[:0]
+	for s.i++; ; {
+		if s.eol(s.i) {
+			s.bail()
+		}
+		c := s.data[s.i]
+		switch c {
+		case '"':
+			s.i++
+			s.tmp = b
+			return string(b)
+		case '\\':
+			s.i++
+			e := s.at(s.i)
+			s.i++
+			switch e {
+			case '0':
+				b = append(b, 0)
+			case 'a':
+				b = append(b, '\a')
+			case 'b':
+				b = append(b, '\b')
+			case 't':
+				b = append(b, '\t')
+			case 'n':
+				b = append(b, '\n')
+			case 'v':
+				b = append(b, '\v')
+			case 'f':
+				b = append(b, '\f')
+			case 'r':
+				b = append(b, '\r')
+			case 'e':
+				b = append(b, 0x1b)
+			case ' ', '"', '/', '\\':
+				b = append(b, e)
+			case 'N':
+				b = utf8.AppendRune(b, 0x85)
+			case '_':
+				b = utf8.AppendRune(b, 0xa0)
+			case 'L':
+				b = utf8.AppendRune(b, 0x2028)
+			case 'P':
+				b = utf8.AppendRune(b, 0x2029)
+			case 'x':
+				b = utf8.AppendRune(b, s.hex(2))
+			case 'u':
+				b = utf8.AppendRune(b, s.hex(4))
+			case 'U':
+				b = utf8.AppendRune(b, s.hex(8))
+			default:
+				s.bail()
+			}
+		default:
+			b = append(b, c)
+			s.i++
+		}
+	}
+}
+
+func (s *yamlStreamer) hex(n int) rune {
+	var r rune
+	for k := 0; k < n; k++ {
+		c := s.at(s.i)
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			s.bail()
+		}
+		s.i++
+	}
+	if (r >= 0xd800 && r <= 0xdfff) || r > 0x10ffff {
+		s.bail()
+	}
+	return r
 }
