@@ -146,13 +146,29 @@ func renameDuplicateParams(t *openapi3.T) []string {
 // isOapiLocal reports the names oapi-codegen's request builders and server
 // wrappers give their own arguments and variables, beside the path
 // parameters' variables: a path parameter {server} made
-// NewGetServerRequest(server string, server string).
+// NewGetServerRequest(server string, server string). The packages their
+// bodies refer to are such names too: sakari.io's {url} shadowed net/url
+// inside the builder (url.Parse undefined on a string).
 func isOapiLocal(name string) bool {
 	switch name {
 	case "server", "serverURL", "operationPath", "queryURL", "queryValues",
 		"req", "err", "body", "bodyReader", "buf", "contentType",
 		"params", "ctx", "w", "r", "handler", "siw", "sh",
 		"request", "response", "rsp", "reqEditors", "bodyBytes":
+		return true
+	}
+	return isBuilderPackage(name)
+}
+
+// isBuilderPackage reports the packages that oapi-codegen's builders,
+// wrappers and strict handlers and accord's client methods refer to inside
+// a function that takes path parameters as arguments or variables. Packages
+// only named in a signature's types (path, os, yaml) are left out: GitHub's
+// {path} keeps its Go name.
+func isBuilderPackage(name string) bool {
+	switch name {
+	case "bytes", "context", "errors", "fmt", "http", "io", "json", "mime", "multipart",
+		"runtime", "strings", "time", "url", "xml", "accordrt", "oapirt":
 		return true
 	}
 	return false
@@ -182,7 +198,11 @@ func renameLocalPathParams(t *openapi3.T) []string {
 				p.Value.Extensions = map[string]any{}
 			}
 			p.Value.Extensions[extGoName] = goName + "Param"
-			notes = append(notes, fmt.Sprintf("%s: the path parameter %q is generated as %sParam (%s is a name of the generated function's own)", where, p.Value.Name, goName, codegen.LowercaseFirstCharacters(goName)))
+			why := "a name of the generated function's own"
+			if isBuilderPackage(codegen.LowercaseFirstCharacters(goName)) {
+				why = "a package the generated function refers to"
+			}
+			notes = append(notes, fmt.Sprintf("%s: the path parameter %q is generated as %sParam (%s is %s)", where, p.Value.Name, goName, codegen.LowercaseFirstCharacters(goName), why))
 		}
 	}
 	visit := func(where string, item *openapi3.PathItem) {

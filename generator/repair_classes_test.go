@@ -13,7 +13,8 @@ import (
 // contract per failure class seen on samples of real contracts, and builds
 // the result: nested inline enums and objects of component responses,
 // several XML media types of one response, path parameters named like the
-// builders' own variables, text request bodies of non-string types, one
+// builders' own variables or the packages they import (url, http, fmt...),
+// text request bodies of non-string types, one
 // callback name under several operations, and allOf members merged below a
 // component response's top.
 func TestCorpusFailureClassesCompile(t *testing.T) {
@@ -31,6 +32,10 @@ func TestCorpusFailureClassesCompile(t *testing.T) {
 		{"params-text.yaml", []string{
 			`the path parameter "server" is generated as ServerParam`,
 			"JSON or text bodies without a schema",
+		}},
+		{"params-packages.yaml", []string{
+			`the path parameter "url" is generated as UrlParam (url is a package the generated function refers to)`,
+			`the path parameter "accordrt" is generated as AccordrtParam`,
 		}},
 		{"callbacks.yaml", []string{
 			"callback hangup is used by 2 operations",
