@@ -37,6 +37,7 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./scripts/bench-events.sh
+	./scripts/bench-ogen.sh
 
 # accord's outbox → Kafka → inbox against Watermill + watermill-sql's
 # forwarder and raw franz-go, and the generated consumer against a bare
