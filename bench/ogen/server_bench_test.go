@@ -3,6 +3,7 @@ package ogenbench
 import (
 	"net/http"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,12 +17,26 @@ func contenders(b *testing.B) (ogen, accord, quiet, idem *contender) {
 	return ogen, accord, quiet, idem
 }
 
+// benchOne also reports the process's CPU time per request (user +
+// system, the GC's background work included): on a machine shared with
+// other work it counts no time spent waiting for a core, though caches
+// shared with that work still inflate it.
 func benchOne(b *testing.B, c *contender) {
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		c.prepare()
 		c.once(b)
 	}
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // ogen's server: its router, security handler, parameter and body decoding
