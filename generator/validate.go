@@ -221,21 +221,22 @@ func (g *validation) operation(i int, p contracts.OperationPolicy, item *openapi
 	params := parameters(item, op)
 	wild := pathWildcards(p.Path)
 	var body strings.Builder
-	clientParams, query := false, false
+	clientParams := false
 	for _, pr := range params {
 		if g.clientRequired(pr) {
 			clientParams = true
 		}
 		if code := g.parameter(pr, wild); code != "" {
 			body.WriteString(code)
-			query = query || pr.In == "query"
 		}
 	}
 	if body.Len() > 0 {
 		vo.Params = "p" + strconv.Itoa(i)
 		g.pf("\n// %s checks the parameters of %s.\nfunc (accValidator) %s(r *http.Request, v *accordrt.Violations) {\n", vo.Params, commentSafe(p.ID), vo.Params)
-		if query {
-			g.pf("q := r.URL.Query()\n")
+		if strings.Contains(body.String(), "buf[:0]") {
+			// One buffer for every parameter's values in turn: a stack
+			// array, so that reading them allocates nothing.
+			g.pf("var buf [4]string\n")
 		}
 		g.pf("%sv.At(\"\", \"\")\n}\n", body.String())
 	}
@@ -265,7 +266,7 @@ func (g *validation) operation(i int, p contracts.OperationPolicy, item *openapi
 		g.pf("\n// c%d refuses a %s call without its required parameters.\nfunc (accValidator) c%d(noParams bool) error {\n\tif !noParams {\n\t\treturn nil\n\t}\n\tvar v accordrt.Violations\n", i, commentSafe(p.ID), i)
 		for _, pr := range params {
 			if g.clientRequired(pr) {
-				g.pf("\tv.At(%q, %q)\n\tv.Add(nil, \"is required\")\n", pr.In, pr.Name)
+				g.pf("\tv.At(%q, %q)\n\tv.Fail(\"is required\")\n", pr.In, pr.Name)
 			}
 		}
 		g.pf("\treturn accordrt.RequestInvalid(%q, &v)\n}\n", p.ID)
@@ -361,7 +362,7 @@ func (g *validation) parameter(pr *openapi3.Parameter, wild map[string]string) s
 	fmt.Fprintf(&b, "\t// %s parameter %s\n\tv.At(%q, %q)\n", pr.In, commentSafe(pr.Name), pr.In, pr.Name)
 	fmt.Fprintf(&b, "\tif vals := %s; len(vals) == 0 {\n", g.source(pr, wild))
 	if pr.Required {
-		b.WriteString("\t\tv.Add(nil, \"is required\")\n")
+		b.WriteString("\t\tv.Fail(\"is required\")\n")
 	}
 	method := g.ref(pr.Schema)
 	if typ == "array" {
@@ -369,12 +370,10 @@ func (g *validation) parameter(pr *openapi3.Parameter, wild map[string]string) s
 		if s.Items != nil && s.Items.Value != nil {
 			itemType = mainType(s.Items.Value)
 		}
-		fmt.Fprintf(&b, "\t} else {\n\t\tparts := accordrt.ParamArray(vals, %q)\n\t\titems := make([]any, len(parts))\n\t\tbad := false\n", sep)
-		fmt.Fprintf(&b, "\t\tfor i, s := range parts {\n\t\t\tx, ok := accordrt.ParamValue(%q, s)\n\t\t\tif !ok {\n\t\t\t\tv.Add(&accordrt.JSONPointer{Index: i, Array: true}, %q)\n\t\t\t\tbad = true\n\t\t\t}\n\t\t\titems[i] = x\n\t\t}\n", itemType, "must be "+article(itemType))
-		fmt.Fprintf(&b, "\t\tif !bad {\n\t\t\taccValidator{}.%s(items, nil, v)\n\t\t}\n\t}\n", method)
+		fmt.Fprintf(&b, "\t} else if x, ok := accordrt.ParamItems(v, vals, %q, %q, %q); ok {\n\t\taccValidator{}.%s(x, v)\n\t}\n", sep, itemType, "must be "+article(itemType), method)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "\t} else if x, ok := accordrt.ParamValue(%q, vals[0]); !ok {\n\t\tv.Add(nil, %q)\n\t} else {\n\t\taccValidator{}.%s(x, nil, v)\n\t}\n", typ, "must be "+article(typ), method)
+	fmt.Fprintf(&b, "\t} else if x, ok := accordrt.ParamValue(v, %q, vals[0]); !ok {\n\t\tv.Fail(%q)\n\t} else {\n\t\taccValidator{}.%s(x, v)\n\t}\n", typ, "must be "+article(typ), method)
 	return b.String()
 }
 
@@ -382,7 +381,7 @@ func (g *validation) presence(pr *openapi3.Parameter, wild map[string]string) st
 	if !pr.Required {
 		return ""
 	}
-	return fmt.Sprintf("\tv.At(%q, %q)\n\tif vals := %s; len(vals) == 0 {\n\t\tv.Add(nil, \"is required\")\n\t}\n", pr.In, pr.Name, g.source(pr, wild))
+	return fmt.Sprintf("\tv.At(%q, %q)\n\tif vals := %s; len(vals) == 0 {\n\t\tv.Fail(\"is required\")\n\t}\n", pr.In, pr.Name, g.source(pr, wild))
 }
 
 // source is the expression of a parameter's raw values ([]string).
@@ -393,13 +392,13 @@ func (g *validation) source(pr *openapi3.Parameter, wild map[string]string) stri
 		if name == "" {
 			name = pr.Name
 		}
-		return fmt.Sprintf("accordrt.NonEmpty(r.PathValue(%q))", name)
+		return fmt.Sprintf("accordrt.PathValues(r, %q, buf[:0])", name)
 	case "header":
 		return fmt.Sprintf("r.Header.Values(%q)", pr.Name)
 	case "cookie":
-		return fmt.Sprintf("accordrt.CookieValues(r, %q)", pr.Name)
+		return fmt.Sprintf("accordrt.CookieValues(r, %q, buf[:0])", pr.Name)
 	}
-	return fmt.Sprintf("q[%q]", pr.Name)
+	return fmt.Sprintf("accordrt.QueryValues(r.URL.RawQuery, %q, buf[:0])", pr.Name)
 }
 
 func article(typ string) string {

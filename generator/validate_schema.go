@@ -15,14 +15,15 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// schema writes the method checking s.
+// schema writes the method checking s. Generated validators read a parsed
+// document (accordrt.JSON) in place: no map or interface per value.
 func (g *validation) schema(s *openapi3.Schema) {
 	name := g.names[s]
-	g.pf("\nfunc (accValidator) %s(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {\n", name)
+	g.pf("\nfunc (accValidator) %s(x accordrt.JSON, v *accordrt.Violations) {\n", name)
 	defer g.pf("}\n")
 	if s.Always != nil {
 		if !*s.Always {
-			g.pf("\tv.Add(p, \"no value is allowed here\")\n")
+			g.pf("\tv.Add(x, \"no value is allowed here\")\n")
 		}
 		return
 	}
@@ -42,50 +43,60 @@ func (g *validation) schema(s *openapi3.Schema) {
 	if nullOK && len(want) > 0 {
 		typeErr += " or null"
 	}
-	g.pf("\tswitch y := x.(type) {\n\tcase nil:\n")
+	refuse := fmt.Sprintf("\t\tv.Add(x, %q)\n\t\treturn\n", typeErr)
+	var refused []string // the kinds s does not allow
+	g.pf("\tswitch x.Kind() {\n\tcase accordrt.JSONNull:\n")
 	if nullOK {
 		g.pf("\t\treturn\n")
 	} else {
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", nullDetail(want))
+		g.pf("\t\tv.Add(x, %q)\n\t\treturn\n", nullDetail(want))
 	}
-	g.pf("\tcase bool:\n\t\t_ = y\n")
 	if !has("boolean") {
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
-	}
-	g.pf("\tcase float64:\n")
-	switch {
-	case has("number"):
-	case has("integer"):
-		g.pf("\t\tif !accordrt.IsInteger(y) {\n\t\t\tv.Add(p, %q)\n\t\t\treturn\n\t\t}\n", typeErr)
-	default:
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
+		refused = append(refused, "accordrt.JSONBool")
 	}
 	// A type's keywords are emitted only where the type is allowed: a
 	// contract's minimum on a string schema is dead, and would be dead code.
-	if has("number") || has("integer") {
-		g.number(s)
+	switch num := g.number(s); {
+	case has("number"):
+		if num != "" {
+			g.pf("\tcase accordrt.JSONNumber:\n%s", num)
+		}
+	case has("integer"):
+		g.pf("\tcase accordrt.JSONNumber:\n\t\tif !accordrt.IsInteger(x.Num()) {\n%s\t\t}\n%s", indent(refuse), num)
+	default:
+		refused = append(refused, "accordrt.JSONNumber")
 	}
-	g.pf("\tcase string:\n")
-	if has("string") {
-		g.str(s)
-	} else {
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
+	kinds := []struct {
+		typ, kind string
+		code      func(*openapi3.Schema) string
+	}{
+		{"string", "accordrt.JSONString", func(s *openapi3.Schema) string {
+			if str := g.str(s); str != "" {
+				return "\t\ty := x.Bytes()\n" + str
+			}
+			return ""
+		}},
+		{"array", "accordrt.JSONArray", g.array},
+		{"object", "accordrt.JSONObject", g.object},
 	}
-	g.pf("\tcase []any:\n")
-	if has("array") {
-		g.array(s)
-	} else {
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
+	for _, k := range kinds {
+		if !has(k.typ) {
+			refused = append(refused, k.kind)
+		} else if code := k.code(s); code != "" {
+			g.pf("\tcase %s:\n%s", k.kind, code)
+		}
 	}
-	g.pf("\tcase map[string]any:\n")
-	if has("object") {
-		g.object(s)
-	} else {
-		g.pf("\t\tv.Add(p, %q)\n\t\treturn\n", typeErr)
+	if len(refused) > 0 {
+		g.pf("\tcase %s:\n%s", strings.Join(refused, ", "), refuse)
 	}
 	g.pf("\t}\n")
 	g.enum(s)
 	g.composition(s)
+}
+
+// indent shifts generated statements one tab right.
+func indent(code string) string {
+	return strings.ReplaceAll(strings.TrimSuffix("\t"+strings.ReplaceAll(code, "\n", "\n\t"), "\t"), "\n\t\n", "\n\n")
 }
 
 func mapStrings(in []string, f func(string) string) []string {
@@ -103,8 +114,10 @@ func nullDetail(want []string) string {
 	return "must be " + strings.Join(mapStrings(want, article), " or ") + ", not null"
 }
 
-func (g *validation) number(s *openapi3.Schema) {
-	bound := func(v *float64, exclusive bool, op, nop string) {
+// number is the statements checking a number's keywords, "" for none.
+func (g *validation) number(s *openapi3.Schema) string {
+	var b strings.Builder
+	bound := func(v *float64, exclusive bool, op string) {
 		if v == nil {
 			return
 		}
@@ -112,20 +125,20 @@ func (g *validation) number(s *openapi3.Schema) {
 		if exclusive {
 			cmp = strings.TrimSuffix(op, "=")
 		}
-		g.pf("\t\tif !(y %s %s) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", cmp, floatLit(*v), "must be "+cmp+" "+rtNum(*v))
-		_ = nop
+		fmt.Fprintf(&b, "\t\tif !(x.Num() %s %s) {\n\t\t\tv.Add(x, %q)\n\t\t}\n", cmp, floatLit(*v), "must be "+cmp+" "+rtNum(*v))
 	}
-	bound(s.Min, s.ExclusiveMin.IsTrue(), ">=", "")
-	bound(s.Max, s.ExclusiveMax.IsTrue(), "<=", "")
+	bound(s.Min, s.ExclusiveMin.IsTrue(), ">=")
+	bound(s.Max, s.ExclusiveMax.IsTrue(), "<=")
 	if s.ExclusiveMin.Value != nil {
-		bound(s.ExclusiveMin.Value, true, ">=", "")
+		bound(s.ExclusiveMin.Value, true, ">=")
 	}
 	if s.ExclusiveMax.Value != nil {
-		bound(s.ExclusiveMax.Value, true, "<=", "")
+		bound(s.ExclusiveMax.Value, true, "<=")
 	}
 	if m := s.MultipleOf; m != nil && *m > 0 {
-		g.pf("\t\tif !accordrt.MultipleOf(y, %s) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", floatLit(*m), "must be a multiple of "+rtNum(*m))
+		fmt.Fprintf(&b, "\t\tif !accordrt.MultipleOf(x.Num(), %s) {\n\t\t\tv.Add(x, %q)\n\t\t}\n", floatLit(*m), "must be a multiple of "+rtNum(*m))
 	}
+	return b.String()
 }
 
 func floatLit(f float64) string {
@@ -138,12 +151,14 @@ func floatLit(f float64) string {
 
 func rtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-func (g *validation) str(s *openapi3.Schema) {
+// str is the statements checking a string's keywords on y, its bytes.
+func (g *validation) str(s *openapi3.Schema) string {
+	var b strings.Builder
 	if s.MinLength > 0 {
-		g.pf("\t\tif accordrt.RuneCount(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinLength, fmt.Sprintf("must be at least %d characters long", s.MinLength))
+		fmt.Fprintf(&b, "\t\tif accordrt.RuneCount(y) < %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", s.MinLength, fmt.Sprintf("must be at least %d characters long", s.MinLength))
 	}
 	if s.MaxLength != nil {
-		g.pf("\t\tif accordrt.RuneCount(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxLength, fmt.Sprintf("must be at most %d characters long", *s.MaxLength))
+		fmt.Fprintf(&b, "\t\tif accordrt.RuneCount(y) > %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", *s.MaxLength, fmt.Sprintf("must be at most %d characters long", *s.MaxLength))
 	}
 	if s.Pattern != "" {
 		if _, err := regexp.Compile(s.Pattern); err != nil {
@@ -154,82 +169,123 @@ func (g *validation) str(s *openapi3.Schema) {
 				i = len(g.patterns)
 				g.patterns[s.Pattern] = i
 			}
-			g.pf("\t\tif !accPatterns[%d].MatchString(y) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", i, "must match the pattern "+s.Pattern)
+			fmt.Fprintf(&b, "\t\tif !accPatterns[%d].Match(y) {\n\t\t\tv.Add(x, %q)\n\t\t}\n", i, "must match the pattern "+s.Pattern)
 		}
 	}
 	switch s.Format {
 	case "date-time", "date", "uuid", "email", "uri", "ipv4", "ipv6", "byte":
-		g.pf("\t\tif !accordrt.FormatValid(%q, y) {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.Format, "must be a valid "+s.Format)
+		fmt.Fprintf(&b, "\t\tif !accordrt.FormatValid(%q, y) {\n\t\t\tv.Add(x, %q)\n\t\t}\n", s.Format, "must be a valid "+s.Format)
 	}
+	return b.String()
 }
 
-func (g *validation) array(s *openapi3.Schema) {
+// array is the statements checking an array's keywords, "" for none.
+func (g *validation) array(s *openapi3.Schema) string {
+	var b strings.Builder
 	if s.MinItems > 0 {
-		g.pf("\t\tif len(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinItems, fmt.Sprintf("must have at least %d items", s.MinItems))
+		fmt.Fprintf(&b, "\t\tif x.Len() < %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", s.MinItems, fmt.Sprintf("must have at least %d items", s.MinItems))
 	}
 	if s.MaxItems != nil {
-		g.pf("\t\tif len(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxItems, fmt.Sprintf("must have at most %d items", *s.MaxItems))
+		fmt.Fprintf(&b, "\t\tif x.Len() > %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", *s.MaxItems, fmt.Sprintf("must have at most %d items", *s.MaxItems))
 	}
 	if s.UniqueItems {
-		g.pf("\t\tif !accordrt.UniqueItems(y) {\n\t\t\tv.Add(p, \"must not have duplicate items\")\n\t\t}\n")
+		b.WriteString("\t\tif !accordrt.UniqueItems(x) {\n\t\t\tv.Add(x, \"must not have duplicate items\")\n\t\t}\n")
 	}
 	if m := g.ref(s.Items); m != "" {
-		g.pf("\t\tfor i, it := range y {\n\t\t\taccValidator{}.%s(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)\n\t\t\tif v.Full() {\n\t\t\t\tbreak\n\t\t\t}\n\t\t}\n", m)
+		fmt.Fprintf(&b, "\t\tfor it := x.Items(); it.Next(); {\n\t\t\taccValidator{}.%s(it.Value(), v)\n\t\t\tif v.Full() {\n\t\t\t\tbreak\n\t\t\t}\n\t\t}\n", m)
 	}
+	return b.String()
 }
 
-func (g *validation) object(s *openapi3.Schema) {
+// object is the statements checking an object's keywords, "" for none:
+// one pass over the members, a switch on each name, then the required
+// names not seen.
+func (g *validation) object(s *openapi3.Schema) string {
+	var b strings.Builder
 	if s.MinProps > 0 {
-		g.pf("\t\tif len(y) < %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", s.MinProps, fmt.Sprintf("must have at least %d properties", s.MinProps))
+		fmt.Fprintf(&b, "\t\tif x.Len() < %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", s.MinProps, fmt.Sprintf("must have at least %d properties", s.MinProps))
 	}
 	if s.MaxProps != nil {
-		g.pf("\t\tif len(y) > %d {\n\t\t\tv.Add(p, %q)\n\t\t}\n", *s.MaxProps, fmt.Sprintf("must have at most %d properties", *s.MaxProps))
+		fmt.Fprintf(&b, "\t\tif x.Len() > %d {\n\t\t\tv.Add(x, %q)\n\t\t}\n", *s.MaxProps, fmt.Sprintf("must have at most %d properties", *s.MaxProps))
 	}
 	readOnly := func(name string) bool {
 		pr := s.Properties[name]
 		return pr != nil && pr.Value != nil && pr.Value.ReadOnly
 	}
+	var required []string // checked for presence: the server sets read-only ones
 	for _, name := range s.Required {
-		if readOnly(name) {
-			continue // the server sets it; a request does not send it
+		if !readOnly(name) && !slices.Contains(required, name) {
+			required = append(required, name)
 		}
-		g.pf("\t\tif _, ok := y[%q]; !ok {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, \"is required\")\n\t\t}\n", name, name)
 	}
+	seen := func(name string) string {
+		if i := slices.Index(required, name); i >= 0 {
+			return fmt.Sprintf("\t\t\t\tseen[%d] = true\n", i)
+		}
+		return ""
+	}
+	// other is what a name the schema does not declare gets.
+	other := ""
+	ap := s.AdditionalProperties
+	switch {
+	case ap.Has != nil && !*ap.Has:
+		other = "\t\t\t\tv.Add(m.Value(), \"is not allowed (additionalProperties is false)\")\n"
+	case ap.Schema != nil && ap.Schema.Value != nil:
+		if n := g.ref(ap.Schema); n != "" {
+			other = fmt.Sprintf("\t\t\t\taccValidator{}.%s(m.Value(), v)\n", n)
+		}
+	}
+	var cases strings.Builder
 	for _, name := range sortedKeys(s.Properties) {
 		pr := s.Properties[name]
 		if pr == nil || pr.Value == nil {
+			fmt.Fprintf(&cases, "\t\t\tcase %q:\n%s", name, seen(name))
 			continue
 		}
+		fmt.Fprintf(&cases, "\t\t\tcase %q:\n%s", name, seen(name))
 		if readOnly(name) {
-			g.pf("\t\tif _, ok := y[%q]; ok {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, \"is read-only and must not be sent\")\n\t\t}\n", name, name)
+			fmt.Fprintf(&cases, "\t\t\t\tv.Add(m.Value(), \"is read-only and must not be sent\")\n")
 			continue
 		}
-		g.pf("\t\tif pv, ok := y[%q]; ok {\n\t\t\taccValidator{}.%s(pv, &accordrt.JSONPointer{Up: p, Key: %q}, v)\n\t\t}\n", name, g.ref(pr), name)
+		fmt.Fprintf(&cases, "\t\t\t\taccValidator{}.%s(m.Value(), v)\n", g.ref(pr))
 	}
-	ap := s.AdditionalProperties
-	known := func() string {
-		if len(s.Properties) == 0 {
-			return ""
+	// Required names the schema does not declare as properties are
+	// counted, then treated like any other undeclared name.
+	var undeclared []string
+	for _, name := range required {
+		if _, ok := s.Properties[name]; !ok {
+			undeclared = append(undeclared, name)
 		}
-		return "\t\t\tswitch k {\n\t\t\tcase " + strings.Join(mapStrings(sortedKeys(s.Properties), strconv.Quote), ", ") + ":\n\t\t\t\tcontinue\n\t\t\t}\n"
 	}
-	switch {
-	case ap.Has != nil && !*ap.Has:
-		// accordrt.ExtraKeys sorts only when there is something to report: the
-		// answer is stable and a valid request pays no allocation.
-		g.pf("\t\tfor _, k := range accordrt.ExtraKeys(y, %s) {\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: k}, \"is not allowed (additionalProperties is false)\")\n\t\t}\n",
-			knownSetLit(sortedKeys(s.Properties)))
-	case ap.Schema != nil && ap.Schema.Value != nil:
-		g.pf("\t\tfor k, pv := range y {\n%s\t\t\taccValidator{}.%s(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)\n\t\t}\n", known(), g.ref(ap.Schema))
+	if len(undeclared) > 0 {
+		fmt.Fprintf(&cases, "\t\t\tcase %s:\n", strings.Join(mapStrings(undeclared, strconv.Quote), ", "))
+		for _, name := range undeclared {
+			fmt.Fprintf(&cases, "\t\t\t\tif string(m.Key()) == %q {\n\t\t\t\t\tseen[%d] = true\n\t\t\t\t}\n", name, slices.Index(required, name))
+		}
+		cases.WriteString(other)
 	}
-}
-
-// knownSetLit is a func literal telling the declared properties apart.
-func knownSetLit(names []string) string {
-	if len(names) == 0 {
-		return "func(string) bool { return false }"
+	if cases.Len() == 0 && other == "" && len(required) == 0 {
+		return b.String()
 	}
-	return "func(k string) bool {\n\t\t\t\tswitch k {\n\t\t\t\tcase " + strings.Join(mapStrings(names, strconv.Quote), ", ") + ":\n\t\t\t\t\treturn true\n\t\t\t\t}\n\t\t\t\treturn false\n\t\t\t}"
+	if len(required) > 0 {
+		fmt.Fprintf(&b, "\t\tvar seen [%d]bool\n", len(required))
+	}
+	b.WriteString("\t\tfor m := x.Members(); m.Next(); {\n")
+	if cases.Len() > 0 {
+		b.WriteString("\t\t\tswitch string(m.Key()) {\n")
+		b.WriteString(cases.String())
+		if other != "" {
+			b.WriteString("\t\t\tdefault:\n" + other)
+		}
+		b.WriteString("\t\t\t}\n")
+	} else {
+		b.WriteString(strings.ReplaceAll(other, "\t\t\t\t", "\t\t\t"))
+	}
+	b.WriteString("\t\t\tif v.Full() {\n\t\t\t\tbreak\n\t\t\t}\n\t\t}\n")
+	for i, name := range required {
+		fmt.Fprintf(&b, "\t\tif !seen[%d] {\n\t\t\tv.AddMember(x, %q, \"is required\")\n\t\t}\n", i, name)
+	}
+	return b.String()
 }
 
 // jsonValue normalises a value from the contract (YAML-decoded) to what
@@ -283,10 +339,11 @@ func mapAny(xs []any) []string {
 	return out
 }
 
+// enum checks enum and const: scalars by a switch on the value's kind,
+// arrays and objects by comparison with the contract's values.
 func (g *validation) enum(s *openapi3.Schema) {
 	list := func(vals []any, detail string) {
 		var norm []any
-		scalar := true
 		for _, e := range vals {
 			x, ok := jsonValue(e)
 			if !ok {
@@ -295,21 +352,51 @@ func (g *validation) enum(s *openapi3.Schema) {
 			if slices.ContainsFunc(norm, func(y any) bool { return goValue(y) == goValue(x) }) {
 				continue // a duplicate case would not compile
 			}
-			switch x.(type) {
-			case []any, map[string]any:
-				scalar = false
-			}
 			norm = append(norm, x)
 		}
-		if scalar {
-			g.pf("\tswitch x {\n\tcase %s:\n\tdefault:\n\t\tv.Add(p, %q)\n\t}\n", strings.Join(mapAny(norm), ", "), detail)
+		var strs, nums, composite []string
+		var bools []bool
+		null := false
+		for _, x := range norm {
+			switch x := x.(type) {
+			case nil:
+				null = true
+			case bool:
+				bools = append(bools, x)
+			case float64:
+				nums = append(nums, goValue(x))
+			case string:
+				strs = append(strs, strconv.Quote(x))
+			default:
+				composite = append(composite, "x.Equal("+goValue(x)+")")
+			}
+		}
+		add := fmt.Sprintf("v.Add(x, %q)", detail)
+		g.pf("\tswitch x.Kind() {\n")
+		if len(strs) > 0 {
+			g.pf("\tcase accordrt.JSONString:\n\t\tswitch string(x.Bytes()) {\n\t\tcase %s:\n\t\tdefault:\n\t\t\t%s\n\t\t}\n", strings.Join(strs, ", "), add)
+		}
+		if len(nums) > 0 {
+			g.pf("\tcase accordrt.JSONNumber:\n\t\tswitch x.Num() {\n\t\tcase %s:\n\t\tdefault:\n\t\t\t%s\n\t\t}\n", strings.Join(nums, ", "), add)
+		}
+		switch len(bools) {
+		case 1:
+			neg := "!"
+			if !bools[0] {
+				neg = ""
+			}
+			g.pf("\tcase accordrt.JSONBool:\n\t\tif %sx.Bool() {\n\t\t\t%s\n\t\t}\n", neg, add)
+		case 2:
+			g.pf("\tcase accordrt.JSONBool:\n")
+		}
+		if null {
+			g.pf("\tcase accordrt.JSONNull:\n")
+		}
+		if len(composite) > 0 {
+			g.pf("\tdefault:\n\t\tif !(%s) {\n\t\t\t%s\n\t\t}\n\t}\n", strings.Join(composite, " || "), add)
 			return
 		}
-		var conds []string
-		for _, x := range norm {
-			conds = append(conds, "accordrt.JSONEqual(x, "+goValue(x)+")")
-		}
-		g.pf("\tif !(%s) {\n\t\tv.Add(p, %q)\n\t}\n", strings.Join(conds, " || "), detail)
+		g.pf("\tdefault:\n\t\t%s\n\t}\n", add)
 	}
 	if len(s.Enum) > 0 {
 		b, _ := json.Marshal(s.Enum)
@@ -324,7 +411,7 @@ func (g *validation) enum(s *openapi3.Schema) {
 func (g *validation) composition(s *openapi3.Schema) {
 	for _, m := range s.AllOf {
 		if n := g.ref(m); n != "" {
-			g.pf("\taccValidator{}.%s(x, p, v)\n", n)
+			g.pf("\taccValidator{}.%s(x, v)\n", n)
 		}
 	}
 	if len(s.AnyOf) > 0 {
@@ -335,7 +422,7 @@ func (g *validation) composition(s *openapi3.Schema) {
 			}
 		}
 		if len(conds) > 0 {
-			g.pf("\tif !(%s) {\n\t\tv.Add(p, \"must match at least one of the anyOf schemas\")\n\t}\n", strings.Join(conds, " || "))
+			g.pf("\tif !(%s) {\n\t\tv.Add(x, \"must match at least one of the anyOf schemas\")\n\t}\n", strings.Join(conds, " || "))
 		}
 	}
 	if len(s.OneOf) > 0 {
@@ -348,11 +435,11 @@ func (g *validation) composition(s *openapi3.Schema) {
 				g.pf(" + accordrt.CountTrue(accordrt.Matches(accValidator{}.%s, x, v))", n)
 			}
 		}
-		g.pf("; n != 1 {\n\t\tv.Add(p, \"must match exactly one of the oneOf schemas, matches \"+strconv.Itoa(n))\n\t}\n")
+		g.pf("; n != 1 {\n\t\tv.Add(x, \"must match exactly one of the oneOf schemas, matches \"+strconv.Itoa(n))\n\t}\n")
 	}
 	if s.Not != nil {
 		if n := g.ref(s.Not); n != "" {
-			g.pf("\tif accordrt.Matches(accValidator{}.%s, x, v) {\n\t\tv.Add(p, \"must not match the not schema\")\n\t}\n", n)
+			g.pf("\tif accordrt.Matches(accValidator{}.%s, x, v) {\n\t\tv.Add(x, \"must not match the not schema\")\n\t}\n", n)
 		}
 	}
 }
@@ -385,10 +472,10 @@ func (g *validation) discriminated(s *openapi3.Schema, d *openapi3.Discriminator
 		}
 	}
 	keys := sortedKeys(cases)
-	g.pf("\tif m, ok := x.(map[string]any); ok {\n\t\tswitch m[%q] {\n", d.PropertyName)
+	g.pf("\tif x.Kind() == accordrt.JSONObject {\n\t\tswitch dv := x.Member(%q); {\n", d.PropertyName)
 	for _, k := range keys {
-		g.pf("\t\tcase %q:\n\t\t\taccValidator{}.%s(x, p, v)\n", k, cases[k])
+		g.pf("\t\tcase dv.StringIs(%q):\n\t\t\taccValidator{}.%s(x, v)\n", k, cases[k])
 	}
-	g.pf("\t\tdefault:\n\t\t\tv.Add(&accordrt.JSONPointer{Up: p, Key: %q}, %q)\n\t\t}\n\t}\n", d.PropertyName, "must be one of "+strings.Join(mapStrings(keys, strconv.Quote), ", "))
+	g.pf("\t\tdefault:\n\t\t\tv.AddMember(x, %q, %q)\n\t\t}\n\t}\n", d.PropertyName, "must be one of "+strings.Join(mapStrings(keys, strconv.Quote), ", "))
 	return true
 }

@@ -79,10 +79,11 @@ func TestValidationGeneratedForms(t *testing.T) {
 		t.Errorf("%d compiled patterns, want 1", n)
 	}
 	for _, want := range []string{
-		`if !(y > 0.0) {`,            // exclusiveMinimum: 0 (3.1)
-		`case nil:` + "\n\t\treturn", // type [integer, null]
-		`case "fixed":`,              // const
-		`accValidator{}.sThing(pv, &accordrt.JSONPointer{Up: p, Key: "next"}, v)`,
+		`if !(x.Num() > 0.0) {`,                          // exclusiveMinimum: 0 (3.1)
+		`case accordrt.JSONNull:` + "\n\t\treturn",       // type [integer, null]
+		`case "fixed":`,                                  // const
+		`accValidator{}.sThing(m.Value(), v)`,            // recursion
+		"case \"next\":\n\t\t\t\taccValidator{}.sThing(", // by name
 	} {
 		if !strings.Contains(src, want) {
 			t.Errorf("generated validation lacks %q", want)

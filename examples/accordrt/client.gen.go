@@ -27,6 +27,9 @@ type ClientSettings struct {
 	// SensitiveHeaders never follow a redirect to another origin (see
 	// WithSensitiveHeaders and client_redirect.go).
 	SensitiveHeaders []string
+	// OperationPolicies are the overrides of single operations, by
+	// operation ID or Go method name (WithOperationPolicy).
+	OperationPolicies map[string][]func(p *Policy)
 
 	// CallDeadline bounds a call that has neither a budget nor a caller
 	// deadline; MaxWait bounds any single pause between attempts (backoff
@@ -123,6 +126,19 @@ func WithRequestEditor(f func(context.Context, *http.Request) error) ClientOptio
 // policy and before per-call options.
 func WithPolicy(f func(operationID string, p *Policy)) ClientOption {
 	return func(s *ClientSettings) { s.PolicyOverrides = append(s.PolicyOverrides, f) }
+}
+
+// WithOperationPolicy adjusts one operation's policy on this client, after
+// WithPolicy's overrides and before per-call options. name is the
+// operation's ID (createPayment) or its Go method (CreatePayment); a
+// generated NewClient refuses a name the contract has neither for.
+func WithOperationPolicy(name string, f func(p *Policy)) ClientOption {
+	return func(s *ClientSettings) {
+		if s.OperationPolicies == nil {
+			s.OperationPolicies = make(map[string][]func(*Policy))
+		}
+		s.OperationPolicies[name] = append(s.OperationPolicies[name], f)
+	}
 }
 
 func WithKeyGenerator(f func() string) ClientOption {

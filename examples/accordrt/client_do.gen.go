@@ -54,11 +54,19 @@ func (e *Engine) Do(ctx context.Context, op Operation, build func(ctx context.Co
 	// Overrides and options receive pointers; working on heap copies only
 	// when they exist keeps the common call free of those allocations.
 	c := rtCall{e: e, id: op.ID, method: op.Method, p: op.Policy, maxBody: e.s.MaxResponseBody, sec: op.Security}
-	if len(e.s.PolicyOverrides) > 0 {
+	if len(e.s.PolicyOverrides) > 0 || len(e.s.OperationPolicies) > 0 {
 		pp := new(Policy)
 		*pp = c.p
 		for _, f := range e.s.PolicyOverrides {
 			f(op.ID, pp)
+		}
+		for _, f := range e.s.OperationPolicies[op.ID] {
+			f(pp)
+		}
+		if op.GoName != "" && op.GoName != op.ID {
+			for _, f := range e.s.OperationPolicies[op.GoName] {
+				f(pp)
+			}
 		}
 		c.p = *pp
 	}

@@ -42,16 +42,18 @@ func (e *EventInvalidError) Unwrap() error { return ErrEventPermanent }
 // nothing to check beyond JSON syntax).
 //
 //accord:generated-only
-func ValidateEvent(op, message string, payload []byte, check func(any, *JSONPointer, *Violations)) error {
-	x, ok := rtDecodeJSON(payload)
+func ValidateEvent(op, message string, payload []byte, check func(JSON, *Violations)) error {
+	var d JSONDoc
+	x, ok := rtParseJSON(&d, payload)
 	if !ok {
 		return &EventInvalidError{Operation: op, Message: message, Violations: []Violation{{In: "body", Detail: "is not valid JSON"}}}
 	}
-	if check == nil {
-		return nil
-	}
 	var v Violations
-	check(x, nil, &v)
+	if d.dup >= 0 {
+		rtAddDuplicate(&d, &v)
+	} else if check != nil {
+		check(x, &v)
+	}
 	if v.ok() {
 		return nil
 	}
@@ -65,7 +67,7 @@ func ValidateEvent(op, message string, payload []byte, check func(any, *JSONPoin
 // dead-letter destination).
 //
 //accord:generated-only
-func SelectEventMessage(op string, d *EventDelivery, names []string, checks []func(any, *JSONPointer, *Violations)) (int, error) {
+func SelectEventMessage(op string, d *EventDelivery, names []string, checks []func(JSON, *Violations)) (int, error) {
 	if name := d.Headers[EventHeaderMessage]; name != "" {
 		for i, n := range names {
 			if n == name {
@@ -74,8 +76,9 @@ func SelectEventMessage(op string, d *EventDelivery, names []string, checks []fu
 		}
 		return -1, fmt.Errorf("%s: message %q is none of %s: %w", op, name, strings.Join(names, ", "), ErrEventPermanent)
 	}
-	x, ok := rtDecodeJSON(d.Payload)
-	if !ok {
+	var doc JSONDoc
+	x, ok := rtParseJSON(&doc, d.Payload)
+	if !ok || doc.dup >= 0 {
 		return -1, &EventInvalidError{Operation: op, Violations: []Violation{{In: "body", Detail: "is not valid JSON"}}}
 	}
 	found := -1
@@ -101,7 +104,7 @@ func SelectEventMessage(op string, d *EventDelivery, names []string, checks []fu
 // message is dead-lettered.
 //
 //accord:generated-only
-func CheckEventParamValue(op, name, value string, check func(any, *JSONPointer, *Violations)) error {
+func CheckEventParamValue(op, name, value string, check func(JSON, *Violations)) error {
 	if err := CheckEventParam(name, value); err != nil {
 		return &EventInvalidError{Operation: op, Violations: []Violation{{In: "channel", Parameter: name, Detail: err.Error()}}}
 	}
@@ -110,7 +113,8 @@ func CheckEventParamValue(op, name, value string, check func(any, *JSONPointer, 
 	}
 	var v Violations
 	v.At("channel", name)
-	check(value, nil, &v)
+	x, _ := ParamValue(&v, "", value)
+	check(x, &v)
 	if v.ok() {
 		return nil
 	}

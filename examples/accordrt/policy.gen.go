@@ -56,8 +56,12 @@ type Policy struct {
 
 // Operation describes one API operation to the runtime.
 type Operation struct {
-	ID      string
-	Method  string
+	ID     string
+	Method string
+	// GoName is the generated Go method that calls the operation
+	// (CreatePayment for createPayment; a webhook's SendPaymentSettled):
+	// WithOperationPolicy accepts it as well as the ID.
+	GoName  string
 	Pattern string // path template, e.g. "/v1/payments/{id}"
 	Policy  Policy
 	// Security lists the alternatives (OR) of the operation's effective

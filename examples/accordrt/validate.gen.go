@@ -4,13 +4,11 @@ package accordrt
 
 import (
 	"encoding/base64"
-	"fmt"
 	"math"
 	"net/http"
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +52,16 @@ type Violations struct {
 	// oneOf/anyOf alternatives.
 	n     int
 	count bool
+	doc   *JSONDoc // parameters' values, reused (ParamValue)
+}
+
+// scratch is v's document for parameter values, emptied.
+func (v *Violations) scratch() *JSONDoc {
+	if v.doc == nil {
+		v.doc = &JSONDoc{}
+	}
+	v.doc.reset(nil)
+	return v.doc
 }
 
 func (v *Violations) ok() bool { return v.n == 0 && len(v.list) == 0 }
@@ -65,8 +73,36 @@ func (v *Violations) Full() bool { return v.truncated || (v.count && v.n > 0) }
 // and name, or ("", "") for the body.
 func (v *Violations) At(in, param string) { v.in, v.param = in, param }
 
-// Add records a violation at p (nil: the value itself).
-func (v *Violations) Add(p *JSONPointer, detail string) {
+// Add records a violation of x, a value of the document being checked.
+// Its pointer is found from x's place in the document, only now: checking
+// a valid request builds no pointers.
+func (v *Violations) Add(x JSON, detail string) {
+	if v.count {
+		v.n++
+		return
+	}
+	if x.d == nil {
+		v.addAt("", detail)
+		return
+	}
+	v.addAt(rtPointerTo(x.d, x.i), detail)
+}
+
+// AddMember records a violation of x's member name, which may be absent
+// (a required member).
+func (v *Violations) AddMember(x JSON, name, detail string) {
+	if v.count {
+		v.n++
+		return
+	}
+	v.addAt(rtPointerTo(x.d, x.i)+"/"+string(rtAppendEscaped(nil, name)), detail)
+}
+
+// Fail records a violation of the value being checked as a whole: a
+// missing parameter, a body that is not JSON.
+func (v *Violations) Fail(detail string) { v.addAt("", detail) }
+
+func (v *Violations) addAt(pointer, detail string) {
 	if v.count {
 		v.n++
 		return
@@ -79,54 +115,28 @@ func (v *Violations) Add(p *JSONPointer, detail string) {
 	if in == "" {
 		in = "body"
 	}
-	v.list = append(v.list, Violation{In: in, Parameter: v.param, Pointer: p.String(), Detail: detail})
+	v.list = append(v.list, Violation{In: in, Parameter: v.param, Pointer: pointer, Detail: detail})
 }
 
 // Matches reports whether x passes f, for anyOf, oneOf and not: the trial
 // run only counts, and stops at the first violation.
 //
 //accord:generated-only
-func Matches(f func(any, *JSONPointer, *Violations), x any, v *Violations) bool {
+func Matches(f func(JSON, *Violations), x JSON, v *Violations) bool {
 	// The trial counts on v itself, its list untouched: a collector of its
 	// own would escape through f and cost an allocation per trial.
 	count, n := v.count, v.n
 	v.count, v.n = true, 0
-	f(x, nil, v)
+	f(x, v)
 	ok := v.n == 0
 	v.count, v.n = count, n
 	return ok
 }
 
-// JSONPointer is a JSON pointer built as a chain of stack frames, turned into a
-// string only when a violation is recorded: a valid request pays nothing.
-//
-//accord:generated-only
-type JSONPointer struct {
-	Up    *JSONPointer
-	Key   string // the property name, unless Array
-	Index int    // the item index, when Array
-	Array bool
-}
-
-func (p *JSONPointer) String() string {
-	if p == nil {
-		return ""
-	}
-	return string(p.appendTo(make([]byte, 0, 32)))
-}
-
-// appendTo copies bytes, never p's strings, so that no pointer of the chain
-// leaks: the chain's frames then stay on the stack.
-func (p *JSONPointer) appendTo(b []byte) []byte {
-	if p == nil {
-		return b
-	}
-	b = append(p.Up.appendTo(b), '/')
-	if p.Array {
-		return strconv.AppendInt(b, int64(p.Index), 10)
-	}
-	for i := 0; i < len(p.Key); i++ {
-		switch c := p.Key[i]; c {
+// rtAppendEscaped appends a member name as a JSON pointer token (RFC 6901).
+func rtAppendEscaped[S string | []byte](b []byte, key S) []byte {
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; c {
 		case '~':
 			b = append(b, '~', '0')
 		case '/':
@@ -136,28 +146,6 @@ func (p *JSONPointer) appendTo(b []byte) []byte {
 		}
 	}
 	return b
-}
-
-// rtTypeName names a decoded JSON value's type for a violation's detail.
-func rtTypeName(x any) string {
-	switch x := x.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case float64:
-		if x == math.Trunc(x) {
-			return "integer"
-		}
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", x)
 }
 
 // IsInteger is called by generated validators.
@@ -180,43 +168,91 @@ func MultipleOf(f, m float64) bool {
 // RuneCount is called by generated validators.
 //
 //accord:generated-only
-func RuneCount(s string) int { return utf8.RuneCountInString(s) }
+func RuneCount(s []byte) int { return utf8.RuneCount(s) }
 
 func rtFmtNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// FormatValid reports whether s is in one of the formats the validator checks.
+// FormatValid reports whether s is in one of the formats the validator
+// checks. date-time, date and uuid, the common ones, are read in place;
+// the others convert s to a string (an allocation).
 //
 //accord:generated-only
-func FormatValid(format, s string) bool {
+func FormatValid(format string, s []byte) bool {
 	switch format {
 	case "date-time":
-		_, err := time.Parse(time.RFC3339Nano, s)
-		return err == nil
+		return rtIsDateTime(s)
 	case "date":
-		_, err := time.Parse(time.DateOnly, s)
-		return err == nil
+		return len(s) == len(time.DateOnly) && rtIsDate(s)
 	case "uuid":
 		return rtIsUUID(s)
 	case "email":
-		a, err := mail.ParseAddress(s)
-		return err == nil && a.Address == s
+		a, err := mail.ParseAddress(string(s))
+		return err == nil && a.Address == string(s)
 	case "uri":
-		u, err := url.Parse(s)
+		u, err := url.Parse(string(s))
 		return err == nil && u.Scheme != ""
 	case "ipv4":
-		a, err := netip.ParseAddr(s)
+		a, err := netip.ParseAddr(string(s))
 		return err == nil && a.Is4()
 	case "ipv6":
-		a, err := netip.ParseAddr(s)
+		a, err := netip.ParseAddr(string(s))
 		return err == nil && a.Is6() && a.Zone() == ""
 	case "byte":
-		_, err := base64.StdEncoding.DecodeString(s)
+		_, err := base64.StdEncoding.DecodeString(string(s))
 		return err == nil
 	}
 	return true
 }
 
-func rtIsUUID(s string) bool {
+// rtIsDateTime accepts what time.Time's JSON decoding accepts on its
+// strict path: RFC 3339 with a 'T', seconds 00-59, a day that exists.
+func rtIsDateTime(s []byte) bool {
+	if len(s) < len("2006-01-02T15:04:05Z") || !rtIsDate(s[:10]) || s[10] != 'T' ||
+		!rtNum2(s[11:13], 23) || s[13] != ':' || !rtNum2(s[14:16], 59) || s[16] != ':' || !rtNum2(s[17:19], 59) {
+		return false
+	}
+	s = s[19:]
+	if len(s) >= 2 && s[0] == '.' {
+		n := 1
+		for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		s = s[n:]
+	}
+	if len(s) == 1 {
+		return s[0] == 'Z'
+	}
+	return len(s) == 6 && (s[0] == '+' || s[0] == '-') && rtNum2(s[1:3], 23) && s[3] == ':' && rtNum2(s[4:6], 59)
+}
+
+// rtIsDate accepts YYYY-MM-DD naming a day that exists.
+func rtIsDate(s []byte) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !rtNum2(s[5:7], 12) || !rtNum2(s[8:10], 31) {
+		return false
+	}
+	year := 0
+	for _, c := range s[:4] {
+		if c < '0' || c > '9' {
+			return false
+		}
+		year = year*10 + int(c-'0')
+	}
+	month := time.Month(10*(s[5]-'0') + s[6] - '0')
+	day := int(10*(s[8]-'0') + s[9] - '0')
+	// The day after the month's last is the next month's first.
+	last := time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return month >= 1 && day >= 1 && day <= last
+}
+
+// rtNum2 accepts two digits of at most max.
+func rtNum2(s []byte, max int) bool {
+	return len(s) == 2 && '0' <= s[0] && s[0] <= '9' && '0' <= s[1] && s[1] <= '9' && int(10*(s[0]-'0')+s[1]-'0') <= max
+}
+
+func rtIsUUID(s []byte) bool {
 	if len(s) != 36 {
 		return false
 	}
@@ -236,57 +272,16 @@ func rtIsUUID(s string) bool {
 	return true
 }
 
-// JSONEqual compares two decoded JSON values (enum, const, uniqueItems).
+// UniqueItems reports whether no two items of the array x are equal.
+// Quadratic, but arrays whose items must be unique are short in practice
+// and bodies are bounded.
 //
 //accord:generated-only
-func JSONEqual(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case bool:
-		b, ok := b.(bool)
-		return ok && a == b
-	case float64:
-		b, ok := b.(float64)
-		return ok && a == b
-	case string:
-		b, ok := b.(string)
-		return ok && a == b
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !JSONEqual(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for k, av := range a {
-			bv, ok := b[k]
-			if !ok || !JSONEqual(av, bv) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// UniqueItems reports whether no two items are equal. Quadratic, but arrays
-// whose items must be unique are short in practice and bodies are bounded.
-//
-//accord:generated-only
-func UniqueItems(items []any) bool {
-	for i := range items {
-		for j := i + 1; j < len(items); j++ {
-			if JSONEqual(items[i], items[j]) {
+func UniqueItems(x JSON) bool {
+	for a := x.Items(); a.Next(); {
+		b := a
+		for b.Next() {
+			if a.Value().Same(b.Value()) {
 				return false
 			}
 		}
@@ -296,75 +291,81 @@ func UniqueItems(items []any) bool {
 
 // ParamValue converts a parameter's raw text to the JSON value its schema
 // type says, so that parameters and bodies are checked by the same code.
-// typ is the schema's type ("" for untyped: the text as a string).
+// typ is the schema's type ("" for untyped: the text as a string). The
+// value lives in v's scratch document until the next ParamValue or
+// ParamItems call.
 //
 //accord:generated-only
-func ParamValue(typ, raw string) (any, bool) {
+func ParamValue(v *Violations, typ, raw string) (JSON, bool) {
+	d := v.scratch()
+	n, ok := rtParamNode(d, typ, raw)
+	if !ok {
+		return JSON{}, false
+	}
+	d.nodes = append(d.nodes, n)
+	return JSON{d, 0}, true
+}
+
+// ParamItems is ParamValue for an array parameter: values split by the
+// style's separator (sep "" for exploded form: the values as given), each
+// item converted to itemType. Items that do not convert are violations
+// (detail); ok is false when there were any.
+//
+//accord:generated-only
+func ParamItems(v *Violations, values []string, sep, itemType, detail string) (JSON, bool) {
+	d := v.scratch()
+	d.nodes = append(d.nodes, rtJSONNode{kind: JSONArray})
+	ok := true
+	item := func(raw string) {
+		i := len(d.nodes) - 1
+		n, good := rtParamNode(d, itemType, raw)
+		if !good {
+			v.addAt("/"+strconv.Itoa(i), detail)
+			ok = false
+		}
+		d.nodes = append(d.nodes, n)
+	}
+	switch {
+	case sep == "":
+		for _, raw := range values {
+			item(raw)
+		}
+	case len(values) > 0 && values[0] != "":
+		for raw := range strings.SplitSeq(values[0], sep) {
+			item(raw)
+		}
+	}
+	d.nodes[0].n, d.nodes[0].next = int32(len(d.nodes)-1), int32(len(d.nodes))
+	return JSON{d, 0}, ok
+}
+
+func rtParamNode(d *JSONDoc, typ, raw string) (rtJSONNode, bool) {
+	next := int32(len(d.nodes) + 1)
 	switch typ {
 	case "integer":
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return nil, false
+			return rtJSONNode{}, false
 		}
-		return float64(n), true
+		return rtJSONNode{kind: JSONNumber, num: float64(n), next: next}, true
 	case "number":
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, false
+			return rtJSONNode{}, false
 		}
-		return f, true
+		return rtJSONNode{kind: JSONNumber, num: f, next: next}, true
 	case "boolean":
 		switch raw {
 		case "true":
-			return true, true
+			return rtJSONNode{kind: JSONBool, num: 1, next: next}, true
 		case "false":
-			return false, true
+			return rtJSONNode{kind: JSONBool, next: next}, true
 		}
-		return nil, false
+		return rtJSONNode{}, false
 	}
-	return raw, true
-}
-
-// ParamArray splits an array parameter's values by its style: exploded
-// form repeats the name (sep "": values as given), the other styles join
-// the items with sep in one value.
-//
-//accord:generated-only
-func ParamArray(values []string, sep string) []string {
-	if sep == "" {
-		return values
-	}
-	if len(values) == 0 {
-		return nil
-	}
-	if values[0] == "" {
-		return []string{}
-	}
-	return strings.Split(values[0], sep)
-}
-
-// ExtraKeys lists, sorted, the keys of m that known does not accept; nil,
-// without allocating, when there are none.
-//
-//accord:generated-only
-func ExtraKeys(m map[string]any, known func(string) bool) []string {
-	n := 0
-	for k := range m {
-		if !known(k) {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]string, 0, n)
-	for k := range m {
-		if !known(k) {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	off := len(d.text)
+	d.text = append(d.text, raw...)
+	return rtJSONNode{kind: JSONString, esc: true, off: int32(off), end: int32(len(d.text)), next: next}, true
 }
 
 // CountTrue is called by generated validators.
@@ -377,23 +378,87 @@ func CountTrue(ok bool) int {
 	return 0
 }
 
-// NonEmpty is a path value as a parameter's values: none when empty.
+// PathValues is a path value as a parameter's values, appended to buf:
+// none when empty. A caller's stack array as buf keeps it from allocating.
 //
 //accord:generated-only
-func NonEmpty(s string) []string {
-	if s == "" {
-		return nil
+func PathValues(r *http.Request, name string, buf []string) []string {
+	if s := r.PathValue(name); s != "" {
+		return append(buf, s)
 	}
-	return []string{s}
+	return buf
 }
 
-// CookieValues is a cookie as a parameter's values.
+// CookieValues is a cookie's value as a parameter's values, appended to
+// buf. It reads the Cookie headers as http.Request.Cookie does (the first
+// valid cookie of the name), without parsing every cookie into a struct.
 //
 //accord:generated-only
-func CookieValues(r *http.Request, name string) []string {
-	c, err := r.Cookie(name)
-	if err != nil {
-		return nil // http.ErrNoCookie: the only error Cookie returns
+func CookieValues(r *http.Request, name string, buf []string) []string {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if k != name {
+				continue
+			}
+			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			if rtCookieValueOK(val) {
+				return append(buf, val)
+			}
+		}
 	}
-	return []string{c.Value}
+	return buf
+}
+
+// rtCookieValueOK is net/http's rule for a cookie value's bytes.
+func rtCookieValueOK(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; !(0x20 <= b && b < 0x7f && b != '"' && b != ';' && b != '\\') {
+			return false
+		}
+	}
+	return true
+}
+
+// QueryValues is a query parameter's values, appended to buf, as
+// url.ParseQuery reads them (pairs split at '&', a pair with ';' or a bad
+// escape skipped), without building the whole query's map.
+//
+//accord:generated-only
+func QueryValues(rawQuery, name string, buf []string) []string {
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		if k != name {
+			if !rtEscaped(k) {
+				continue
+			}
+			u, err := url.QueryUnescape(k)
+			if err != nil || u != name {
+				continue
+			}
+		} else if rtEscaped(k) {
+			// A literal name with % or + would unescape to another name.
+			if u, err := url.QueryUnescape(k); err != nil || u != name {
+				continue
+			}
+		}
+		if rtEscaped(val) {
+			u, err := url.QueryUnescape(val)
+			if err != nil {
+				continue
+			}
+			val = u
+		}
+		buf = append(buf, val)
+	}
+	return buf
+}
+
+func rtEscaped(s string) bool {
+	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
 }

@@ -108,9 +108,24 @@ func (c *countingProvider) CreatePayment(ctx context.Context, req paymentsapi.Cr
 
 const validItem = `{"name":"ab","price":1,"kind":"book"}`
 
-// itemWith is the valid item with one property added or replaced.
+// itemWith is the valid item with one property added or replaced. It
+// replaces in place: a body naming a member twice is refused as such.
 func itemWith(key, value string) string {
-	return strings.TrimSuffix(validItem, "}") + `,"` + key + `":` + value + "}"
+	fields := [][2]string{{"name", `"ab"`}, {"price", "1"}, {"kind", `"book"`}}
+	replaced := false
+	for i := range fields {
+		if fields[i][0] == key {
+			fields[i][1], replaced = value, true
+		}
+	}
+	if !replaced {
+		fields = append(fields, [2]string{key, value})
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = strconv.Quote(f[0]) + ":" + f[1]
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 type vcase struct {
@@ -157,6 +172,12 @@ func validationCases() []vcase {
 		{name: "body type", body: `[1]`, want: []string{"body : must be an object"}},
 		{name: "required", body: `{"price":1,"kind":"book"}`, want: []string{"body /name: is required"}},
 		{name: "type", body: itemWith("name", "5"), want: []string{"body /name: must be a string"}},
+		// The handler's decoder keeps the last of a duplicated name: a
+		// validator that checked the first would pass "ab" and hand it 5.
+		{name: "duplicate member", body: `{"name":"ab","price":1,"kind":"book","name":5}`,
+			want: []string{`body : has the member "name" twice`}},
+		{name: "duplicate nested member", body: `{"name":"ab","price":1,"kind":"book","dims":{"w":1,"h":1,"w":2}}`,
+			want: []string{`body /dims: has the member "w" twice`}},
 		{name: "not nullable", body: itemWith("name", "null"), want: []string{"body /name: must be a string, not null"}},
 		{name: "minLength", body: `{"name":"é","price":1,"kind":"book"}`, want: []string{"body /name: must be at least 2 characters long"}},
 		{name: "maxLength", body: itemWith("name", `"abcdef"`), want: []string{"body /name: must be at most 5 characters long"}},

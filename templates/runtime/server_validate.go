@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // RequestValidator checks one operation's requests against its contract
@@ -18,12 +20,18 @@ type RequestValidator struct {
 	Params func(r *http.Request, v *Violations)
 	// Body checks a JSON request body, decoded; nil when the operation
 	// declares no JSON body.
-	Body         func(x any, v *Violations)
+	Body         func(x JSON, v *Violations)
 	BodyRequired bool
 	// Status answers a failure: 400, or 422 where the contract declares
 	// 422 and not 400 for the operation.
 	Status int
+	// docs reuses parsed bodies' memory across requests.
+	docs sync.Pool
 }
+
+// rtMaxPooledNodes bounds the documents kept for reuse: one huge body
+// must not pin its memory for the life of the server.
+const rtMaxPooledNodes = 1 << 14
 
 // ValidationErrorsMember is the problem extension member listing the
 // violations of an invalid request (README "Request validation").
@@ -81,11 +89,22 @@ func (rv *RequestValidator) Validate(r *http.Request, body []byte) []Violation {
 }
 
 func (rv *RequestValidator) check(r *http.Request, body []byte, v *Violations) {
+	d, _ := rv.docs.Get().(*JSONDoc)
+	if d == nil {
+		d = &JSONDoc{}
+	}
+	v.doc = d
 	if rv.Params != nil {
 		rv.Params(r, v)
 	}
 	if rv.Body != nil {
 		rtValidateBody(rv, r.Header.Get("Content-Type"), body, v)
+	}
+	// Violations hold copies, never the document's bytes: it can go back.
+	v.doc = nil
+	if cap(d.nodes) <= rtMaxPooledNodes {
+		d.reset(nil)
+		rv.docs.Put(d)
 	}
 }
 
@@ -122,25 +141,41 @@ func (s *rtValidateStep) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func rtValidateBody(rv *RequestValidator, contentType string, body []byte, v *Violations) {
 	if len(body) == 0 {
 		if rv.BodyRequired {
-			v.Add(nil, "a request body is required")
+			v.Fail("a request body is required")
 		}
 		return
 	}
 	if !rtIsJSONMedia(contentType) {
 		return
 	}
-	x, ok := rtDecodeJSON(body)
+	x, ok := rtParseJSON(v.doc, body)
 	if !ok {
-		v.Add(nil, "is not valid JSON")
+		v.Fail("is not valid JSON")
 		v.syntax = true
+		return
+	}
+	if v.doc.dup >= 0 {
+		rtAddDuplicate(v.doc, v)
 		return
 	}
 	rv.Body(x, v)
 }
 
+// rtAddDuplicate refuses a body naming a member twice in one object (see
+// rtParseJSON).
+func rtAddDuplicate(d *JSONDoc, v *Violations) {
+	v.addAt(rtPointerTo(d, d.dup), "has the member "+strconv.Quote(string(d.dupName))+" twice")
+}
+
 func rtIsJSONMedia(contentType string) bool {
 	if contentType == "" {
 		return true // oapi-codegen's handlers decode an untyped body as JSON
+	}
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	// The common spellings need no parsing (and no allocation).
+	if mt == "application/json" {
+		return true
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {

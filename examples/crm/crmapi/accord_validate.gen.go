@@ -31,7 +31,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "createCustomer":
 		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, v) },
 		}
 	case "getCustomer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -40,12 +40,12 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "replaceCustomer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sCustomerInput(x, v) },
 		}
 	case "updateCustomer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p4,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCustomerPatch(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sCustomerPatch(x, v) },
 		}
 	case "deleteCustomer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -67,353 +67,274 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listCustomers.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	// query parameter email
 	v.At("query", "email")
-	if vals := q["email"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "email", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s2(x, nil, v)
+		accValidator{}.s2(x, v)
 	}
 	v.At("", "")
 }
 
 // p2 checks the parameters of getCustomer.
 func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter customer_id
 	v.At("path", "customer_id")
-	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "customer_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of replaceCustomer.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter customer_id
 	v.At("path", "customer_id")
-	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "customer_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p4 checks the parameters of updateCustomer.
 func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter customer_id
 	v.At("path", "customer_id")
-	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "customer_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p5 checks the parameters of deleteCustomer.
 func (accValidator) p5(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter customer_id
 	v.At("path", "customer_id")
-	if vals := accordrt.NonEmpty(r.PathValue("customer_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "customer_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-		if !(y <= 100.0) {
-			v.Add(p, "must be <= 100")
+		if !(x.Num() <= 100.0) {
+			v.Add(x, "must be <= 100")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("email", y) {
-			v.Add(p, "must be a valid email")
+			v.Add(x, "must be a valid email")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCustomerInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sCustomerInput(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "company":
+				accValidator{}.s0(m.Value(), v)
+			case "email":
+				seen[0] = true
+				accValidator{}.s2(m.Value(), v)
+			case "name":
+				seen[1] = true
+				accValidator{}.s5(m.Value(), v)
+			case "phone":
+				accValidator{}.s0(m.Value(), v)
+			case "tags":
+				accValidator{}.s6(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "email", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "name", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["email"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "email"}, "is required")
-		}
-		if _, ok := y["name"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
-		}
-		if pv, ok := y["company"]; ok {
-			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "company"}, v)
-		}
-		if pv, ok := y["email"]; ok {
-			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
-		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
-		}
-		if pv, ok := y["phone"]; ok {
-			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "phone"}, v)
-		}
-		if pv, ok := y["tags"]; ok {
-			accValidator{}.s6(pv, &accordrt.JSONPointer{Up: p, Key: "tags"}, v)
-		}
 	}
 }
 
-func (accValidator) sCustomerPatch(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sCustomerPatch(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "company":
+				accValidator{}.s7(m.Value(), v)
+			case "email":
+				accValidator{}.s2(m.Value(), v)
+			case "name":
+				accValidator{}.s5(m.Value(), v)
+			case "phone":
+				accValidator{}.s7(m.Value(), v)
+			case "tags":
+				accValidator{}.s8(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["company"]; ok {
-			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "company"}, v)
-		}
-		if pv, ok := y["email"]; ok {
-			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
-		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
-		}
-		if pv, ok := y["phone"]; ok {
-			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "phone"}, v)
-		}
-		if pv, ok := y["tags"]; ok {
-			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "tags"}, v)
-		}
 	}
 }
 
-func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 1 {
-			v.Add(p, "must be at least 1 characters long")
+			v.Add(x, "must be at least 1 characters long")
 		}
 		if accordrt.RuneCount(y) > 200 {
-			v.Add(p, "must be at most 200 characters long")
+			v.Add(x, "must be at most 200 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		if len(y) > 20 {
-			v.Add(p, "must have at most 20 items")
+	case accordrt.JSONArray:
+		if x.Len() > 20 {
+			v.Add(x, "must have at most 20 items")
 		}
-		for i, it := range y {
-			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s0(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string or null")
-		return
-	case float64:
-		v.Add(p, "must be a string or null")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string or null")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string or null")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or null")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s8(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s0(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }

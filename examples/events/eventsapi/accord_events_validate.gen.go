@@ -20,369 +20,282 @@ var accPatterns = [...]*regexp.Regexp{
 	regexp.MustCompile("^[A-Z]{3}$"),
 }
 
-func (accValidator) sCustomerUpdated(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sCustomerUpdated(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["customer_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
+	case accordrt.JSONObject:
+		var seen [4]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "customer_id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "email":
+				seen[1] = true
+				accValidator{}.s4(m.Value(), v)
+			case "name":
+				seen[2] = true
+				accValidator{}.s3(m.Value(), v)
+			case "updated_at":
+				seen[3] = true
+				accValidator{}.s5(m.Value(), v)
+			case "vat_id":
+				accValidator{}.s3(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if _, ok := y["email"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "email"}, "is required")
+		if !seen[0] {
+			v.AddMember(x, "customer_id", "is required")
 		}
-		if _, ok := y["name"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
+		if !seen[1] {
+			v.AddMember(x, "email", "is required")
 		}
-		if _, ok := y["updated_at"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "updated_at"}, "is required")
+		if !seen[2] {
+			v.AddMember(x, "name", "is required")
 		}
-		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
+		if !seen[3] {
+			v.AddMember(x, "updated_at", "is required")
 		}
-		if pv, ok := y["email"]; ok {
-			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
-		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
-		}
-		if pv, ok := y["updated_at"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "updated_at"}, v)
-		}
-		if pv, ok := y["vat_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "vat_id"}, v)
-		}
-	}
-}
-
-func (accValidator) sPaymentSettled(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["payment_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "payment_id"}, "is required")
-		}
-		if _, ok := y["customer_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
-		}
-		if _, ok := y["amount_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
-		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
-		}
-		if _, ok := y["settled_at"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "settled_at"}, "is required")
-		}
-		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s6(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
-		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
-		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
-		}
-		if pv, ok := y["invoice_id"]; ok {
-			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "invoice_id"}, v)
-		}
-		if pv, ok := y["payment_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "payment_id"}, v)
-		}
-		if pv, ok := y["settled_at"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "settled_at"}, v)
-		}
-	}
-}
-
-func (accValidator) sInvoiceCreated(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["invoice_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "invoice_id"}, "is required")
-		}
-		if _, ok := y["number"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "number"}, "is required")
-		}
-		if _, ok := y["customer_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
-		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
-		}
-		if _, ok := y["total_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "total_minor"}, "is required")
-		}
-		if _, ok := y["created_at"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "created_at"}, "is required")
-		}
-		if pv, ok := y["created_at"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "created_at"}, v)
-		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
-		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
-		}
-		if pv, ok := y["due_date"]; ok {
-			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "due_date"}, v)
-		}
-		if pv, ok := y["invoice_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "invoice_id"}, v)
-		}
-		if pv, ok := y["number"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "number"}, v)
-		}
-		if pv, ok := y["total_minor"]; ok {
-			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "total_minor"}, v)
-		}
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sPaymentSettled(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
+	case accordrt.JSONObject:
+		var seen [5]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[2] = true
+				accValidator{}.s6(m.Value(), v)
+			case "currency":
+				seen[3] = true
+				accValidator{}.sCurrency(m.Value(), v)
+			case "customer_id":
+				seen[1] = true
+				accValidator{}.s3(m.Value(), v)
+			case "invoice_id":
+				accValidator{}.s8(m.Value(), v)
+			case "payment_id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "settled_at":
+				seen[4] = true
+				accValidator{}.s5(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "payment_id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "customer_id", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "amount_minor", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[4] {
+			v.AddMember(x, "settled_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be a string")
+	}
+}
+
+func (accValidator) sInvoiceCreated(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case string:
+	case accordrt.JSONObject:
+		var seen [6]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "created_at":
+				seen[5] = true
+				accValidator{}.s5(m.Value(), v)
+			case "currency":
+				seen[3] = true
+				accValidator{}.sCurrency(m.Value(), v)
+			case "customer_id":
+				seen[2] = true
+				accValidator{}.s3(m.Value(), v)
+			case "due_date":
+				accValidator{}.s9(m.Value(), v)
+			case "invoice_id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "number":
+				seen[1] = true
+				accValidator{}.s3(m.Value(), v)
+			case "total_minor":
+				seen[4] = true
+				accValidator{}.s10(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "invoice_id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "number", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "customer_id", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[4] {
+			v.AddMember(x, "total_minor", "is required")
+		}
+		if !seen[5] {
+			v.AddMember(x, "created_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("email", y) {
-			v.Add(p, "must be a valid email")
+			v.Add(x, "must be a valid email")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("date-time", y) {
-			v.Add(p, "must be a valid date-time")
+			v.Add(x, "must be a valid date-time")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sCurrency(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sCurrency(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[0].MatchString(y) {
-			v.Add(p, "must match the pattern ^[A-Z]{3}$")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[0].Match(y) {
+			v.Add(x, "must match the pattern ^[A-Z]{3}$")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s8(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("date", y) {
-			v.Add(p, "must be a valid date")
+			v.Add(x, "must be a valid date")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }

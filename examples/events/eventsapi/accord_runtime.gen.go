@@ -79,6 +79,7 @@ type (
 	IdempotencyMode              = accordrt.IdempotencyMode
 	IdempotencyRecord            = accordrt.IdempotencyRecord
 	IdempotencyStore             = accordrt.IdempotencyStore
+	JSONKind                     = accordrt.JSONKind
 	KafkaTransport               = accordrt.KafkaTransport
 	KafkaTransportOptions        = accordrt.KafkaTransportOptions
 	MemoryCallStore              = accordrt.MemoryCallStore
@@ -204,6 +205,12 @@ const (
 	IdempotencyOff                 = accordrt.IdempotencyOff
 	IdempotencyOptional            = accordrt.IdempotencyOptional
 	IdempotencyRequired            = accordrt.IdempotencyRequired
+	JSONArray                      = accordrt.JSONArray
+	JSONBool                       = accordrt.JSONBool
+	JSONNull                       = accordrt.JSONNull
+	JSONNumber                     = accordrt.JSONNumber
+	JSONObject                     = accordrt.JSONObject
+	JSONString                     = accordrt.JSONString
 	MinKeyLength                   = accordrt.MinKeyLength
 	SchemeAPIKey                   = accordrt.SchemeAPIKey
 	SchemeBasic                    = accordrt.SchemeBasic
@@ -500,6 +507,11 @@ func PrincipalFromContext(ctx context.Context) (accordrt.Principal, bool) {
 	return accordrt.PrincipalFromContext(ctx)
 }
 
+// Ptr calls accordrt.Ptr.
+func Ptr[T any](v T) *T {
+	return accordrt.Ptr(v)
+}
+
 // RunWebhookWorkers calls accordrt.RunWebhookWorkers.
 func RunWebhookWorkers(ctx context.Context, opt accordrt.WebhookWorkerOptions) error {
 	return accordrt.RunWebhookWorkers(ctx, opt)
@@ -588,6 +600,11 @@ func WithMaxResponseBodyCall(n int64) accordrt.CallOption {
 // WithMaxWait calls accordrt.WithMaxWait.
 func WithMaxWait(d time.Duration) accordrt.ClientOption {
 	return accordrt.WithMaxWait(d)
+}
+
+// WithOperationPolicy calls accordrt.WithOperationPolicy.
+func WithOperationPolicy(name string, f func(p *accordrt.Policy)) accordrt.ClientOption {
+	return accordrt.WithOperationPolicy(name, f)
 }
 
 // WithPolicy calls accordrt.WithPolicy.

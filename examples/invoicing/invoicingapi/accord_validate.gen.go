@@ -34,7 +34,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "createInvoice":
 		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sInvoiceInput(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sInvoiceInput(x, v) },
 		}
 	case "getInvoice":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -43,7 +43,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "updateInvoice":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sInvoicePatch(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sInvoicePatch(x, v) },
 		}
 	case "deleteInvoice":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -52,7 +52,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "transitionInvoice":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p5,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.s6(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.s6(x, v) },
 		}
 	}
 	return nil
@@ -70,38 +70,38 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listInvoices.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter status
 	v.At("query", "status")
-	if vals := q["status"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "status", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.sInvoiceStatus(x, nil, v)
+		accValidator{}.sInvoiceStatus(x, v)
 	}
 	// query parameter customer_id
 	v.At("query", "customer_id")
-	if vals := q["customer_id"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "customer_id", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s2(x, nil, v)
+		accValidator{}.s2(x, v)
 	}
 	v.At("", "")
 }
@@ -111,488 +111,384 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
 	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	v.At("", "")
 }
 
 // p2 checks the parameters of getInvoice.
 func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter invoice_id
 	v.At("path", "invoice_id")
-	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "invoice_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of updateInvoice.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter invoice_id
 	v.At("path", "invoice_id")
-	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "invoice_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p4 checks the parameters of deleteInvoice.
 func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter invoice_id
 	v.At("path", "invoice_id")
-	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "invoice_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p5 checks the parameters of transitionInvoice.
 func (accValidator) p5(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// header parameter Idempotency-Key
 	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	// path parameter invoice_id
 	v.At("path", "invoice_id")
-	if vals := accordrt.NonEmpty(r.PathValue("invoice_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "invoice_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) sInvoiceStatus(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sInvoiceStatus(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "draft", "open", "paid", "void":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "draft", "open", "paid", "void":
+		default:
+			v.Add(x, "must be one of [\"draft\",\"open\",\"paid\",\"void\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"draft\",\"open\",\"paid\",\"void\"]")
+		v.Add(x, "must be one of [\"draft\",\"open\",\"paid\",\"void\"]")
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-		if !(y <= 100.0) {
-			v.Add(p, "must be <= 100")
+		if !(x.Num() <= 100.0) {
+			v.Add(x, "must be <= 100")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 1 {
-			v.Add(p, "must be at least 1 characters long")
+			v.Add(x, "must be at least 1 characters long")
 		}
 		if accordrt.RuneCount(y) > 255 {
-			v.Add(p, "must be at most 255 characters long")
+			v.Add(x, "must be at most 255 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sInvoiceInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sInvoiceInput(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["customer_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
-		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
-		}
-		if _, ok := y["lines"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "lines"}, "is required")
-		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
-		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
-		}
-		if pv, ok := y["due_date"]; ok {
-			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "due_date"}, v)
-		}
-		if pv, ok := y["lines"]; ok {
-			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "lines"}, v)
-		}
-	}
-}
-
-func (accValidator) sInvoicePatch(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["due_date"]; ok {
-			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "due_date"}, v)
-		}
-		if pv, ok := y["lines"]; ok {
-			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "lines"}, v)
-		}
-	}
-}
-
-func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["status"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "status"}, "is required")
-		}
-		if pv, ok := y["payment_id"]; ok {
-			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "payment_id"}, v)
-		}
-		if pv, ok := y["status"]; ok {
-			accValidator{}.sInvoiceStatus(pv, &accordrt.JSONPointer{Up: p, Key: "status"}, v)
-		}
-	}
-}
-
-func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[0].MatchString(y) {
-			v.Add(p, "must match the pattern ^[A-Z]{3}$")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accordrt.FormatValid("date", y) {
-			v.Add(p, "must be a valid date")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		if len(y) < 1 {
-			v.Add(p, "must have at least 1 items")
-		}
-		for i, it := range y {
-			accValidator{}.sInvoiceLine(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONObject:
+		var seen [3]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "currency":
+				seen[1] = true
+				accValidator{}.s7(m.Value(), v)
+			case "customer_id":
+				seen[0] = true
+				accValidator{}.s1(m.Value(), v)
+			case "due_date":
+				accValidator{}.s8(m.Value(), v)
+			case "lines":
+				seen[2] = true
+				accValidator{}.s9(m.Value(), v)
+			}
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+		if !seen[0] {
+			v.AddMember(x, "customer_id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "lines", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sInvoicePatch(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "due_date":
+				accValidator{}.s8(m.Value(), v)
+			case "lines":
+				accValidator{}.s9(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) sInvoiceLine(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "payment_id":
+				accValidator{}.s10(m.Value(), v)
+			case "status":
+				seen[0] = true
+				accValidator{}.sInvoiceStatus(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "status", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["description"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "description"}, "is required")
-		}
-		if _, ok := y["quantity"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "quantity"}, "is required")
-		}
-		if _, ok := y["unit_amount_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "unit_amount_minor"}, "is required")
-		}
-		if pv, ok := y["description"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "description"}, v)
-		}
-		if pv, ok := y["quantity"]; ok {
-			accValidator{}.s12(pv, &accordrt.JSONPointer{Up: p, Key: "quantity"}, v)
-		}
-		if pv, ok := y["unit_amount_minor"]; ok {
-			accValidator{}.s13(pv, &accordrt.JSONPointer{Up: p, Key: "unit_amount_minor"}, v)
-		}
 	}
 }
 
-func (accValidator) s12(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[0].Match(y) {
+			v.Add(x, "must match the pattern ^[A-Z]{3}$")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	}
+}
+
+func (accValidator) s8(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date", y) {
+			v.Add(x, "must be a valid date")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		if x.Len() < 1 {
+			v.Add(x, "must have at least 1 items")
+		}
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sInvoiceLine(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) sInvoiceLine(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [3]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "description":
+				seen[0] = true
+				accValidator{}.s1(m.Value(), v)
+			case "quantity":
+				seen[1] = true
+				accValidator{}.s12(m.Value(), v)
+			case "unit_amount_minor":
+				seen[2] = true
+				accValidator{}.s13(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "description", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "quantity", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "unit_amount_minor", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s12(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s13(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s13(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }

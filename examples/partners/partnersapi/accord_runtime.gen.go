@@ -79,6 +79,7 @@ type (
 	IdempotencyMode              = accordrt.IdempotencyMode
 	IdempotencyRecord            = accordrt.IdempotencyRecord
 	IdempotencyStore             = accordrt.IdempotencyStore
+	JSONKind                     = accordrt.JSONKind
 	MemoryCallStore              = accordrt.MemoryCallStore
 	MemoryCallStoreOptions       = accordrt.MemoryCallStoreOptions
 	MemoryIdempotencyStore       = accordrt.MemoryIdempotencyStore
@@ -202,6 +203,12 @@ const (
 	IdempotencyOff                 = accordrt.IdempotencyOff
 	IdempotencyOptional            = accordrt.IdempotencyOptional
 	IdempotencyRequired            = accordrt.IdempotencyRequired
+	JSONArray                      = accordrt.JSONArray
+	JSONBool                       = accordrt.JSONBool
+	JSONNull                       = accordrt.JSONNull
+	JSONNumber                     = accordrt.JSONNumber
+	JSONObject                     = accordrt.JSONObject
+	JSONString                     = accordrt.JSONString
 	MinKeyLength                   = accordrt.MinKeyLength
 	SchemeAPIKey                   = accordrt.SchemeAPIKey
 	SchemeBasic                    = accordrt.SchemeBasic
@@ -493,6 +500,11 @@ func PrincipalFromContext(ctx context.Context) (accordrt.Principal, bool) {
 	return accordrt.PrincipalFromContext(ctx)
 }
 
+// Ptr calls accordrt.Ptr.
+func Ptr[T any](v T) *T {
+	return accordrt.Ptr(v)
+}
+
 // RunWebhookWorkers calls accordrt.RunWebhookWorkers.
 func RunWebhookWorkers(ctx context.Context, opt accordrt.WebhookWorkerOptions) error {
 	return accordrt.RunWebhookWorkers(ctx, opt)
@@ -581,6 +593,11 @@ func WithMaxResponseBodyCall(n int64) accordrt.CallOption {
 // WithMaxWait calls accordrt.WithMaxWait.
 func WithMaxWait(d time.Duration) accordrt.ClientOption {
 	return accordrt.WithMaxWait(d)
+}
+
+// WithOperationPolicy calls accordrt.WithOperationPolicy.
+func WithOperationPolicy(name string, f func(p *accordrt.Policy)) accordrt.ClientOption {
+	return accordrt.WithOperationPolicy(name, f)
 }
 
 // WithPolicy calls accordrt.WithPolicy.

@@ -30,7 +30,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "createTransfer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sTransferInput(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sTransferInput(x, v) },
 		}
 	case "releaseTransfer":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -55,135 +55,104 @@ func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
 	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p4 checks the parameters of releaseTransfer.
 func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter transferId
 	v.At("path", "transferId")
-	if vals := accordrt.NonEmpty(r.PathValue("transferId")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "transferId", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sTransferInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sTransferInput(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["amount_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[0] = true
+				accValidator{}.s2(m.Value(), v)
+			case "currency":
+				seen[1] = true
+				accValidator{}.s3(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
+		if !seen[0] {
+			v.AddMember(x, "amount_minor", "is required")
 		}
-		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
+		if !seen[1] {
+			v.AddMember(x, "currency", "is required")
 		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[0].MatchString(y) {
-			v.Add(p, "must match the pattern ^[A-Z]{3}$")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[0].Match(y) {
+			v.Add(x, "must match the pattern ^[A-Z]{3}$")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }

@@ -35,7 +35,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "createPayment":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCreatePaymentRequest(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sCreatePaymentRequest(x, v) },
 		}
 	case "getPayment":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -44,7 +44,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "createRefund":
 		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
 			Params: accValidator{}.p3,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sCreateRefundRequest(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sCreateRefundRequest(x, v) },
 		}
 	}
 	return nil
@@ -62,14 +62,15 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of getEvent.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter event_id
 	v.At("path", "event_id")
-	if vals := accordrt.NonEmpty(r.PathValue("event_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "event_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
@@ -79,360 +80,275 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	// header parameter Idempotency-Key
 	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p2 checks the parameters of getPayment.
 func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter payment_id
 	v.At("path", "payment_id")
-	if vals := accordrt.NonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "payment_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of createRefund.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter payment_id
 	v.At("path", "payment_id")
-	if vals := accordrt.NonEmpty(r.PathValue("payment_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "payment_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	// header parameter Idempotency-Key
 	v.At("header", "Idempotency-Key")
 	if vals := r.Header.Values("Idempotency-Key"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 1 {
-			v.Add(p, "must be at least 1 characters long")
+			v.Add(x, "must be at least 1 characters long")
 		}
 		if accordrt.RuneCount(y) > 255 {
-			v.Add(p, "must be at most 255 characters long")
+			v.Add(x, "must be at most 255 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sCreatePaymentRequest(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sCreatePaymentRequest(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["amount_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
+	case accordrt.JSONObject:
+		var seen [3]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[0] = true
+				accValidator{}.s5(m.Value(), v)
+			case "currency":
+				seen[1] = true
+				accValidator{}.sCurrency(m.Value(), v)
+			case "customer_id":
+				seen[2] = true
+				accValidator{}.s0(m.Value(), v)
+			case "description":
+				accValidator{}.s7(m.Value(), v)
+			case "metadata":
+				accValidator{}.s8(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
+		if !seen[0] {
+			v.AddMember(x, "amount_minor", "is required")
 		}
-		if _, ok := y["customer_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "customer_id"}, "is required")
+		if !seen[1] {
+			v.AddMember(x, "currency", "is required")
 		}
-		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
+		if !seen[2] {
+			v.AddMember(x, "customer_id", "is required")
 		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
-		if pv, ok := y["customer_id"]; ok {
-			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "customer_id"}, v)
-		}
-		if pv, ok := y["description"]; ok {
-			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "description"}, v)
-		}
-		if pv, ok := y["metadata"]; ok {
-			accValidator{}.s8(pv, &accordrt.JSONPointer{Up: p, Key: "metadata"}, v)
-		}
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[0].MatchString(y) {
-			v.Add(p, "must match the pattern ^pay_[A-Za-z0-9]{8,32}$")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) sCreateRefundRequest(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["amount_minor"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount_minor"}, "is required")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[0].Match(y) {
+			v.Add(x, "must match the pattern ^pay_[A-Za-z0-9]{8,32}$")
 		}
-		if pv, ok := y["amount_minor"]; ok {
-			accValidator{}.s9(pv, &accordrt.JSONPointer{Up: p, Key: "amount_minor"}, v)
-		}
-		if pv, ok := y["reason"]; ok {
-			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "reason"}, v)
-		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
 	}
 }
 
-func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) sCreateRefundRequest(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[0] = true
+				accValidator{}.s9(m.Value(), v)
+			case "reason":
+				accValidator{}.s10(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "amount_minor", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	}
+}
+
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sCurrency(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sCurrency(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[1].MatchString(y) {
-			v.Add(p, "must match the pattern ^[A-Z]{3}$")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[1].Match(y) {
+			v.Add(x, "must match the pattern ^[A-Z]{3}$")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) > 500 {
-			v.Add(p, "must be at most 500 characters long")
+			v.Add(x, "must be at most 500 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s8(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s8(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		for k, pv := range y {
-			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			accValidator{}.s0(m.Value(), v)
+			if v.Full() {
+				break
+			}
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "duplicate", "fraudulent", "requested_by_customer":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "duplicate", "fraudulent", "requested_by_customer":
+		default:
+			v.Add(x, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
+		v.Add(x, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
 	}
 }

@@ -31,16 +31,16 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "fuzzBody":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sFuzz(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sFuzz(x, v) },
 		}
 	case "createItem":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p1,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sItem(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sItem(x, v) },
 		}
 	case "putThing":
 		return &accordrt.RequestValidator{Status: 422, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.s9(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.s9(x, v) },
 		}
 	}
 	return nil
@@ -58,87 +58,61 @@ func WithoutRequestValidation() ServerOption {
 
 // p1 checks the parameters of createItem.
 func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// path parameter item_id
 	v.At("path", "item_id")
-	if vals := accordrt.NonEmpty(r.PathValue("item_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.PathValues(r, "item_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := q["limit"]; len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s2(x, nil, v)
+		accValidator{}.s2(x, v)
 	}
 	// query parameter tags
 	v.At("query", "tags")
-	if vals := q["tags"]; len(vals) == 0 {
-	} else {
-		parts := accordrt.ParamArray(vals, ",")
-		items := make([]any, len(parts))
-		bad := false
-		for i, s := range parts {
-			x, ok := accordrt.ParamValue("string", s)
-			if !ok {
-				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be a string")
-				bad = true
-			}
-			items[i] = x
-		}
-		if !bad {
-			accValidator{}.s3(items, nil, v)
-		}
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "tags", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamItems(v, vals, ",", "string", "must be a string"); ok {
+		accValidator{}.s3(x, v)
 	}
 	// query parameter mode
 	v.At("query", "mode")
-	if vals := q["mode"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "mode", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s4(x, nil, v)
+		accValidator{}.s4(x, v)
 	}
 	// header parameter X-Level
 	v.At("header", "X-Level")
 	if vals := r.Header.Values("X-Level"); len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s5(x, nil, v)
+		accValidator{}.s5(x, v)
 	}
 	// header parameter X-Ids
 	v.At("header", "X-Ids")
 	if vals := r.Header.Values("X-Ids"); len(vals) == 0 {
-	} else {
-		parts := accordrt.ParamArray(vals, ",")
-		items := make([]any, len(parts))
-		bad := false
-		for i, s := range parts {
-			x, ok := accordrt.ParamValue("integer", s)
-			if !ok {
-				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be an integer")
-				bad = true
-			}
-			items[i] = x
-		}
-		if !bad {
-			accValidator{}.s6(items, nil, v)
-		}
+	} else if x, ok := accordrt.ParamItems(v, vals, ",", "integer", "must be an integer"); ok {
+		accValidator{}.s6(x, v)
 	}
 	// cookie parameter session
 	v.At("cookie", "session")
-	if vals := accordrt.CookieValues(r, "session"); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.CookieValues(r, "session", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s7(x, nil, v)
+		accValidator{}.s7(x, v)
 	}
 	v.At("", "")
 }
@@ -150,1789 +124,1288 @@ func (accValidator) c1(noParams bool) error {
 	}
 	var v accordrt.Violations
 	v.At("query", "limit")
-	v.Add(nil, "is required")
+	v.Fail("is required")
 	v.At("cookie", "session")
-	v.Add(nil, "is required")
+	v.Fail("is required")
 	return accordrt.RequestInvalid("createItem", &v)
 }
 
-func (accValidator) sFuzz(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sFuzz(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["a"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "a"}, "is required")
-		}
-		if pv, ok := y["a"]; ok {
-			accValidator{}.s10(pv, &accordrt.JSONPointer{Up: p, Key: "a"}, v)
-		}
-		if pv, ok := y["b"]; ok {
-			accValidator{}.s11(pv, &accordrt.JSONPointer{Up: p, Key: "b"}, v)
-		}
-		if pv, ok := y["c"]; ok {
-			accValidator{}.s12(pv, &accordrt.JSONPointer{Up: p, Key: "c"}, v)
-		}
-		if pv, ok := y["d"]; ok {
-			accValidator{}.s13(pv, &accordrt.JSONPointer{Up: p, Key: "d"}, v)
-		}
-		if pv, ok := y["e"]; ok {
-			accValidator{}.s14(pv, &accordrt.JSONPointer{Up: p, Key: "e"}, v)
-		}
-		if pv, ok := y["f"]; ok {
-			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "f"}, v)
-		}
-		if pv, ok := y["g"]; ok {
-			accValidator{}.s16(pv, &accordrt.JSONPointer{Up: p, Key: "g"}, v)
-		}
-		if pv, ok := y["h"]; ok {
-			accValidator{}.s17(pv, &accordrt.JSONPointer{Up: p, Key: "h"}, v)
-		}
-		if pv, ok := y["i"]; ok {
-			accValidator{}.s18(pv, &accordrt.JSONPointer{Up: p, Key: "i"}, v)
-		}
-		if pv, ok := y["j"]; ok {
-			accValidator{}.s19(pv, &accordrt.JSONPointer{Up: p, Key: "j"}, v)
-		}
-		if pv, ok := y["l"]; ok {
-			accValidator{}.s20(pv, &accordrt.JSONPointer{Up: p, Key: "l"}, v)
-		}
-		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
-			switch k {
-			case "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "l":
-				return true
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "a":
+				seen[0] = true
+				accValidator{}.s10(m.Value(), v)
+			case "b":
+				accValidator{}.s11(m.Value(), v)
+			case "c":
+				accValidator{}.s12(m.Value(), v)
+			case "d":
+				accValidator{}.s13(m.Value(), v)
+			case "e":
+				accValidator{}.s14(m.Value(), v)
+			case "f":
+				accValidator{}.s15(m.Value(), v)
+			case "g":
+				accValidator{}.s16(m.Value(), v)
+			case "h":
+				accValidator{}.s17(m.Value(), v)
+			case "i":
+				accValidator{}.s18(m.Value(), v)
+			case "j":
+				accValidator{}.s19(m.Value(), v)
+			case "l":
+				accValidator{}.s20(m.Value(), v)
+			default:
+				v.Add(m.Value(), "is not allowed (additionalProperties is false)")
 			}
-			return false
-		}) {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
-		}
-	}
-}
-
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
-			return
-		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
-		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
-		return
-	}
-}
-
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
-			return
-		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
-		}
-		if !(y <= 100.0) {
-			v.Add(p, "must be <= 100")
-		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
-		return
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		if len(y) > 2 {
-			v.Add(p, "must have at most 2 items")
-		}
-		for i, it := range y {
-			accValidator{}.s21(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+		if !seen[0] {
+			v.AddMember(x, "a", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
-	switch x {
-	case "fast", "slow":
+}
+
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
+		}
+		if !(x.Num() <= 100.0) {
+			v.Add(x, "must be <= 100")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		if x.Len() > 2 {
+			v.Add(x, "must have at most 2 items")
+		}
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s21(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "fast", "slow":
+		default:
+			v.Add(x, "must be one of [\"fast\",\"slow\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"fast\",\"slow\"]")
+		v.Add(x, "must be one of [\"fast\",\"slow\"]")
 	}
 }
 
-func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y <= 5.0) {
-			v.Add(p, "must be <= 5")
+		if !(x.Num() <= 5.0) {
+			v.Add(x, "must be <= 5")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.s22(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s22(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 4 {
-			v.Add(p, "must be at least 4 characters long")
+			v.Add(x, "must be at least 4 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sItem(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sItem(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["name"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
-		}
-		if _, ok := y["price"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "price"}, "is required")
-		}
-		if _, ok := y["kind"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "kind"}, "is required")
-		}
-		if pv, ok := y["blob"]; ok {
-			accValidator{}.s23(pv, &accordrt.JSONPointer{Up: p, Key: "blob"}, v)
-		}
-		if pv, ok := y["code"]; ok {
-			accValidator{}.s24(pv, &accordrt.JSONPointer{Up: p, Key: "code"}, v)
-		}
-		if pv, ok := y["day"]; ok {
-			accValidator{}.s25(pv, &accordrt.JSONPointer{Up: p, Key: "day"}, v)
-		}
-		if pv, ok := y["dims"]; ok {
-			accValidator{}.s26(pv, &accordrt.JSONPointer{Up: p, Key: "dims"}, v)
-		}
-		if pv, ok := y["either"]; ok {
-			accValidator{}.s27(pv, &accordrt.JSONPointer{Up: p, Key: "either"}, v)
-		}
-		if pv, ok := y["email"]; ok {
-			accValidator{}.s28(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
-		}
-		if _, ok := y["id"]; ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "id"}, "is read-only and must not be sent")
-		}
-		if pv, ok := y["ip4"]; ok {
-			accValidator{}.s29(pv, &accordrt.JSONPointer{Up: p, Key: "ip4"}, v)
-		}
-		if pv, ok := y["ip6"]; ok {
-			accValidator{}.s30(pv, &accordrt.JSONPointer{Up: p, Key: "ip6"}, v)
-		}
-		if pv, ok := y["kind"]; ok {
-			accValidator{}.s31(pv, &accordrt.JSONPointer{Up: p, Key: "kind"}, v)
-		}
-		if pv, ok := y["labels"]; ok {
-			accValidator{}.s32(pv, &accordrt.JSONPointer{Up: p, Key: "labels"}, v)
-		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s33(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
-		}
-		if pv, ok := y["notText"]; ok {
-			accValidator{}.s34(pv, &accordrt.JSONPointer{Up: p, Key: "notText"}, v)
-		}
-		if pv, ok := y["note"]; ok {
-			accValidator{}.s35(pv, &accordrt.JSONPointer{Up: p, Key: "note"}, v)
-		}
-		if pv, ok := y["pet"]; ok {
-			accValidator{}.s36(pv, &accordrt.JSONPointer{Up: p, Key: "pet"}, v)
-		}
-		if pv, ok := y["price"]; ok {
-			accValidator{}.s37(pv, &accordrt.JSONPointer{Up: p, Key: "price"}, v)
-		}
-		if pv, ok := y["qty"]; ok {
-			accValidator{}.s38(pv, &accordrt.JSONPointer{Up: p, Key: "qty"}, v)
-		}
-		if pv, ok := y["shape"]; ok {
-			accValidator{}.sShape(pv, &accordrt.JSONPointer{Up: p, Key: "shape"}, v)
-		}
-		if pv, ok := y["site"]; ok {
-			accValidator{}.s40(pv, &accordrt.JSONPointer{Up: p, Key: "site"}, v)
-		}
-		if pv, ok := y["sized"]; ok {
-			accValidator{}.s41(pv, &accordrt.JSONPointer{Up: p, Key: "sized"}, v)
-		}
-		if pv, ok := y["tree"]; ok {
-			accValidator{}.sNode(pv, &accordrt.JSONPointer{Up: p, Key: "tree"}, v)
-		}
-		if pv, ok := y["uid"]; ok {
-			accValidator{}.s43(pv, &accordrt.JSONPointer{Up: p, Key: "uid"}, v)
-		}
-		if pv, ok := y["when"]; ok {
-			accValidator{}.s44(pv, &accordrt.JSONPointer{Up: p, Key: "when"}, v)
-		}
-		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
-			switch k {
-			case "blob", "code", "day", "dims", "either", "email", "id", "ip4", "ip6", "kind", "labels", "name", "notText", "note", "pet", "price", "qty", "shape", "site", "sized", "tree", "uid", "when":
-				return true
+	case accordrt.JSONObject:
+		var seen [3]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "blob":
+				accValidator{}.s23(m.Value(), v)
+			case "code":
+				accValidator{}.s24(m.Value(), v)
+			case "day":
+				accValidator{}.s25(m.Value(), v)
+			case "dims":
+				accValidator{}.s26(m.Value(), v)
+			case "either":
+				accValidator{}.s27(m.Value(), v)
+			case "email":
+				accValidator{}.s28(m.Value(), v)
+			case "id":
+				v.Add(m.Value(), "is read-only and must not be sent")
+			case "ip4":
+				accValidator{}.s29(m.Value(), v)
+			case "ip6":
+				accValidator{}.s30(m.Value(), v)
+			case "kind":
+				seen[2] = true
+				accValidator{}.s31(m.Value(), v)
+			case "labels":
+				accValidator{}.s32(m.Value(), v)
+			case "name":
+				seen[0] = true
+				accValidator{}.s33(m.Value(), v)
+			case "notText":
+				accValidator{}.s34(m.Value(), v)
+			case "note":
+				accValidator{}.s35(m.Value(), v)
+			case "pet":
+				accValidator{}.s36(m.Value(), v)
+			case "price":
+				seen[1] = true
+				accValidator{}.s37(m.Value(), v)
+			case "qty":
+				accValidator{}.s38(m.Value(), v)
+			case "shape":
+				accValidator{}.sShape(m.Value(), v)
+			case "site":
+				accValidator{}.s40(m.Value(), v)
+			case "sized":
+				accValidator{}.s41(m.Value(), v)
+			case "tree":
+				accValidator{}.sNode(m.Value(), v)
+			case "uid":
+				accValidator{}.s43(m.Value(), v)
+			case "when":
+				accValidator{}.s44(m.Value(), v)
+			default:
+				v.Add(m.Value(), "is not allowed (additionalProperties is false)")
 			}
-			return false
-		}) {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
+			if v.Full() {
+				break
+			}
 		}
+		if !seen[0] {
+			v.AddMember(x, "name", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "price", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "kind", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s9(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["name"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "name":
+				seen[0] = true
+				accValidator{}.s45(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s45(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
+		if !seen[0] {
+			v.AddMember(x, "name", "is required")
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s10(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= -3.0) {
-			v.Add(p, "must be >= -3")
+		if !(x.Num() >= -3.0) {
+			v.Add(x, "must be >= -3")
 		}
-		if !(y <= 3.0) {
-			v.Add(p, "must be <= 3")
+		if !(x.Num() <= 3.0) {
+			v.Add(x, "must be <= 3")
 		}
-		if !accordrt.MultipleOf(y, 1.0) {
-			v.Add(p, "must be a multiple of 1")
+		if !accordrt.MultipleOf(x.Num(), 1.0) {
+			v.Add(x, "must be a multiple of 1")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s11(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s11(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 1 {
-			v.Add(p, "must be at least 1 characters long")
+			v.Add(x, "must be at least 1 characters long")
 		}
 		if accordrt.RuneCount(y) > 3 {
-			v.Add(p, "must be at most 3 characters long")
+			v.Add(x, "must be at most 3 characters long")
 		}
-		if !accPatterns[0].MatchString(y) {
-			v.Add(p, "must match the pattern ^[a-c]*$")
+		if !accPatterns[0].Match(y) {
+			v.Add(x, "must match the pattern ^[a-c]*$")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s12(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a number, not null")
+func (accValidator) s12(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a number, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a number")
-		return
-	case float64:
-		if !(y > 0.0) {
-			v.Add(p, "must be > 0")
+	case accordrt.JSONNumber:
+		if !(x.Num() > 0.0) {
+			v.Add(x, "must be > 0")
 		}
-		if !(y <= 2.0) {
-			v.Add(p, "must be <= 2")
+		if !(x.Num() <= 2.0) {
+			v.Add(x, "must be <= 2")
 		}
-	case string:
-		v.Add(p, "must be a number")
-		return
-	case []any:
-		v.Add(p, "must be a number")
-		return
-	case map[string]any:
-		v.Add(p, "must be a number")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a number")
 		return
 	}
 }
 
-func (accValidator) s13(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s13(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		if len(y) > 2 {
-			v.Add(p, "must have at most 2 items")
+	case accordrt.JSONArray:
+		if x.Len() > 2 {
+			v.Add(x, "must have at most 2 items")
 		}
-		if !accordrt.UniqueItems(y) {
-			v.Add(p, "must not have duplicate items")
+		if !accordrt.UniqueItems(x) {
+			v.Add(x, "must not have duplicate items")
 		}
-		for i, it := range y {
-			accValidator{}.s46(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s46(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s14(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
+func (accValidator) s14(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string or null")
-		return
-	case float64:
-		v.Add(p, "must be a string or null")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string or null")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string or null")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or null")
 		return
 	}
-	switch x {
-	case "x", "y", nil:
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "x", "y":
+		default:
+			v.Add(x, "must be one of [\"x\",\"y\",null]")
+		}
+	case accordrt.JSONNull:
 	default:
-		v.Add(p, "must be one of [\"x\",\"y\",null]")
+		v.Add(x, "must be one of [\"x\",\"y\",null]")
 	}
 }
 
-func (accValidator) s15(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a boolean, not null")
+func (accValidator) s15(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a boolean, not null")
 		return
-	case bool:
-		_ = y
-	case float64:
-		v.Add(p, "must be a boolean")
-		return
-	case string:
-		v.Add(p, "must be a boolean")
-		return
-	case []any:
-		v.Add(p, "must be a boolean")
-		return
-	case map[string]any:
-		v.Add(p, "must be a boolean")
+	case accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a boolean")
 		return
 	}
 }
 
-func (accValidator) s16(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s16(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if len(y) < 1 {
-			v.Add(p, "must have at least 1 properties")
+	case accordrt.JSONObject:
+		if x.Len() < 1 {
+			v.Add(x, "must have at least 1 properties")
 		}
-		if len(y) > 2 {
-			v.Add(p, "must have at most 2 properties")
+		if x.Len() > 2 {
+			v.Add(x, "must have at most 2 properties")
 		}
-		for k, pv := range y {
-			accValidator{}.s47(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
+		for m := x.Members(); m.Next(); {
+			accValidator{}.s47(m.Value(), v)
+			if v.Full() {
+				break
+			}
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s17(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s17(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s48, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s49, x, v)); n != 1 {
-		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+		v.Add(x, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s18(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s18(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if !(accordrt.Matches(accValidator{}.s50, x, v) || accordrt.Matches(accValidator{}.s15, x, v)) {
-		v.Add(p, "must match at least one of the anyOf schemas")
+		v.Add(x, "must match at least one of the anyOf schemas")
 	}
 }
 
-func (accValidator) s19(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s19(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
-	accValidator{}.s51(x, p, v)
-	accValidator{}.s52(x, p, v)
+	accValidator{}.s51(x, v)
+	accValidator{}.s52(x, v)
 }
 
-func (accValidator) s20(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s20(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if accordrt.Matches(accValidator{}.s22, x, v) {
-		v.Add(p, "must not match the not schema")
+		v.Add(x, "must not match the not schema")
 	}
 }
 
-func (accValidator) s21(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s21(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "a", "b", "c":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "a", "b", "c":
+		default:
+			v.Add(x, "must be one of [\"a\",\"b\",\"c\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"a\",\"b\",\"c\"]")
+		v.Add(x, "must be one of [\"a\",\"b\",\"c\"]")
 	}
 }
 
-func (accValidator) s22(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s22(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s23(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s23(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("byte", y) {
-			v.Add(p, "must be a valid byte")
+			v.Add(x, "must be a valid byte")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s24(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s24(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accPatterns[1].MatchString(y) {
-			v.Add(p, "must match the pattern ^[A-Z]{3}$")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accPatterns[1].Match(y) {
+			v.Add(x, "must match the pattern ^[A-Z]{3}$")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s25(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s25(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("date", y) {
-			v.Add(p, "must be a valid date")
+			v.Add(x, "must be a valid date")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s26(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s26(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if len(y) < 1 {
-			v.Add(p, "must have at least 1 properties")
+	case accordrt.JSONObject:
+		if x.Len() < 1 {
+			v.Add(x, "must have at least 1 properties")
 		}
-		if len(y) > 2 {
-			v.Add(p, "must have at most 2 properties")
+		if x.Len() > 2 {
+			v.Add(x, "must have at most 2 properties")
 		}
-		for k, pv := range y {
-			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
+		for m := x.Members(); m.Next(); {
+			accValidator{}.s22(m.Value(), v)
+			if v.Full() {
+				break
+			}
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s27(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s27(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s53, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s22, x, v)); n != 1 {
-		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+		v.Add(x, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s28(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s28(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("email", y) {
-			v.Add(p, "must be a valid email")
+			v.Add(x, "must be a valid email")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s29(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s29(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("ipv4", y) {
-			v.Add(p, "must be a valid ipv4")
+			v.Add(x, "must be a valid ipv4")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s30(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s30(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("ipv6", y) {
-			v.Add(p, "must be a valid ipv6")
+			v.Add(x, "must be a valid ipv6")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s31(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s31(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "book", "game":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "book", "game":
+		default:
+			v.Add(x, "must be one of [\"book\",\"game\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"book\",\"game\"]")
+		v.Add(x, "must be one of [\"book\",\"game\"]")
 	}
 }
 
-func (accValidator) s32(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s32(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		if len(y) < 1 {
-			v.Add(p, "must have at least 1 items")
+	case accordrt.JSONArray:
+		if x.Len() < 1 {
+			v.Add(x, "must have at least 1 items")
 		}
-		if len(y) > 3 {
-			v.Add(p, "must have at most 3 items")
+		if x.Len() > 3 {
+			v.Add(x, "must have at most 3 items")
 		}
-		if !accordrt.UniqueItems(y) {
-			v.Add(p, "must not have duplicate items")
+		if !accordrt.UniqueItems(x) {
+			v.Add(x, "must not have duplicate items")
 		}
-		for i, it := range y {
-			accValidator{}.s50(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s50(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s33(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s33(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if accordrt.RuneCount(y) < 2 {
-			v.Add(p, "must be at least 2 characters long")
+			v.Add(x, "must be at least 2 characters long")
 		}
 		if accordrt.RuneCount(y) > 5 {
-			v.Add(p, "must be at most 5 characters long")
+			v.Add(x, "must be at most 5 characters long")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s34(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s34(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if accordrt.Matches(accValidator{}.s50, x, v) {
-		v.Add(p, "must not match the not schema")
+		v.Add(x, "must not match the not schema")
 	}
 }
 
-func (accValidator) s35(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
+func (accValidator) s35(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string or null")
-		return
-	case float64:
-		v.Add(p, "must be a string or null")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string or null")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string or null")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or null")
 		return
 	}
 }
 
-func (accValidator) s36(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s36(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if !(accordrt.Matches(accValidator{}.sCat, x, v) || accordrt.Matches(accValidator{}.sDog, x, v)) {
-		v.Add(p, "must match at least one of the anyOf schemas")
+		v.Add(x, "must match at least one of the anyOf schemas")
 	}
 }
 
-func (accValidator) s37(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a number, not null")
+func (accValidator) s37(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a number, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a number")
-		return
-	case float64:
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+	case accordrt.JSONNumber:
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
 		}
-		if !(y < 1000.0) {
-			v.Add(p, "must be < 1000")
+		if !(x.Num() < 1000.0) {
+			v.Add(x, "must be < 1000")
 		}
-	case string:
-		v.Add(p, "must be a number")
-		return
-	case []any:
-		v.Add(p, "must be a number")
-		return
-	case map[string]any:
-		v.Add(p, "must be a number")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a number")
 		return
 	}
 }
 
-func (accValidator) s38(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s38(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-		if !accordrt.MultipleOf(y, 2.0) {
-			v.Add(p, "must be a multiple of 2")
+		if !accordrt.MultipleOf(x.Num(), 2.0) {
+			v.Add(x, "must be a multiple of 2")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sShape(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) sShape(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
-	if m, ok := x.(map[string]any); ok {
-		switch m["type"] {
-		case "circle":
-			accValidator{}.sCircle(x, p, v)
-		case "square":
-			accValidator{}.sSquare(x, p, v)
+	if x.Kind() == accordrt.JSONObject {
+		switch dv := x.Member("type"); {
+		case dv.StringIs("circle"):
+			accValidator{}.sCircle(x, v)
+		case dv.StringIs("square"):
+			accValidator{}.sSquare(x, v)
 		default:
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "must be one of \"circle\", \"square\"")
+			v.AddMember(x, "type", "must be one of \"circle\", \"square\"")
 		}
 	}
 }
 
-func (accValidator) s40(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s40(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("uri", y) {
-			v.Add(p, "must be a valid uri")
+			v.Add(x, "must be a valid uri")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s41(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s41(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
-	accValidator{}.sNamed(x, p, v)
-	accValidator{}.s59(x, p, v)
+	accValidator{}.sNamed(x, v)
+	accValidator{}.s59(x, v)
 }
 
-func (accValidator) sNode(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["value"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "value"}, "is required")
-		}
-		if pv, ok := y["children"]; ok {
-			accValidator{}.s60(pv, &accordrt.JSONPointer{Up: p, Key: "children"}, v)
-		}
-		if pv, ok := y["value"]; ok {
-			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: "value"}, v)
-		}
-	}
-}
-
-func (accValidator) s43(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accordrt.FormatValid("uuid", y) {
-			v.Add(p, "must be a valid uuid")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s44(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if !accordrt.FormatValid("date-time", y) {
-			v.Add(p, "must be a valid date-time")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s45(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if accordrt.RuneCount(y) < 1 {
-			v.Add(p, "must be at least 1 characters long")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s46(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
-			return
-		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
-		return
-	}
-	switch x {
-	case float64(1.0), float64(2.0), float64(3.0):
-	default:
-		v.Add(p, "must be one of [1,2,3]")
-	}
-}
-
-func (accValidator) s47(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if accordrt.RuneCount(y) > 1 {
-			v.Add(p, "must be at most 1 characters long")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s48(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
-			return
-		}
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
-		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
-		return
-	}
-}
-
-func (accValidator) s49(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
-			return
-		}
-		if !(y <= 0.0) {
-			v.Add(p, "must be <= 0")
-		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
-		return
-	}
-}
-
-func (accValidator) s50(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) s51(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["k"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "k"}, "is required")
-		}
-	}
-}
-
-func (accValidator) s52(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["k"]; ok {
-			accValidator{}.s61(pv, &accordrt.JSONPointer{Up: p, Key: "k"}, v)
-		}
-	}
-}
-
-func (accValidator) s53(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-		if accordrt.RuneCount(y) > 3 {
-			v.Add(p, "must be at most 3 characters long")
-		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
-		return
-	}
-}
-
-func (accValidator) sCat(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["meow"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "meow"}, "is required")
-		}
-		if pv, ok := y["meow"]; ok {
-			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "meow"}, v)
-		}
-	}
-}
-
-func (accValidator) sDog(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["bark"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "bark"}, "is required")
-		}
-		if pv, ok := y["bark"]; ok {
-			accValidator{}.s15(pv, &accordrt.JSONPointer{Up: p, Key: "bark"}, v)
-		}
-	}
-}
-
-func (accValidator) sCircle(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["type"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "is required")
-		}
-		if _, ok := y["radius"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "radius"}, "is required")
-		}
-		if pv, ok := y["radius"]; ok {
-			accValidator{}.s62(pv, &accordrt.JSONPointer{Up: p, Key: "radius"}, v)
-		}
-		if pv, ok := y["type"]; ok {
-			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "type"}, v)
-		}
-	}
-}
-
-func (accValidator) sSquare(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["type"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "type"}, "is required")
-		}
-		if _, ok := y["side"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "side"}, "is required")
-		}
-		if pv, ok := y["side"]; ok {
-			accValidator{}.s62(pv, &accordrt.JSONPointer{Up: p, Key: "side"}, v)
-		}
-		if pv, ok := y["type"]; ok {
-			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "type"}, v)
-		}
-	}
-}
-
-func (accValidator) sNamed(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["label"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "label"}, "is required")
-		}
-		if pv, ok := y["label"]; ok {
-			accValidator{}.s50(pv, &accordrt.JSONPointer{Up: p, Key: "label"}, v)
-		}
-	}
-}
-
-func (accValidator) s59(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["size"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "size"}, "is required")
-		}
-		if pv, ok := y["size"]; ok {
-			accValidator{}.s22(pv, &accordrt.JSONPointer{Up: p, Key: "size"}, v)
-		}
-	}
-}
-
-func (accValidator) s60(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.sNode(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+func (accValidator) sNode(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "children":
+				accValidator{}.s60(m.Value(), v)
+			case "value":
+				seen[0] = true
+				accValidator{}.s22(m.Value(), v)
+			}
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+		if !seen[0] {
+			v.AddMember(x, "value", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) s61(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s43(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("uuid", y) {
+			v.Add(x, "must be a valid uuid")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	}
+}
+
+func (accValidator) s44(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s45(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if accordrt.RuneCount(y) < 1 {
+			v.Add(x, "must be at least 1 characters long")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s46(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !accordrt.MultipleOf(y, 2.0) {
-			v.Add(p, "must be a multiple of 2")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONNumber:
+		switch x.Num() {
+		case float64(1.0), float64(2.0), float64(3.0):
+		default:
+			v.Add(x, "must be one of [1,2,3]")
 		}
-	case string:
-		v.Add(p, "must be an integer")
+	default:
+		v.Add(x, "must be one of [1,2,3]")
+	}
+}
+
+func (accValidator) s47(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if accordrt.RuneCount(y) > 1 {
+			v.Add(x, "must be at most 1 characters long")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s62(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a number, not null")
+func (accValidator) s48(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a number")
-		return
-	case float64:
-		if !(y >= 0.0) {
-			v.Add(p, "must be >= 0")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
 		}
-	case string:
-		v.Add(p, "must be a number")
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
-	case []any:
-		v.Add(p, "must be a number")
+	}
+}
+
+func (accValidator) s49(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case map[string]any:
-		v.Add(p, "must be a number")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+		if !(x.Num() <= 0.0) {
+			v.Add(x, "must be <= 0")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s50(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s51(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "k":
+				if string(m.Key()) == "k" {
+					seen[0] = true
+				}
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "k", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s52(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "k":
+				accValidator{}.s61(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s53(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if accordrt.RuneCount(y) > 3 {
+			v.Add(x, "must be at most 3 characters long")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) sCat(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "meow":
+				seen[0] = true
+				accValidator{}.s15(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "meow", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sDog(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "bark":
+				seen[0] = true
+				accValidator{}.s15(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "bark", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sCircle(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "radius":
+				seen[1] = true
+				accValidator{}.s62(m.Value(), v)
+			case "type":
+				seen[0] = true
+				accValidator{}.s50(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "type", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "radius", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sSquare(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "side":
+				seen[1] = true
+				accValidator{}.s62(m.Value(), v)
+			case "type":
+				seen[0] = true
+				accValidator{}.s50(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "type", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "side", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sNamed(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "label":
+				seen[0] = true
+				accValidator{}.s50(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "label", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s59(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "size":
+				seen[0] = true
+				accValidator{}.s22(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "size", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s60(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sNode(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s61(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+		if !accordrt.MultipleOf(x.Num(), 2.0) {
+			v.Add(x, "must be a multiple of 2")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s62(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a number, not null")
+		return
+	case accordrt.JSONNumber:
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a number")
 		return
 	}
 }

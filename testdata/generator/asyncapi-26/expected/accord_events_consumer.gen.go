@@ -96,7 +96,7 @@ func accordRegister(c *accordrt.EventConsumer, h HandlerTx, tx bool) {
 // schema and decodes it into T. Either failure is permanent: no retry can
 // fix the payload, so it goes to the dead-letter destination with the
 // violations as the reason, never to the handler.
-func accordEventDecode[T any](op, message string, d *accordrt.EventDelivery, check func(any, *accordrt.JSONPointer, *accordrt.Violations)) (T, error) {
+func accordEventDecode[T any](op, message string, d *accordrt.EventDelivery, check func(accordrt.JSON, *accordrt.Violations)) (T, error) {
 	var msg T
 	if err := accordrt.ValidateEvent(op, message, d.Payload, check); err != nil {
 		return msg, err

@@ -17,258 +17,198 @@ type accValidator struct{}
 // filled at init and never written, so it is not mutable state.
 var accPatterns = [...]*regexp.Regexp{}
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["account_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "account_id"}, "is required")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "account_id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "closed_at":
+				seen[1] = true
+				accValidator{}.s4(m.Value(), v)
+			case "reason":
+				accValidator{}.s5(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if _, ok := y["closed_at"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "closed_at"}, "is required")
+		if !seen[0] {
+			v.AddMember(x, "account_id", "is required")
 		}
-		if pv, ok := y["account_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "account_id"}, v)
+		if !seen[1] {
+			v.AddMember(x, "closed_at", "is required")
 		}
-		if pv, ok := y["closed_at"]; ok {
-			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "closed_at"}, v)
-		}
-		if pv, ok := y["reason"]; ok {
-			accValidator{}.s5(pv, &accordrt.JSONPointer{Up: p, Key: "reason"}, v)
-		}
-	}
-}
-
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
 	}
 }
 
-func (accValidator) sSignedUp(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["user"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "user"}, "is required")
-		}
-		if _, ok := y["request_id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "request_id"}, "is required")
-		}
-		if pv, ok := y["request_id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "request_id"}, v)
-		}
-		if pv, ok := y["user"]; ok {
-			accValidator{}.s6(pv, &accordrt.JSONPointer{Up: p, Key: "user"}, v)
-		}
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sSignedUp(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "request_id":
+				seen[1] = true
+				accValidator{}.s3(m.Value(), v)
+			case "user":
+				seen[0] = true
+				accValidator{}.s6(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "user", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "request_id", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be a string")
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case string:
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("date-time", y) {
-			v.Add(p, "must be a valid date-time")
+			v.Add(x, "must be a valid date-time")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s5(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "user", "fraud":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "user", "fraud":
+		default:
+			v.Add(x, "must be one of [\"user\",\"fraud\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"user\",\"fraud\"]")
+		v.Add(x, "must be one of [\"user\",\"fraud\"]")
 	}
 }
 
-func (accValidator) s6(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "email":
+				seen[1] = true
+				accValidator{}.s7(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "plan":
+				accValidator{}.sPlan(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "email", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["id"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "id"}, "is required")
-		}
-		if _, ok := y["email"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "email"}, "is required")
-		}
-		if pv, ok := y["email"]; ok {
-			accValidator{}.s7(pv, &accordrt.JSONPointer{Up: p, Key: "email"}, v)
-		}
-		if pv, ok := y["id"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "id"}, v)
-		}
-		if pv, ok := y["plan"]; ok {
-			accValidator{}.sPlan(pv, &accordrt.JSONPointer{Up: p, Key: "plan"}, v)
-		}
 	}
 }
 
-func (accValidator) s7(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("email", y) {
-			v.Add(p, "must be a valid email")
+			v.Add(x, "must be a valid email")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sPlan(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sPlan(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "free", "pro":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "free", "pro":
+		default:
+			v.Add(x, "must be one of [\"free\",\"pro\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"free\",\"pro\"]")
+		v.Add(x, "must be one of [\"free\",\"pro\"]")
 	}
 }

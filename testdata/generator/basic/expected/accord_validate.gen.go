@@ -30,7 +30,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "createPayment":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sNewPayment(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sNewPayment(x, v) },
 		}
 	case "getPayment":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -56,227 +56,180 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listPayments.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := q["cursor"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p2 checks the parameters of getPayment.
 func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter paymentId
 	v.At("path", "paymentId")
-	if vals := accordrt.NonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "paymentId", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of refundPayment.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter paymentId
 	v.At("path", "paymentId")
-	if vals := accordrt.NonEmpty(r.PathValue("paymentId")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "paymentId", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s3(x, nil, v)
+		accValidator{}.s3(x, v)
 	}
 	// header parameter X-Reason
 	v.At("header", "X-Reason")
 	if vals := r.Header.Values("X-Reason"); len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-		if !(y >= 1.0) {
-			v.Add(p, "must be >= 1")
+		if !(x.Num() >= 1.0) {
+			v.Add(x, "must be >= 1")
 		}
-		if !(y <= 100.0) {
-			v.Add(p, "must be <= 100")
+		if !(x.Num() <= 100.0) {
+			v.Add(x, "must be <= 100")
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sNewPayment(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sNewPayment(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount":
+				seen[0] = true
+				accValidator{}.s4(m.Value(), v)
+			case "currency":
+				seen[1] = true
+				accValidator{}.sCurrency(m.Value(), v)
+			case "note":
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "amount", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "currency", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["amount"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "amount"}, "is required")
-		}
-		if _, ok := y["currency"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "currency"}, "is required")
-		}
-		if pv, ok := y["amount"]; ok {
-			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "amount"}, v)
-		}
-		if pv, ok := y["currency"]; ok {
-			accValidator{}.sCurrency(pv, &accordrt.JSONPointer{Up: p, Key: "currency"}, v)
-		}
-		if pv, ok := y["note"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "note"}, v)
-		}
 	}
 }
 
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("uuid", y) {
-			v.Add(p, "must be a valid uuid")
+			v.Add(x, "must be a valid uuid")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) sCurrency(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sCurrency(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "EUR", "USD", "GBP":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "EUR", "USD", "GBP":
+		default:
+			v.Add(x, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
+		v.Add(x, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
 	}
 }

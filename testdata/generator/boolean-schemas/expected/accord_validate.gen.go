@@ -25,7 +25,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "createThing":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sThing(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sThing(x, v) },
 		}
 	}
 	return nil
@@ -41,114 +41,75 @@ func WithoutRequestValidation() ServerOption {
 	}
 }
 
-func (accValidator) sThing(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sThing(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["anything"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "anything"}, v)
-		}
-		if pv, ok := y["metadata"]; ok {
-			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "metadata"}, v)
-		}
-		if pv, ok := y["strict"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "strict"}, v)
-		}
-	}
-}
-
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-}
-
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["a"]; ok {
-			accValidator{}.s4(pv, &accordrt.JSONPointer{Up: p, Key: "a"}, v)
-		}
-		for _, k := range accordrt.ExtraKeys(y, func(k string) bool {
-			switch k {
-			case "a":
-				return true
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "anything":
+				accValidator{}.s1(m.Value(), v)
+			case "metadata":
+				accValidator{}.s2(m.Value(), v)
+			case "strict":
+				accValidator{}.s3(m.Value(), v)
 			}
-			return false
-		}) {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: k}, "is not allowed (additionalProperties is false)")
+			if v.Full() {
+				break
+			}
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s4(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+}
+
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case float64:
-		v.Add(p, "must be a string")
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "a":
+				accValidator{}.s4(m.Value(), v)
+			default:
+				v.Add(m.Value(), "is not allowed (additionalProperties is false)")
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
 		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }

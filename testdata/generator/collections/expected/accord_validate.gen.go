@@ -26,7 +26,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "createGadget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, v) },
 		}
 	case "getGadget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -38,7 +38,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "createSprocket":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, v) },
 		}
 	case "getSprocket":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -47,7 +47,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "replaceSprocket":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p7,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, v) },
 		}
 	case "deleteSprocket":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -55,7 +55,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "createWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, v) },
 		}
 	case "getWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -64,7 +64,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	case "updateWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
 			Params: accValidator{}.p12,
-			Body:   func(x any, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, nil, v) },
+			Body:   func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sWidgetInput(x, v) },
 		}
 	case "deleteWidget":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
@@ -86,162 +86,157 @@ func WithoutRequestValidation() ServerOption {
 
 // p2 checks the parameters of getGadget.
 func (accValidator) p2(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter gadget_id
 	v.At("path", "gadget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("gadget_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "gadget_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of deleteGadget.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter gadget_id
 	v.At("path", "gadget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("gadget_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "gadget_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p6 checks the parameters of getSprocket.
 func (accValidator) p6(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter sprocket_id
 	v.At("path", "sprocket_id")
-	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "sprocket_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p7 checks the parameters of replaceSprocket.
 func (accValidator) p7(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter sprocket_id
 	v.At("path", "sprocket_id")
-	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "sprocket_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p8 checks the parameters of deleteSprocket.
 func (accValidator) p8(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter sprocket_id
 	v.At("path", "sprocket_id")
-	if vals := accordrt.NonEmpty(r.PathValue("sprocket_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "sprocket_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p11 checks the parameters of getWidget.
 func (accValidator) p11(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter widget_id
 	v.At("path", "widget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "widget_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p12 checks the parameters of updateWidget.
 func (accValidator) p12(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter widget_id
 	v.At("path", "widget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "widget_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p13 checks the parameters of deleteWidget.
 func (accValidator) p13(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter widget_id
 	v.At("path", "widget_id")
-	if vals := accordrt.NonEmpty(r.PathValue("widget_id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "widget_id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) sWidgetInput(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) sWidgetInput(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if _, ok := y["name"]; !ok {
-			v.Add(&accordrt.JSONPointer{Up: p, Key: "name"}, "is required")
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "name":
+				seen[0] = true
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
+		if !seen[0] {
+			v.AddMember(x, "name", "is required")
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }

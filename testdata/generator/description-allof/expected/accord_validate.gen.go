@@ -44,69 +44,48 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of getRequest.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter ValidUntil
 	v.At("query", "ValidUntil")
-	if vals := q["ValidUntil"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("", vals[0]); !ok {
-		v.Add(nil, "must be a value")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "ValidUntil", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "", vals[0]); !ok {
+		v.Fail("must be a value")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
-	accValidator{}.sDateTime(x, p, v)
-	accValidator{}.s2(x, p, v)
+	accValidator{}.sDateTime(x, v)
+	accValidator{}.s2(x, v)
 }
 
-func (accValidator) sDateTime(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) sDateTime(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
+	case accordrt.JSONString:
+		y := x.Bytes()
 		if !accordrt.FormatValid("date-time", y) {
-			v.Add(p, "must be a valid date-time")
+			v.Add(x, "must be a valid date-time")
 		}
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 }

@@ -44,99 +44,65 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listAlerts.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter Last-Event-ID
 	v.At("query", "Last-Event-ID")
-	if vals := q["Last-Event-ID"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "Last-Event-ID", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// header parameter Last-Event-ID
 	v.At("header", "Last-Event-ID")
 	if vals := r.Header.Values("Last-Event-ID"); len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// query parameter partition
 	v.At("query", "partition")
-	if vals := q["partition"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "partition", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// query parameter partition[]
 	v.At("query", "partition[]")
-	if vals := q["partition[]"]; len(vals) == 0 {
-	} else {
-		parts := accordrt.ParamArray(vals, "")
-		items := make([]any, len(parts))
-		bad := false
-		for i, s := range parts {
-			x, ok := accordrt.ParamValue("string", s)
-			if !ok {
-				v.Add(&accordrt.JSONPointer{Index: i, Array: true}, "must be a string")
-				bad = true
-			}
-			items[i] = x
-		}
-		if !bad {
-			accValidator{}.s1(items, nil, v)
-		}
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "partition[]", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamItems(v, vals, "", "string", "must be a string"); ok {
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.s0(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s0(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }

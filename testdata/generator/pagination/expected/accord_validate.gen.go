@@ -56,147 +56,116 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listEvents.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// path parameter accountId
 	v.At("path", "accountId")
-	if vals := accordrt.NonEmpty(r.PathValue("accountId")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "accountId", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	// query parameter page
 	v.At("query", "page")
-	if vals := q["page"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "page", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s1(x, nil, v)
+		accValidator{}.s1(x, v)
 	}
 	v.At("", "")
 }
 
 // p1 checks the parameters of listOrders.
 func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter offset
 	v.At("query", "offset")
-	if vals := q["offset"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "offset", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s2(x, nil, v)
+		accValidator{}.s2(x, v)
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := q["limit"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("integer", vals[0]); !ok {
-		v.Add(nil, "must be an integer")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
+		v.Fail("must be an integer")
 	} else {
-		accValidator{}.s2(x, nil, v)
+		accValidator{}.s2(x, v)
 	}
 	v.At("", "")
 }
 
 // p3 checks the parameters of listTokens.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter pageToken
 	v.At("query", "pageToken")
-	if vals := q["pageToken"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "pageToken", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p4 checks the parameters of listUnpaged.
 func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter q
 	v.At("query", "q")
-	if vals := q["q"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "q", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an integer, not null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an integer")
-		return
-	case float64:
-		if !accordrt.IsInteger(y) {
-			v.Add(p, "must be an integer")
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
 			return
 		}
-	case string:
-		v.Add(p, "must be an integer")
-		return
-	case []any:
-		v.Add(p, "must be an integer")
-		return
-	case map[string]any:
-		v.Add(p, "must be an integer")
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
 		return
 	}
 }

@@ -30,7 +30,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 		}
 	case "plantTree":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: true,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.sTree(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.sTree(x, v) },
 		}
 	}
 	return nil
@@ -48,115 +48,86 @@ func WithoutRequestValidation() ServerOption {
 
 // p1 checks the parameters of getNode.
 func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter id
 	v.At("path", "id")
-	if vals := accordrt.NonEmpty(r.PathValue("id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) sTree(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) sTree(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
-		if pv, ok := y["byName"]; ok {
-			accValidator{}.s2(pv, &accordrt.JSONPointer{Up: p, Key: "byName"}, v)
-		}
-		if pv, ok := y["child"]; ok {
-			accValidator{}.sTree(pv, &accordrt.JSONPointer{Up: p, Key: "child"}, v)
-		}
-		if pv, ok := y["children"]; ok {
-			accValidator{}.s3(pv, &accordrt.JSONPointer{Up: p, Key: "children"}, v)
-		}
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s0(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
-		}
-	}
-}
-
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		for k, pv := range y {
-			accValidator{}.sTree(pv, &accordrt.JSONPointer{Up: p, Key: k}, v)
-		}
-	}
-}
-
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
-		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.sTree(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "byName":
+				accValidator{}.s2(m.Value(), v)
+			case "child":
+				accValidator{}.sTree(m.Value(), v)
+			case "children":
+				accValidator{}.s3(m.Value(), v)
+			case "name":
+				accValidator{}.s0(m.Value(), v)
+			}
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	}
+}
+
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			accValidator{}.sTree(m.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sTree(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }

@@ -11,9 +11,10 @@ import (
 
 // accOperations describes each operation of "Reserved names" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
-// operation's x-accord, then accord.yaml overrides), by operation ID.
+// operation's x-accord, then accord.yaml overrides), by operation ID. GoName
+// is the Go method that calls it, which WithOperationPolicy accepts too.
 var accOperations = map[string]accordrt.Operation{
-	"getPolicy": {ID: "getPolicy", Method: "GET", Pattern: "/policies/{id}", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"getPolicy": {ID: "getPolicy", GoName: "GetPolicy", Method: "GET", Pattern: "/policies/{id}", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOff, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the

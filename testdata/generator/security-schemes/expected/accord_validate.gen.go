@@ -48,50 +48,41 @@ func WithoutRequestValidation() ServerOption {
 
 // p3 checks the parameters of getThing.
 func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter id
 	v.At("path", "id")
-	if vals := accordrt.NonEmpty(r.PathValue("id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
 // p4 checks the parameters of deleteThing.
 func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
+	var buf [4]string
 	// path parameter id
 	v.At("path", "id")
-	if vals := accordrt.NonEmpty(r.PathValue("id")); len(vals) == 0 {
-		v.Add(nil, "is required")
-	} else if x, ok := accordrt.ParamValue("string", vals[0]); !ok {
-		v.Add(nil, "must be a string")
+	if vals := accordrt.PathValues(r, "id", buf[:0]); len(vals) == 0 {
+		v.Fail("is required")
+	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
+		v.Fail("must be a string")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }

@@ -45,108 +45,75 @@ func WithoutRequestValidation() ServerOption {
 
 // p0 checks the parameters of listAlerts.
 func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
-	q := r.URL.Query()
+	var buf [4]string
 	// query parameter has
 	v.At("query", "has")
-	if vals := q["has"]; len(vals) == 0 {
-	} else if x, ok := accordrt.ParamValue("", vals[0]); !ok {
-		v.Add(nil, "must be a value")
+	if vals := accordrt.QueryValues(r.URL.RawQuery, "has", buf[:0]); len(vals) == 0 {
+	} else if x, ok := accordrt.ParamValue(v, "", vals[0]); !ok {
+		v.Fail("must be a value")
 	} else {
-		accValidator{}.s0(x, nil, v)
+		accValidator{}.s0(x, v)
 	}
 	v.At("", "")
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must not be null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
 		return
-	case bool:
-		_ = y
-	case float64:
-	case string:
-	case []any:
-	case map[string]any:
 	}
 	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s1, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s2, x, v)); n != 1 {
-		v.Add(p, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+		v.Add(x, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }
 
-func (accValidator) s2(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an array, not null")
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an array")
-		return
-	case float64:
-		v.Add(p, "must be an array")
-		return
-	case string:
-		v.Add(p, "must be an array")
-		return
-	case []any:
-		for i, it := range y {
-			accValidator{}.s3(it, &accordrt.JSONPointer{Up: p, Index: i, Array: true}, v)
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s3(it.Value(), v)
 			if v.Full() {
 				break
 			}
 		}
-	case map[string]any:
-		v.Add(p, "must be an array")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
 		return
 	}
 }
 
-func (accValidator) s3(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
-	switch x {
-	case "patch", "deployment":
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "patch", "deployment":
+		default:
+			v.Add(x, "must be one of [\"patch\",\"deployment\"]")
+		}
 	default:
-		v.Add(p, "must be one of [\"patch\",\"deployment\"]")
+		v.Add(x, "must be one of [\"patch\",\"deployment\"]")
 	}
 }

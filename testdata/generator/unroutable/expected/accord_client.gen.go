@@ -50,10 +50,12 @@ type Client struct {
 //
 // Options: WithHTTPClient, WithSigningSecrets (or WithSigner), WithHooks
 // (RED metrics), WithRequestEditor (auth headers), WithPolicy (per-client
-// policy overrides by operation ID), WithKeyGenerator, WithMaxResponseBody
-// (default 32 MiB), WithCallDeadline (default 2m, for calls with neither
-// budget nor ctx deadline), WithMaxWait (default 30s), WithCallStore (where
-// idempotency client records calls; default in memory).
+// policy overrides by operation ID), WithOperationPolicy (one operation's,
+// by operationId or Go method: "createPayment" or "CreatePayment"),
+// WithKeyGenerator, WithMaxResponseBody (default 32 MiB), WithCallDeadline
+// (default 2m, for calls with neither budget nor ctx deadline), WithMaxWait
+// (default 30s), WithCallStore (where idempotency client records calls;
+// default in memory).
 func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 	server, err := accBaseURL(baseURL)
 	if err != nil {
@@ -104,6 +106,12 @@ func accNewEngine(opts []accordrt.ClientOption) (*accordrt.Engine, error) {
 			return nil, fmt.Errorf("signer for %q: %w", name, err)
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(s.OperationPolicies)) {
+		// A misspelt name would leave the override silently unused.
+		if !accKnownOperation(name) {
+			return nil, fmt.Errorf("policy for %q: the contract has no such operation (name it by operationId or Go method)", name)
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.Auth)) {
 		// A token URL that can never answer fails NewClient, not each call.
 		if ck, ok := s.Auth[name].(interface{ Check() error }); ok {
@@ -116,6 +124,19 @@ func accNewEngine(opts []accordrt.ClientOption) (*accordrt.Engine, error) {
 		s.UserAgent = accUserAgent
 	}
 	return accordrt.NewEngine(func(dst *accordrt.ClientSettings) { *dst = s }), nil
+}
+
+// accKnownOperation reports whether name is an operation's ID or Go method.
+func accKnownOperation(name string) bool {
+	if _, ok := accOperations[name]; ok {
+		return true
+	}
+	for _, op := range accOperations {
+		if op.GoName == name {
+			return true
+		}
+	}
+	return false
 }
 
 // WithSigningSecrets signs the operations whose policy names scheme (a

@@ -11,9 +11,10 @@ import (
 
 // accOperations describes each operation of "Several request media types oapi-codegen cannot decode (InfluxData)" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
-// operation's x-accord, then accord.yaml overrides), by operation ID.
+// operation's x-accord, then accord.yaml overrides), by operation ID. GoName
+// is the Go method that calls it, which WithOperationPolicy accepts too.
 var accOperations = map[string]accordrt.Operation{
-	"applyTemplate": {ID: "applyTemplate", Method: "POST", Pattern: "/templates/apply", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
+	"applyTemplate": {ID: "applyTemplate", GoName: "ApplyTemplate", Method: "POST", Pattern: "/templates/apply", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the

@@ -25,7 +25,7 @@ func RequestValidatorFor(operationID string) *accordrt.RequestValidator {
 	switch operationID {
 	case "applyTemplate":
 		return &accordrt.RequestValidator{Status: 400, BodyRequired: false,
-			Body: func(x any, v *accordrt.Violations) { accValidator{}.s0(x, nil, v) },
+			Body: func(x accordrt.JSON, v *accordrt.Violations) { accValidator{}.s0(x, v) },
 		}
 	}
 	return nil
@@ -41,49 +41,34 @@ func WithoutRequestValidation() ServerOption {
 	}
 }
 
-func (accValidator) s0(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be an object, not null")
+func (accValidator) s0(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be an object")
-		return
-	case float64:
-		v.Add(p, "must be an object")
-		return
-	case string:
-		v.Add(p, "must be an object")
-		return
-	case []any:
-		v.Add(p, "must be an object")
-		return
-	case map[string]any:
-		if pv, ok := y["name"]; ok {
-			accValidator{}.s1(pv, &accordrt.JSONPointer{Up: p, Key: "name"}, v)
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "name":
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
 		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
 	}
 }
 
-func (accValidator) s1(x any, p *accordrt.JSONPointer, v *accordrt.Violations) {
-	switch y := x.(type) {
-	case nil:
-		v.Add(p, "must be a string, not null")
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
 		return
-	case bool:
-		_ = y
-		v.Add(p, "must be a string")
-		return
-	case float64:
-		v.Add(p, "must be a string")
-		return
-	case string:
-	case []any:
-		v.Add(p, "must be a string")
-		return
-	case map[string]any:
-		v.Add(p, "must be a string")
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
 		return
 	}
 }

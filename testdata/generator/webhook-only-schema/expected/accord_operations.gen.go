@@ -11,9 +11,10 @@ import (
 
 // accOperations describes each operation of "A schema only a webhook uses (the OpenAPI 3.1 webhook example)" to the
 // runtime: method, path pattern and resolved policy (contract defaults, the
-// operation's x-accord, then accord.yaml overrides), by operation ID.
+// operation's x-accord, then accord.yaml overrides), by operation ID. GoName
+// is the Go method that calls it, which WithOperationPolicy accepts too.
 var accOperations = map[string]accordrt.Operation{
-	"newPet": {ID: "newPet", Method: "POST", Pattern: "newPet", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}},
+	"newPet": {ID: "newPet", GoName: "SendNewPet", Method: "POST", Pattern: "newPet", Policy: accordrt.Policy{Timeout: 10 * time.Second, Budget: 30 * time.Second, Retries: 2, BackoffBase: 100 * time.Millisecond, BackoffCap: 5 * time.Second, RetryOn: []int{429, 502, 503, 504}, Idempotency: accordrt.IdempotencyOptional, IdempotencyTTL: 24 * time.Hour, Concurrency: 256, Breaker: accordrt.BreakerPolicy{Failures: 5, Window: 10 * time.Second, Cooldown: 30 * time.Second}, KeyHonoured: true}},
 }
 
 // accSecuritySchemes are the securitySchemes credentials go through (the
