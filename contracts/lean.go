@@ -85,7 +85,7 @@ func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 	}
 	// Positions index the text as the locator reads it, so the tables the
 	// decoder builds on the way are only valid when it read that text.
-	d := &leanDec{data: decoded, strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{},
+	d := &leanDec{data: decoded, noText: new(string), strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{},
 		leafRefs: map[*openapi3.Schema]*openapi3.SchemaRef{}, refHolders: map[string]*openapi3.SchemaRef{}}
 	sameText := len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0])
 	if sameText {
@@ -153,8 +153,11 @@ type leanDec struct {
 	scratch []member
 	keys    []string
 	// noText is what a response's description points at: kin-openapi's
-	// model has it as a pointer, and comparisons only read whether it is set.
-	noText string
+	// model has it as a pointer, and comparisons only read whether it is
+	// set. A string of its own: a pointer into the decoder would keep the
+	// whole decoder, the JSON text of a converted YAML file and the
+	// intern tables with it, alive as long as the model.
+	noText *string
 	// keyAt is where the member being read starts (its key's quote).
 	keyAt int
 	// component marks the schema read next as a component's root.

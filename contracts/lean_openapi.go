@@ -430,7 +430,7 @@ func (d *leanDec) responseRef() *openapi3.ResponseRef {
 		switch k {
 		case "description":
 			d.skip()
-			v.Description = &d.noText
+			v.Description = d.noText
 		case "headers":
 			v.Headers = d.headers()
 		case "content":
