@@ -52,6 +52,7 @@ func decodeLeanSource(src *sourceFile) (*Document, error) { return decodeLean(sr
 // may be released as the decoder passes them.
 func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 	text := src.data
+	var re *restreamSource
 	if !looksJSON(text) {
 		// A top-level version line, when there is one, tells AsyncAPI and
 		// Swagger apart without converting. Otherwise the YAML is read as
@@ -61,11 +62,23 @@ func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 		if m := topLevelVersion.FindSubmatch(text); m != nil && string(m[1]) != "openapi" {
 			return nil, fmt.Errorf("%w: not OpenAPI", errLean)
 		}
-		j, marks, err := yamlToJSONMarked(text)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errLean, err)
+		convert := yamlToJSONMarked
+		if mapped {
+			// A mapped file can be streamed again when positions are
+			// wanted (lean_restream.go), so neither the JSON text nor
+			// the marks need outlive the decoding.
+			if j, _, sum, ok := yamlStreamWith(text, streamOptions{noMarks: true, mapped: true}); ok {
+				text, re = j, &restreamSource{data: src.data, sum: sum}
+			}
+			convert = yamlToJSONTree // the streamer just declined
 		}
-		text, src.text, src.marks = j, j, marks
+		if re == nil {
+			j, marks, err := convert(text)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", errLean, err)
+			}
+			text, src.text, src.marks = j, j, marks
+		}
 	}
 	// detect decodes a whole JSON file to read one member; the version is
 	// read here from the text and checked against the decoded document
@@ -88,7 +101,7 @@ func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 	d := &leanDec{data: decoded, noText: new(string), strs: make(map[string]string, 1024), leaves: map[string]*openapi3.Schema{},
 		leafRefs: map[*openapi3.Schema]*openapi3.SchemaRef{}, refHolders: map[string]*openapi3.SchemaRef{}}
 	sameText := len(decoded) == len(text) && (len(text) == 0 || &decoded[0] == &text[0])
-	if sameText {
+	if sameText && re == nil {
 		d.tables = map[int32]*container{}
 	}
 	mapped = mapped && sameText && len(text) > 0 && &text[0] == &src.data[0]
@@ -104,6 +117,11 @@ func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 		return nil, fmt.Errorf("%w: cyclic $refs", errLean)
 	}
 	doc := &Document{Kind: kind, Version: version, Name: src.name, OpenAPI: t}
+	if re != nil {
+		doc.root = &locator{name: src.name, re: re}
+		doc.files = map[string]*locator{src.key: doc.root}
+		return doc, nil
+	}
 	doc.root = src.locator()
 	if mapped {
 		// The locator's line table, built now as the pages are passed

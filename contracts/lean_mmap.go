@@ -29,13 +29,29 @@ func loadMapped(src *sourceFile) (doc *Document, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	if doc.root.data == nil {
+	if doc.root.data == nil && doc.root.re == nil {
 		unmapContract(data)
 		return doc, true
 	}
 	releasePages(data)
 	runtime.AddCleanup(doc.root, unmapContract, data)
 	return doc, true
+}
+
+// faultFree runs f with faults on mappings turned into panics, and says
+// false when f faulted (a mapped file shrank under it).
+func faultFree(f func()) (ok bool) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	f()
+	return true
 }
 
 // releaseStep is how much of a mapped file the decoder keeps behind it;

@@ -34,6 +34,10 @@ type locator struct {
 
 	mu     sync.Mutex
 	tables map[int32]*container // by value offset, built on first visit
+
+	// re, when set, is a mapped YAML file that positions stream again
+	// instead of keeping its conversion (lean_restream.go).
+	re *restreamSource
 }
 
 // posMark records where a JSON key or array item came from in the YAML.
@@ -64,6 +68,10 @@ func newConvertedLocator(name string, data, text []byte, marks []posMark) *locat
 
 func (l *locator) prepare() {
 	l.root = -1
+	if l.re != nil {
+		l.prepareRestream()
+		return
+	}
 	if looksJSON(l.data) {
 		l.text, l.lines = l.data, lineStarts(l.data)
 		l.root = l.findRoot()

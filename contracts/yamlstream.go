@@ -20,27 +20,58 @@ import (
 // Scalars are resolved by yaml.v3 itself (a plain scalar's tag is
 // yaml.Node.ShortTag's), so only the structure is read here.
 func yamlStream(data []byte) (text []byte, marks []posMark, ok bool) {
-	if !streamable(data) {
-		return nil, nil, false
+	text, marks, _, ok = yamlStreamWith(data, streamOptions{})
+	return text, marks, ok
+}
+
+// streamOptions are what the mapped read path (see lean_restream.go) asks
+// of the streamer beyond yamlStream's conversion.
+type streamOptions struct {
+	// noMarks: the marks are not wanted (positions will stream the file
+	// again), which spares their table.
+	noMarks bool
+	// mapped: data is a file mapping; its pages are released behind the
+	// streamer, and their checksum is returned.
+	mapped bool
+	// loc, when set, makes the streamer a locator: it keeps no JSON text
+	// and no marks, and records the positions loc asks for instead.
+	loc *streamLocator
+}
+
+// yamlStreamWith is yamlStream with options; sum is the CRC-32C of data
+// when o.mapped.
+func yamlStreamWith(data []byte, o streamOptions) (text []byte, marks []posMark, sum uint32, ok bool) {
+	if !streamable(data, o.mapped) {
+		return nil, nil, 0, false
 	}
-	s := &yamlStreamer{data: data, line: 1}
+	s := &yamlStreamer{data: data, line: 1, noMarks: o.noMarks || o.loc != nil, mapped: o.mapped, loc: o.loc}
 	s.w.budget = 1 << 62
-	// Block YAML's JSON is about two thirds of its size (indentation and
-	// line breaks go, quotes and commas come).
-	s.w.buf.Grow(len(data)*2/3 + 512)
-	s.w.marks = make([]posMark, 0, bytes.Count(data, []byte{'\n'})+1)
+	if s.loc == nil {
+		// Block YAML's JSON is about two thirds of its size (indentation and
+		// line breaks go, quotes and commas come).
+		s.w.buf.Grow(len(data)*2/3 + 512)
+	}
+	if !s.noMarks {
+		s.w.marks = make([]posMark, 0, bytes.Count(data, []byte{'\n'})+1)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(streamBail); !is {
 				panic(r)
 			}
-			text, marks, ok = nil, nil, false
+			text, marks, sum, ok = nil, nil, 0, false
 		}
 	}()
 	s.document()
+	if s.mapped {
+		s.releaseTo(len(data))
+	}
+	if s.loc != nil {
+		return nil, nil, s.sum, true
+	}
 	// The buffers are kept for positions as long as the document lives:
 	// one much larger than what it holds is copied to size.
-	return trimmed(s.w.buf.Bytes()), trimmed(s.w.marks), true
+	return trimmed(s.w.buf.Bytes()), trimmed(s.w.marks), s.sum, true
 }
 
 func trimmed[T any](b []T) []T {
@@ -53,12 +84,22 @@ func trimmed[T any](b []T) []T {
 // streamable rejects, up front, the characters the streamer does not
 // model: tabs (YAML's indentation rules for them), CR and the Unicode line
 // breaks (line counting), byte order marks, control characters that YAML
-// refuses, invalid UTF-8, and directives or document markers.
-func streamable(data []byte) bool {
+// refuses, invalid UTF-8, and directives or document markers. mapped
+// releases data's pages behind the scan.
+func streamable(data []byte, mapped bool) bool {
+	released := 0
+	if mapped {
+		defer func() { releasePages(data[released:]) }()
+	}
 	for i := 0; i < len(data); {
 		c := data[i]
 		switch {
 		case c == '\n':
+			if mapped && i-released > 2*streamReleaseStep {
+				upTo := (i - streamReleaseStep) &^ (pageSize - 1)
+				releasePages(data[released:upTo])
+				released = upTo
+			}
 			if i+1 < len(data) && (data[i+1] == '-' || data[i+1] == '.' || data[i+1] == '%') {
 				if bytes.HasPrefix(data[i+1:], []byte("---")) || bytes.HasPrefix(data[i+1:], []byte("...")) || data[i+1] == '%' {
 					return false
@@ -99,6 +140,13 @@ type yamlStreamer struct {
 	// sc is the node scalars are resolved through.
 	sc  yaml.Node
 	tmp []byte
+	// noMarks, mapped and loc are streamOptions'; released is how far the
+	// mapping's pages are released, sum their checksum so far.
+	noMarks  bool
+	mapped   bool
+	loc      *streamLocator
+	released int
+	sum      uint32
 }
 
 type span struct{ start, end int32 }
@@ -126,7 +174,15 @@ func (s *yamlStreamer) mark(i int) {
 	} else {
 		col += utf8.RuneCount(seg)
 	}
-	s.w.marks = append(s.w.marks, posMark{off: int32(s.w.buf.Len()), line: int32(s.line), col: int32(col)})
+	switch {
+	case s.loc != nil:
+		// What was written since the last mark is read no more: the
+		// locator's text is only ever the current key and scalar.
+		s.loc.line, s.loc.col = int32(s.line), int32(col)
+		s.w.buf.Reset()
+	case !s.noMarks:
+		s.w.marks = append(s.w.marks, posMark{off: int32(s.w.buf.Len()), line: int32(s.line), col: int32(col)})
+	}
 }
 
 func isASCII(b []byte) bool {
@@ -171,6 +227,9 @@ func (s *yamlStreamer) newline() {
 	s.i++
 	s.line++
 	s.ls = s.i
+	if s.mapped && s.i-s.released > 2*streamReleaseStep {
+		s.releaseTo(s.i - streamReleaseStep)
+	}
 }
 
 // nextContent moves from the start of a line to the next line holding
@@ -212,6 +271,9 @@ func (s *yamlStreamer) document() {
 		s.bail() // empty documents: the tree path's "null"
 	}
 	s.mark(s.i)
+	if s.loc != nil {
+		s.loc.enterRoot()
+	}
 	switch {
 	case s.seqEntry():
 		m = s.blockSeq(m)
@@ -317,6 +379,17 @@ func (s *yamlStreamer) blockMap(n int) int {
 		s.w.str(s.key())
 		sp := span{int32(start), int32(s.w.buf.Len())}
 		key := s.w.buf.Bytes()[start:]
+		if s.loc != nil {
+			// The file is the one that streamed before (its checksum says
+			// so): no duplicate keys to look for.
+			s.w.buf.WriteByte(':')
+			s.i++
+			parent := s.loc.cur
+			s.loc.cur = s.loc.key(parent, key)
+			m = s.value(n)
+			s.loc.cur = parent
+			continue
+		}
 		if index != nil {
 			if _, dup := index[string(key)]; dup {
 				s.bail()
@@ -451,7 +524,12 @@ func (s *yamlStreamer) blockSeq(n int) int {
 	s.enter()
 	s.w.buf.WriteByte('[')
 	m := n
-	for first := true; m == n; first = false {
+	var parent []*locNode
+	if s.loc != nil {
+		parent = s.loc.cur
+		defer func() { s.loc.cur = parent }()
+	}
+	for item, first := 0, true; m == n; item, first = item+1, false {
 		if !s.seqEntry() {
 			break // a mapping key at n: the sequence was a compact mapping value
 		}
@@ -468,10 +546,12 @@ func (s *yamlStreamer) blockSeq(n int) int {
 				s.bail() // an empty entry
 			}
 			s.mark(s.i)
+			s.itemMark(parent, item)
 			m = s.nodeOnLine(m, n)
 			continue
 		}
 		s.mark(s.i)
+		s.itemMark(parent, item)
 		c := s.i - s.ls
 		switch {
 		case s.seqEntry():

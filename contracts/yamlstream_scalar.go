@@ -53,7 +53,9 @@ func (s *yamlStreamer) plain(n int) int {
 
 func (s *yamlStreamer) endScalar(b []byte) int {
 	s.tmp = b
-	s.scalar(string(b), 0)
+	if s.loc == nil {
+		s.scalar(string(b), 0)
+	}
 	s.endLine()
 	return s.nextContent()
 }
@@ -170,7 +172,9 @@ func (s *yamlStreamer) blockScalar(n int) int {
 	if folded {
 		style = yaml.FoldedStyle
 	}
-	s.scalar(string(b), style)
+	if s.loc == nil {
+		s.scalar(string(b), style)
+	}
 	// s.i is on the line that ended the scalar (less indented), past some
 	// of its spaces, or at the end.
 	if s.i >= len(s.data) {
@@ -202,12 +206,18 @@ func (s *yamlStreamer) flow() {
 		s.w.buf.WriteByte(closer)
 		return
 	}
-	for first := true; ; first = false {
+	var parent []*locNode
+	if s.loc != nil {
+		parent = s.loc.cur
+		defer func() { s.loc.cur = parent }()
+	}
+	for item, first := 0, true; ; item, first = item+1, false {
 		if !first {
 			s.w.buf.WriteByte(',')
 		}
 		s.mark(s.i)
 		if open == '[' {
+			s.itemMark(parent, item)
 			s.flowNode()
 		} else {
 			start := s.w.buf.Len()
@@ -220,12 +230,16 @@ func (s *yamlStreamer) flow() {
 				s.w.str(s.flowPlainText())
 			}
 			key := s.w.buf.Bytes()[start:]
-			for _, o := range s.keys[base:] {
-				if string(s.w.buf.Bytes()[o.start:o.end]) == string(key) {
-					s.bail()
+			if s.loc != nil {
+				s.loc.cur = s.loc.key(parent, key)
+			} else {
+				for _, o := range s.keys[base:] {
+					if string(s.w.buf.Bytes()[o.start:o.end]) == string(key) {
+						s.bail()
+					}
 				}
+				s.keys = append(s.keys, span{int32(start), int32(s.w.buf.Len())})
 			}
-			s.keys = append(s.keys, span{int32(start), int32(s.w.buf.Len())})
 			s.flowSpace()
 			if s.at(s.i) != ':' || !s.blankz(s.i+1) {
 				s.bail()
@@ -307,6 +321,9 @@ func (s *yamlStreamer) flowPlainText() string {
 // scalar writes a scalar as the tree path does, resolving plain ones
 // through yaml.v3.
 func (s *yamlStreamer) scalar(v string, style yaml.Style) {
+	if s.loc != nil {
+		return // a locator reads no values
+	}
 	s.sc = yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: style}
 	s.w.scalar(&s.sc)
 }
