@@ -83,14 +83,17 @@ func (e *engine) findings() []Finding {
 			g.ops = append(g.ops, h.sc.op)
 		}
 	}
-	e.warmPositions(order)
 	out := make([]Finding, 0, len(order))
+	var at []posAt
 	for _, g := range order {
 		if len(g.ops) == 0 {
 			continue
 		}
-		out = append(out, e.finding(g))
+		f, a := e.finding(g)
+		out = append(out, f)
+		at = append(at, a)
 	}
+	e.findingPositions(out, at)
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Severity.Rank() != b.Severity.Rank() {
@@ -110,7 +113,16 @@ func (e *engine) findings() []Finding {
 	return out
 }
 
-func (e *engine) finding(g *group) Finding {
+// posAt is where a finding's positions are: its pointer in the document
+// of its side, and for base-side findings its pointer in head.
+type posAt struct {
+	base         bool
+	ptr, headPtr string
+}
+
+// finding builds g's finding but for its positions, which
+// findingPositions finds for all findings together.
+func (e *engine) finding(g *group) (Finding, posAt) {
 	r := e.rules[g.rule]
 	h := g.first
 	f := Finding{
@@ -131,18 +143,11 @@ func (e *engine) finding(g *group) Finding {
 			}
 		}
 	}
-	doc := e.head
-	ptr := h.at.pointer(true)
+	a := posAt{ptr: h.at.pointer(true)}
 	if h.h.Side == rules.Base {
-		doc = e.base
-		ptr = h.at.pointer(false)
-		// Where the element used to be, in the file under review: the
-		// nearest ancestor of its head-side location that exists.
-		hp := e.head.RefPos(h.at.pointer(true))
-		f.HeadPos = &hp
+		a = posAt{base: true, ptr: h.at.pointer(false), headPtr: a.ptr}
 	}
-	f.Pointer = docPointer(ptr)
-	f.Pos = refPos(doc, ptr)
+	f.Pointer = docPointer(a.ptr)
 	f.Affected = make([]Operation, 0, len(g.ops))
 	for _, op := range g.ops {
 		f.Affected = append(f.Affected, e.ops[op])
@@ -150,36 +155,51 @@ func (e *engine) finding(g *group) Finding {
 	sort.Slice(f.Affected, func(i, j int) bool { return f.Affected[i].Key < f.Affected[j].Key })
 	f.Affected = slices.CompactFunc(f.Affected, func(a, b Operation) bool { return a.Key == b.Key })
 	f.Fingerprint = fingerprint(f.Rule, f.Subject, f.Before, f.After)
-	return f
+	return f, a
 }
 
-// warmPositions builds the position indexes the findings need, both
-// documents at once: indexing a multi-megabyte contract is the costliest
-// part of a comparison that finds anything, and the two are independent.
-func (e *engine) warmPositions(groups []*group) {
-	needBase := false
-	for _, g := range groups {
-		needBase = needBase || g.first.h.Side == rules.Base
+// findingPositions sets each finding's position in the document of its side
+// and, for a base-side finding, where its element used to be in the file
+// under review (HeadPos: the nearest ancestor of its head-side location
+// that exists). Each document is asked once for all of them, the two at
+// once: a contract streamed again for its positions (see
+// contracts.Document.RefPositions) is then streamed once, and a large
+// contract's position index, the costliest part of a comparison that finds
+// anything, is built while the other's is.
+func (e *engine) findingPositions(out []Finding, at []posAt) {
+	var baseRefs, headRefs []string
+	for _, a := range at {
+		if a.base {
+			baseRefs = append(baseRefs, a.ptr)
+			headRefs = append(headRefs, a.headPtr)
+		} else {
+			headRefs = append(headRefs, a.ptr)
+		}
 	}
-	if len(groups) == 0 {
-		return
-	}
-	if !needBase {
-		e.head.Pos("")
-		return
-	}
+	var basePos, headPos []contracts.Position
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		e.base.Pos("")
-	}()
-	e.head.Pos("")
+	if len(baseRefs) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			basePos = e.base.RefPositions(baseRefs)
+		}()
+	}
+	if len(headRefs) > 0 {
+		headPos = e.head.RefPositions(headRefs)
+	}
 	wg.Wait()
-}
-
-func refPos(d *contracts.Document, ref string) contracts.Position {
-	return d.RefPos(ref)
+	for i, a := range at {
+		f := &out[i]
+		if a.base {
+			f.Pos, basePos = basePos[0], basePos[1:]
+			hp := headPos[0]
+			f.HeadPos = &hp
+		} else {
+			f.Pos = headPos[0]
+		}
+		headPos = headPos[1:]
+	}
 }
 
 // fingerprint identifies a finding across runs: rule, subject and change,
