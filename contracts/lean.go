@@ -128,6 +128,7 @@ func decodeLean(src *sourceFile, mapped bool) (*Document, error) {
 		// once more, so that positions later touch only their own pages.
 		l := doc.root
 		l.once.Do(func() { l.text, l.lines = l.data, mappedLineStarts(l.data); l.root = l.findRoot() })
+		l.mapped = true
 	}
 	if d.tables != nil {
 		// Sharing the decoder's tables of the large containers spares the

@@ -38,6 +38,9 @@ type locator struct {
 	// re, when set, is a mapped YAML file that positions stream again
 	// instead of keeping its conversion (lean_restream.go).
 	re *restreamSource
+	// mapped says data is a file mapping whose pages positions release
+	// as they go (see locator.positions).
+	mapped bool
 }
 
 // posMark records where a JSON key or array item came from in the YAML.
