@@ -15,28 +15,26 @@
 # (one per changed element, listing every operation it reaches), and the
 # table also shows how many (root cause, operation) pairs those cover.
 #
-# Measured 2026-12-02 03:00 UTC (2 cores, load average ~4 from other work,
-# so wall times are noisy; cpu s is steadier), two runs; accord reads
-# through contracts.LoadForCompare; oasdiff is v1.38.0, whose own peak
-# varies by ~10% from run to run:
+# Measured 2026-12-02 06:55-07:05 UTC (2 cores, load average ~5 from other
+# work, so wall times are noisy; cpu s is steadier); oasdiff v1.38.0, whose
+# own peak varies by ~10% from run to run. Stripe YAML pair: five runs side
+# by side, peak ratio min 0.075, median 0.079, max 0.085 (before the
+# positions were streamed again: 0.087 / 0.092 / 0.098); the others once:
 #
-#   pair                             time s accord/oasdiff ratio  cpu s ratio  peak MiB accord/oasdiff ratio
-#   stripe 2023-04-27 -> 2023-09-12       0.55 / 34.40   0.016        0.016          76 / 715    0.106
-#                                         0.45 / 30.65   0.015        0.012          75 / 680    0.110
-#   stripe 2023-09-12 -> 2026-08-26       0.58 / 74.31   0.008        0.008          85 / 2535   0.034
-#                                         0.81 / 90.43   0.009        0.008          87 / 2715   0.032
-#   github 17.0.0 -> 23.0.2               0.48 / 12.06   0.040        0.037          86 / 994    0.087
-#                                         1.11 / 12.23   0.091        0.046          85 / 922    0.092
+#   pair                             time s accord/oasdiff ratio  peak MiB accord/oasdiff ratio
+#   stripe 2023-04-27 -> 2023-09-12       1.00 / 61.46   0.016        55 / 719    0.076
+#   stripe 2023-09-12 -> 2026-08-26       1.14 / 107.5   0.011        64 / 2345   0.027
+#   github 17.0.0 -> 23.0.2               0.79 / 19.20   0.041        74 / 919    0.080
 #
-# The same hour, before the streaming YAML reader and the mapped reads: 153,
-# 125 and 117 MiB (ratios 0.212, 0.051, 0.138). Earlier still, before the
-# lean read path (2026-12-01, kin-openapi's loader): 145, 155 and 231 MiB.
-# What peak memory is made of now: ~28 MiB the binary itself (21 MiB of it
-# its own pages, `accord --version` alone), the two models (Stripe's YAML
-# ~10 MB each plus 3.6 MB of JSON text and marks for positions; GitHub ~17
-# MB each, the files themselves mapped and released from the process as
-# they are decoded), and on the Stripe YAML pair compat's findings and the
-# GC's headroom over all of it (GOGC 35, set by compat) at the report.
+# What peak memory is made of now (Stripe YAML pair): ~21 MiB of the
+# binary's own pages, touched by package initialisation before any file is
+# read (every linked package's init runs whatever the command; the largest
+# is kin-openapi's JSON Schema validator compiling its meta-schemas, 31 ms
+# and 1.7 MB), ~17 MB for the two models, the comparison's nodes and
+# findings, and the GC's headroom (GOGC 10, set by compat) and metadata.
+# A mapped YAML contract keeps neither its JSON conversion nor its marks:
+# the findings' positions are found by streaming the file once more at the
+# end (contracts.Document.RefPositions).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
