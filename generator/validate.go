@@ -27,6 +27,9 @@ type Validation struct {
 	Ops []ValidateOp
 	// Client are the client pre-checks by operation ID.
 	Client map[string]ClientCheck
+	// Responses are the operations' declared answers, for the optional
+	// response validation (validate_response.go).
+	Responses []ResponseOp
 }
 
 // ValidateOp is one operation's server validator.
@@ -43,6 +46,9 @@ type ClientCheck struct {
 	// Params: the call takes a params struct with required fields, so a nil
 	// one is refused.
 	Params bool
+	// Body is the method checking the JSON body the client encoded, ""
+	// when there is none to check (validate_response.go).
+	Body string
 }
 
 // validation is the state of one package's generation.
@@ -112,6 +118,8 @@ func buildValidation(t *openapi3.T, pols []contracts.OperationPolicy, schemes ma
 		}
 		g.operation(i, p, item, op)
 	}
+	g.clientBodies()
+	g.responses(t, pols)
 	g.finish()
 	return g.out, g.notes
 }

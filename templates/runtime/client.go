@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -53,6 +54,12 @@ type ClientSettings struct {
 	// Transports wrap the HTTP client's transport, innermost first, after
 	// the runtime's own changes to it (e.g. per-attempt tracing spans).
 	Transports []func(http.RoundTripper) http.RoundTripper
+	// ResponseValidators, when set, check every success against the
+	// contract before it is decoded (validate_client.go); off by default.
+	// NoRequestBodyValidation sends JSON bodies the contract forbids
+	// instead of refusing them unsent.
+	ResponseValidators      func(operationID string) *ResponseValidator
+	NoRequestBodyValidation bool
 }
 
 // Limits that hold when neither the contract nor the caller sets one, so
@@ -244,6 +251,7 @@ type Engine struct {
 	s          ClientSettings
 	ops        rtOpStates
 	deprecated rtDeprecations
+	bodyDocs   sync.Pool // parsed request bodies' memory (validate_client.go)
 }
 
 // NewEngine builds an Engine. Without WithHTTPClient it uses its own
