@@ -100,24 +100,24 @@ export ACCORD OUT
 # held from the dependencies' build to the last timed one: one wait per
 # package rather than one per build.
 measure() {
-	local dir=$1 pkg=$2 i first
+	local dir=$1 pkg=$2 i first t=$1/times.${2//\//_}
 	exec 9>/tmp/accord-build.lock
 	flock 9
 	(cd "$dir" && nice -n 10 go build $(go list -deps -f '{{if ne .ImportPath "'"benchgen/$pkg"'"}}{{.ImportPath}}{{end}}' "./$pkg")) || return 1
 	first=$(cd "$dir/$pkg" && ls ./*.go | head -n 1)
-	: >"$dir/times"
+	: >"$t"
 	for i in $(seq "$REPS"); do
 		printf '\n// bench-gen %s %s\n' "$i" "$(date +%s%N)" >>"$dir/$pkg/$first"
-		(cd "$dir" && nice -n 10 /usr/bin/time -f '%e %U %S %M' -o "$dir/time.$i" go build "./$pkg") || return 1
-		awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$dir/time.$i" >>"$dir/times"
+		(cd "$dir" && nice -n 10 /usr/bin/time -f '%e %U %S %M' -o "$t.$i" go build "./$pkg") || return 1
+		awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$t.$i" >>"$t"
 	done
 	exec 9>&-
 	local archive
 	archive=$(cd "$dir" && stat -c %s "$(go list -export -f '{{.Export}}' "./$pkg")")
 	printf '%s %s %s %s\n' \
-		"$(cut -d' ' -f1 "$dir/times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
-		"$(cut -d' ' -f2 "$dir/times" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
-		"$(cut -d' ' -f3 "$dir/times" | sort -n | tail -n 1)" "$archive"
+		"$(cut -d' ' -f1 "$t" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+		"$(cut -d' ' -f2 "$t" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+		"$(cut -d' ' -f3 "$t" | sort -n | tail -n 1)" "$archive"
 }
 
 sizes() { # dir: files bytes lines of the package's own .go files
