@@ -354,6 +354,7 @@ func prepare(t *openapi3.T, reserved map[string]bool) []string {
 	if n := dedupeUnionMembers(t); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d repeated oneOf/anyOf members were dropped", n))
 	}
+	notes = append(notes, alignAllOfFlags(t)...)
 	notes = append(notes, hoistParameterUnions(t)...)
 	notes = append(notes, hoistBodyUnions(t)...)
 	if n := inlineDeepRefs(t); n > 0 {

@@ -57,7 +57,35 @@ const extGoName = "x-go-name"
 // order (section, then name), so the choice is deterministic. It returns one
 // note per rename.
 func renameReserved(t *openapi3.T, reserved map[string]bool) []string {
-	return append(renameReservedComponents(t, reserved), renameSharedCallbacks(t)...)
+	all := make(map[string]bool, len(reserved)+40)
+	for n := range reserved {
+		all[n] = true
+	}
+	for _, n := range oapiOwnNames() {
+		all[n] = true
+	}
+	return append(renameReservedComponents(t, all), renameSharedCallbacks(t)...)
+}
+
+// oapiOwnNames are the package-level names oapi-codegen declares in every
+// output of accord's configuration (client builders, std-http and strict
+// server), whatever the contract says. A component taking one (AWS
+// Lambda's Handler schema against the std-http server's func Handler) would
+// be declared twice. They are not reserved beyond the components: the
+// models file declares them once itself, and resolveCollisions counts its
+// declarations.
+func oapiOwnNames() []string {
+	return []string{
+		"Handler", "HandlerFromMux", "HandlerFromMuxWithBaseURL", "HandlerWithOptions",
+		"ServeMux", "ServerInterface", "ServerInterfaceWrapper", "MiddlewareFunc", "StdHTTPServerOptions",
+		"StrictServerInterface", "StrictHandlerFunc", "StrictMiddlewareFunc", "StrictHTTPServerOptions",
+		"NewStrictHandler", "NewStrictHandlerWithOptions",
+		"InvalidParamFormatError", "RequiredHeaderError", "RequiredParamError", "TooManyValuesForParamError",
+		"UnescapedCookieParamError", "UnmarshalingParamError",
+		"Client", "ClientInterface", "ClientOption", "ClientWithResponses", "ClientWithResponsesInterface",
+		"NewClient", "NewClientWithResponses", "HttpRequestDoer", "RequestEditorFn",
+		"WithBaseURL", "WithHTTPClient", "WithRequestEditorFn",
+	}
 }
 
 // renameSharedCallbacks names each operation's callbacks after the

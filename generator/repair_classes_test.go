@@ -15,8 +15,10 @@ import (
 // several XML media types of one response, path parameters named like the
 // builders' own variables or the packages they import (url, http, fmt...),
 // text request bodies of non-string types, one
-// callback name under several operations, and allOf members merged below a
-// component response's top.
+// callback name under several operations, allOf members merged below a
+// component response's top, allOf members that disagree on readOnly,
+// uniqueItems or a default, and schemas named like oapi-codegen's own
+// declarations (Handler).
 func TestCorpusFailureClassesCompile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles generated code")
@@ -36,6 +38,12 @@ func TestCorpusFailureClassesCompile(t *testing.T) {
 		{"params-packages.yaml", []string{
 			`the path parameter "url" is generated as UrlParam (url is a package the generated function refers to)`,
 			`the path parameter "accordrt" is generated as AccordrtParam`,
+		}},
+		{"merges.yaml", []string{
+			"components/schemas/Compliance: its allOf members disagree on readOnly",
+			"components/schemas/Settings: its allOf members disagree",
+			"components/schemas/Function: its allOf members disagree",
+			"components/schemas/Handler: Go type Handler is declared by the generated code itself",
 		}},
 		{"callbacks.yaml", []string{
 			"callback hangup is used by 2 operations",
