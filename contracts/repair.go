@@ -24,6 +24,7 @@ func RepairForGen(d *Document) []Problem {
 	r := repairer{d: d, t: d.OpenAPI, seen: map[*openapi3.Schema]bool{}}
 	r.info()
 	r.externalDocs()
+	r.servers()
 	r.schemas()
 	r.pathParameters()
 	return r.notes

@@ -35,6 +35,8 @@ paths:
 tags:
   - name: parts
     externalDocs: {description: the parts guide}
+servers:
+  - url: ""
 `
 	path := filepath.Join(t.TempDir(), "vendor.yaml")
 	if err := os.WriteFile(path, []byte(contract), 0o644); err != nil {
@@ -60,6 +62,7 @@ tags:
 		"repair-duplicate-required":        16,
 		"repair-boolean-exclusive":         20,
 		"repair-external-docs-url":         23,
+		"repair-empty-server-url":          25,
 	}
 	got := map[string]int{}
 	for _, n := range notes {
@@ -75,8 +78,8 @@ tags:
 			t.Errorf("%s: noted at line %d, want %d (notes: %v)", code, got[code], line, notes)
 		}
 	}
-	if len(notes) != 8 {
-		t.Errorf("%d notes, want 8: %v", len(notes), notes)
+	if len(notes) != 9 {
+		t.Errorf("%d notes, want 9: %v", len(notes), notes)
 	}
 	if ps := Validate(context.Background(), d); HasErrors(ps) {
 		var b strings.Builder
