@@ -406,7 +406,7 @@ func (g *validation) source(pr *openapi3.Parameter, wild map[string]string) stri
 	case "cookie":
 		return fmt.Sprintf("accordrt.CookieValues(r, %q, buf[:0])", pr.Name)
 	}
-	return fmt.Sprintf("accordrt.QueryValues(r.URL.RawQuery, %q, buf[:0])", pr.Name)
+	return fmt.Sprintf("accordrt.QueryValues(v, r.URL.RawQuery, %q, buf[:0])", pr.Name)
 }
 
 func article(typ string) string {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -55,6 +56,12 @@ type ClientSettings struct {
 	// Transports wrap the HTTP client's transport, innermost first, after
 	// the runtime's own changes to it (e.g. per-attempt tracing spans).
 	Transports []func(http.RoundTripper) http.RoundTripper
+	// ResponseValidators, when set, check every success against the
+	// contract before it is decoded (validate_client.go); off by default.
+	// NoRequestBodyValidation sends JSON bodies the contract forbids
+	// instead of refusing them unsent.
+	ResponseValidators      func(operationID string) *ResponseValidator
+	NoRequestBodyValidation bool
 }
 
 // Limits that hold when neither the contract nor the caller sets one, so
@@ -246,6 +253,7 @@ type Engine struct {
 	s          ClientSettings
 	ops        rtOpStates
 	deprecated rtDeprecations
+	bodyDocs   sync.Pool // parsed request bodies' memory (validate_client.go)
 }
 
 // NewEngine builds an Engine. Without WithHTTPClient it uses its own

@@ -44,8 +44,12 @@ type ServerSettings struct {
 	Validators func(operationID string) *RequestValidator
 	// OnInvalid sees, and may change, the problem answering a request the
 	// validation step refuses (err is a *RequestInvalidError, or the
-	// body's read error); the server's WithErrorHandler.
+	// body's read error), or a handler's answer response validation
+	// replaced (a *ResponseInvalidError); the server's WithErrorHandler.
 	OnInvalid func(r *http.Request, err error, p *ProblemDetails)
+	// ResponseValidators, when set, check the handlers' answers
+	// (response_validate.go); off by default: for tests and sandboxes.
+	ResponseValidators func(operationID string) *ResponseValidator
 	// Switches are the kill switches (killswitch.go): a switched-off
 	// operation answers 503 with Retry-After without running anything
 	// behind the switch. nil: always on.
@@ -195,6 +199,11 @@ func Chain(op Operation, s *ServerSettings, h http.Handler) http.Handler {
 	}
 	p := op.Policy
 	next := h
+	if s.ResponseValidators != nil {
+		if rv := s.ResponseValidators(op.ID); rv != nil {
+			next = &rtResponseStep{next: next, rv: rv, log: log, hook: s.OnInvalid}
+		}
+	}
 	if p.Idempotency != IdempotencyOff {
 		store := s.Idempotency
 		if store == nil {

@@ -53,6 +53,10 @@ type JSONDoc struct {
 	// dup is the object holding a member name twice, -1 when none.
 	dup     int32
 	dupName []byte
+	// query is a request's query split into pairs once (QueryValues).
+	query    [][2]string
+	queryRaw string
+	queryOK  bool
 }
 
 // JSON is one value of a JSONDoc; generated validators take it by value.
@@ -74,6 +78,11 @@ func (d *JSONDoc) reset(src []byte) {
 // value other than the one acted upon.
 func rtParseJSON(d *JSONDoc, b []byte) (JSON, bool) {
 	d.reset(b)
+	if want := len(b)/6 + 8; cap(d.nodes) < want && want <= rtMaxPooledNodes {
+		// One allocation of about the size a body needs, not a series of
+		// doublings, for a document new or emptied by the collector.
+		d.nodes = make([]rtJSONNode, 0, want)
+	}
 	p := rtJSONParser{d: d, b: b}
 	p.ws()
 	if !p.value(0) {
@@ -261,21 +270,25 @@ func (p *rtJSONParser) array(depth int) bool {
 // encoding/json so that their unescaping and U+FFFD replacement are
 // exactly what the handler's decoder will see.
 func (p *rtJSONParser) str() bool {
+	b := p.b
 	start := p.i
-	p.i++
 	escaped, ascii := false, true
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	for i := start + 1; i < len(b); {
+		c := b[i]
+		if 0x20 <= c && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++ // the common byte: nothing to note
+			continue
+		}
 		switch {
 		case c == '"':
-			p.i++
-			body := p.b[start+1 : p.i-1]
+			p.i = i + 1
+			body := b[start+1 : i]
 			if !escaped && (ascii || utf8.Valid(body)) {
-				p.done(p.add(rtJSONNode{kind: JSONString, off: int32(start + 1), end: int32(p.i - 1)}))
+				p.done(p.add(rtJSONNode{kind: JSONString, off: int32(start + 1), end: int32(i)}))
 				return true
 			}
 			var s string
-			if json.Unmarshal(p.b[start:p.i], &s) != nil {
+			if json.Unmarshal(b[start:p.i], &s) != nil {
 				return false
 			}
 			off := len(p.d.text)
@@ -284,14 +297,14 @@ func (p *rtJSONParser) str() bool {
 			return true
 		case c == '\\':
 			escaped = true
-			p.i += 2
+			i += 2
 			continue
 		case c < 0x20:
 			return false
-		case c >= utf8.RuneSelf:
+		default:
 			ascii = false
 		}
-		p.i++
+		i++
 	}
 	return false
 }

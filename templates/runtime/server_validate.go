@@ -104,6 +104,9 @@ func (rv *RequestValidator) check(r *http.Request, body []byte, v *Violations) {
 	v.doc = nil
 	if cap(d.nodes) <= rtMaxPooledNodes {
 		d.reset(nil)
+		// The strings of the query must not outlive the request.
+		clear(d.query)
+		d.query, d.queryRaw, d.queryOK = d.query[:0], "", false
 		rv.docs.Put(d)
 	}
 }

@@ -422,28 +422,38 @@ func rtCookieValueOK(v string) bool {
 
 // QueryValues is a query parameter's values, appended to buf, as
 // url.ParseQuery reads them (pairs split at '&', a pair with ';' or a bad
-// escape skipped), without building the whole query's map.
+// escape skipped), without building the whole query's map: the pairs are
+// split once per request into v's document and looked up from there.
 //
 //accord:generated-only
-func QueryValues(rawQuery, name string, buf []string) []string {
+func QueryValues(v *Violations, rawQuery, name string, buf []string) []string {
+	if v.doc == nil {
+		v.doc = &JSONDoc{}
+	}
+	d := v.doc
+	if !d.queryOK || d.queryRaw != rawQuery {
+		d.query, d.queryRaw, d.queryOK = rtSplitQuery(d.query[:0], rawQuery), rawQuery, true
+	}
+	for _, q := range d.query {
+		if q[0] == name {
+			buf = append(buf, q[1])
+		}
+	}
+	return buf
+}
+
+func rtSplitQuery(out [][2]string, rawQuery string) [][2]string {
 	for pair := range strings.SplitSeq(rawQuery, "&") {
 		if pair == "" || strings.Contains(pair, ";") {
 			continue
 		}
 		k, val, _ := strings.Cut(pair, "=")
-		if k != name {
-			if !rtEscaped(k) {
-				continue
-			}
+		if rtEscaped(k) {
 			u, err := url.QueryUnescape(k)
-			if err != nil || u != name {
+			if err != nil {
 				continue
 			}
-		} else if rtEscaped(k) {
-			// A literal name with % or + would unescape to another name.
-			if u, err := url.QueryUnescape(k); err != nil || u != name {
-				continue
-			}
+			k = u
 		}
 		if rtEscaped(val) {
 			u, err := url.QueryUnescape(val)
@@ -452,9 +462,9 @@ func QueryValues(rawQuery, name string, buf []string) []string {
 			}
 			val = u
 		}
-		buf = append(buf, val)
+		out = append(out, [2]string{k, val})
 	}
-	return buf
+	return out
 }
 
 func rtEscaped(s string) bool {

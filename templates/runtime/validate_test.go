@@ -136,7 +136,7 @@ func TestValidateParamSources(t *testing.T) {
 			want = parsed
 		}
 		var buf [1]string
-		got := QueryValues(q, "a", buf[:0])
+		got := QueryValues(&Violations{}, q, "a", buf[:0])
 		if strings.Join(got, "|") != strings.Join(want["a"], "|") || len(got) != len(want["a"]) {
 			t.Errorf("query %q: %q, url.ParseQuery %q", q, got, want["a"])
 		}

@@ -37,6 +37,11 @@ func (c *Client) accListCustomers(ctx context.Context, params *ListCustomersPara
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listCustomers", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listCustomers", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listCustomers", resp, err, ParseListCustomersResponse)
 }
 
@@ -62,11 +67,19 @@ func (c *Client) accCreateCustomer(ctx context.Context, body CreateCustomerJSONR
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createCustomer", buf, accValidator{}.sCustomerInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createCustomer"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/customers", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createCustomer", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createCustomer", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createCustomer", resp, err, ParseCreateCustomerResponse)
 }
@@ -105,6 +118,11 @@ func (c *Client) accGetCustomer(ctx context.Context, customerId string, opts ...
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getCustomer", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getCustomer", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }
 
@@ -130,12 +148,20 @@ func (c *Client) accReplaceCustomer(ctx context.Context, customerId string, body
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "replaceCustomer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("replaceCustomer", buf, accValidator{}.sCustomerInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["replaceCustomer"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(customerId))
 		return c.base.NewRequest(ctx, "PUT", "/customers/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "replaceCustomer", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("replaceCustomer", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("replaceCustomer", resp, err, ParseReplaceCustomerResponse)
 }
@@ -165,6 +191,11 @@ func (c *Client) accUpdateCustomer(ctx context.Context, customerId string, conte
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "updateCustomer", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("updateCustomer", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("updateCustomer", resp, err, ParseUpdateCustomerResponse)
 }
 
@@ -181,6 +212,11 @@ func (c *Client) DeleteCustomer(ctx context.Context, customerId string, opts ...
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteCustomer", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteCustomer", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("deleteCustomer", resp, err, ParseDeleteCustomerResponse)
 }

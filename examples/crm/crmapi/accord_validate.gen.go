@@ -70,7 +70,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -78,7 +78,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -86,7 +86,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter email
 	v.At("query", "email")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "email", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "email", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -337,4 +337,236 @@ func (accValidator) s8(x accordrt.JSON, v *accordrt.Violations) {
 		v.Add(x, "must be an array")
 		return
 	}
+}
+
+func (accValidator) sCustomerPage(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "data":
+				seen[0] = true
+				accValidator{}.s12(m.Value(), v)
+			case "next_cursor":
+				accValidator{}.s13(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "data", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sProblemDetails(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "detail":
+				accValidator{}.s0(m.Value(), v)
+			case "instance":
+				accValidator{}.s0(m.Value(), v)
+			case "status":
+				accValidator{}.s14(m.Value(), v)
+			case "title":
+				accValidator{}.s0(m.Value(), v)
+			case "traceId":
+				accValidator{}.s0(m.Value(), v)
+			case "type":
+				accValidator{}.s0(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sCustomer(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
+		return
+	}
+	accValidator{}.sCustomerInput(x, v)
+	accValidator{}.s15(x, v)
+}
+
+func (accValidator) s12(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sCustomer(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s13(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or null")
+		return
+	}
+}
+
+func (accValidator) s14(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s15(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [3]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "created_at":
+				seen[1] = true
+				accValidator{}.s16(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			case "updated_at":
+				seen[2] = true
+				accValidator{}.s16(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "created_at", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "updated_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s16(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listCustomers":
+		return &accordrt.ResponseValidator{Operation: "listCustomers", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sCustomerPage, Media: "application/json"},
+			{Status: "400", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "createCustomer":
+		return &accordrt.ResponseValidator{Operation: "createCustomer", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sCustomer, Media: "application/json"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "422", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "getCustomer":
+		return &accordrt.ResponseValidator{Operation: "getCustomer", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sCustomer, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "replaceCustomer":
+		return &accordrt.ResponseValidator{Operation: "replaceCustomer", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sCustomer, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "updateCustomer":
+		return &accordrt.ResponseValidator{Operation: "updateCustomer", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sCustomer, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "deleteCustomer":
+		return &accordrt.ResponseValidator{Operation: "deleteCustomer", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

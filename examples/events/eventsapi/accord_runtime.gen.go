@@ -116,8 +116,11 @@ type (
 	ReplayForgetter              = accordrt.ReplayForgetter
 	RequestInvalidError          = accordrt.RequestInvalidError
 	RequestValidator             = accordrt.RequestValidator
+	ResponseCheck                = accordrt.ResponseCheck
 	ResponseError                = accordrt.ResponseError
+	ResponseInvalidError         = accordrt.ResponseInvalidError
 	ResponseTooLargeError        = accordrt.ResponseTooLargeError
+	ResponseValidator            = accordrt.ResponseValidator
 	RetryBudget                  = accordrt.RetryBudget
 	RetryBudgetPolicy            = accordrt.RetryBudgetPolicy
 	RetryDeniedInfo              = accordrt.RetryDeniedInfo
@@ -660,6 +663,11 @@ func WithTimeout(d time.Duration) accordrt.CallOption {
 // WithWebhookExpectations calls accordrt.WithWebhookExpectations.
 func WithWebhookExpectations(x accordrt.WebhookExpecter, exps map[string][]accordrt.WebhookExpectation, onErr func(operation string, err error)) accordrt.ClientOption {
 	return accordrt.WithWebhookExpectations(x, exps, onErr)
+}
+
+// WithoutClientRequestValidation calls accordrt.WithoutClientRequestValidation.
+func WithoutClientRequestValidation() accordrt.ClientOption {
+	return accordrt.WithoutClientRequestValidation()
 }
 
 // WriteProblem calls accordrt.WriteProblem.

@@ -37,6 +37,11 @@ func (c *Client) accListInvoices(ctx context.Context, params *ListInvoicesParams
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listInvoices", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listInvoices", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listInvoices", resp, err, ParseListInvoicesResponse)
 }
 
@@ -62,12 +67,20 @@ func (c *Client) accCreateInvoice(ctx context.Context, params *CreateInvoicePara
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createInvoice", buf, accValidator{}.sInvoiceInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createInvoice"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateInvoiceRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createInvoice", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createInvoice", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createInvoice", resp, err, ParseCreateInvoiceResponse)
 }
@@ -97,6 +110,11 @@ func (c *Client) accGetInvoice(ctx context.Context, invoiceId string, opts ...Ca
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getInvoice", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getInvoice", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getInvoice", resp, err, ParseGetInvoiceResponse)
 }
 
@@ -122,12 +140,20 @@ func (c *Client) accUpdateInvoice(ctx context.Context, invoiceId string, body Up
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "updateInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("updateInvoice", buf, accValidator{}.sInvoicePatch); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["updateInvoice"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(invoiceId))
 		return c.base.NewRequest(ctx, "PATCH", "/invoices/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "updateInvoice", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("updateInvoice", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("updateInvoice", resp, err, ParseUpdateInvoiceResponse)
 }
@@ -145,6 +171,11 @@ func (c *Client) DeleteInvoice(ctx context.Context, invoiceId string, opts ...Ca
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteInvoice", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteInvoice", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("deleteInvoice", resp, err, ParseDeleteInvoiceResponse)
 }
@@ -171,12 +202,20 @@ func (c *Client) accTransitionInvoice(ctx context.Context, invoiceId string, par
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "transitionInvoice", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("transitionInvoice", buf, accValidator{}.s6); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["transitionInvoice"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewTransitionInvoiceRequestWithBody(c.server, invoiceId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "transitionInvoice", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("transitionInvoice", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("transitionInvoice", resp, err, ParseTransitionInvoiceResponse)
 }

@@ -73,7 +73,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter status
 	v.At("query", "status")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "status", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "status", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -81,7 +81,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter customer_id
 	v.At("query", "customer_id")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "customer_id", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "customer_id", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -89,7 +89,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -97,7 +97,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -491,4 +491,277 @@ func (accValidator) s13(x accordrt.JSON, v *accordrt.Violations) {
 		v.Add(x, "must be an integer")
 		return
 	}
+}
+
+func (accValidator) sInvoicePage(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "data":
+				seen[0] = true
+				accValidator{}.s17(m.Value(), v)
+			case "next_cursor":
+				accValidator{}.s18(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "data", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sInvoice(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [8]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "created_at":
+				seen[7] = true
+				accValidator{}.s19(m.Value(), v)
+			case "currency":
+				seen[4] = true
+				accValidator{}.s1(m.Value(), v)
+			case "customer_id":
+				seen[2] = true
+				accValidator{}.s1(m.Value(), v)
+			case "due_date":
+				accValidator{}.s8(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s1(m.Value(), v)
+			case "lines":
+				seen[5] = true
+				accValidator{}.s20(m.Value(), v)
+			case "number":
+				seen[1] = true
+				accValidator{}.s1(m.Value(), v)
+			case "payment_id":
+				accValidator{}.s18(m.Value(), v)
+			case "status":
+				seen[3] = true
+				accValidator{}.sInvoiceStatus(m.Value(), v)
+			case "total_minor":
+				seen[6] = true
+				accValidator{}.s13(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "number", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "customer_id", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "status", "is required")
+		}
+		if !seen[4] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[5] {
+			v.AddMember(x, "lines", "is required")
+		}
+		if !seen[6] {
+			v.AddMember(x, "total_minor", "is required")
+		}
+		if !seen[7] {
+			v.AddMember(x, "created_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sProblemDetails(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "detail":
+				accValidator{}.s1(m.Value(), v)
+			case "instance":
+				accValidator{}.s1(m.Value(), v)
+			case "status":
+				accValidator{}.s21(m.Value(), v)
+			case "title":
+				accValidator{}.s1(m.Value(), v)
+			case "traceId":
+				accValidator{}.s1(m.Value(), v)
+			case "type":
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s17(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sInvoice(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s18(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or null")
+		return
+	}
+}
+
+func (accValidator) s19(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s20(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sInvoiceLine(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s21(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listInvoices":
+		return &accordrt.ResponseValidator{Operation: "listInvoices", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sInvoicePage, Media: "application/json"},
+		}}
+	case "createInvoice":
+		return &accordrt.ResponseValidator{Operation: "createInvoice", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sInvoice, Media: "application/json"},
+			{Status: "422", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "getInvoice":
+		return &accordrt.ResponseValidator{Operation: "getInvoice", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sInvoice, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "updateInvoice":
+		return &accordrt.ResponseValidator{Operation: "updateInvoice", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sInvoice, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "deleteInvoice":
+		return &accordrt.ResponseValidator{Operation: "deleteInvoice", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "transitionInvoice":
+		return &accordrt.ResponseValidator{Operation: "transitionInvoice", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sInvoice, Media: "application/json"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

@@ -36,6 +36,11 @@ func (c *Client) accGetHealth(ctx context.Context, opts ...CallOption) (*GetHeal
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getHealth", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getHealth", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getHealth", resp, err, ParseGetHealthResponse)
 }
 
@@ -63,6 +68,11 @@ func (c *Client) accGetDailyReport(ctx context.Context, opts ...CallOption) (*Ge
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getDailyReport", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getDailyReport", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getDailyReport", resp, err, ParseGetDailyReportResponse)
 }
 
@@ -78,6 +88,11 @@ func (c *Client) ListTransfers(ctx context.Context, opts ...CallOption) (*ListTr
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listTransfers", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listTransfers", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listTransfers", resp, err, ParseListTransfersResponse)
 }
@@ -104,12 +119,20 @@ func (c *Client) accCreateTransfer(ctx context.Context, params *CreateTransferPa
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createTransfer", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createTransfer", buf, accValidator{}.sTransferInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createTransfer"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateTransferRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createTransfer", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createTransfer", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createTransfer", resp, err, ParseCreateTransferResponse)
 }
@@ -138,6 +161,11 @@ func (c *Client) accReleaseTransfer(ctx context.Context, transferId string, opts
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "releaseTransfer", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("releaseTransfer", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("releaseTransfer", resp, err, ParseReleaseTransferResponse)
 }

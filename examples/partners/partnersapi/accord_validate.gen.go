@@ -156,3 +156,264 @@ func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
 		return
 	}
 }
+
+func (accValidator) sHealth(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "status":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "status", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sReport(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "count":
+				seen[0] = true
+				accValidator{}.s9(m.Value(), v)
+			case "total_minor":
+				seen[1] = true
+				accValidator{}.s10(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "count", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "total_minor", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sProblemDetails(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "detail":
+				accValidator{}.s0(m.Value(), v)
+			case "status":
+				accValidator{}.s9(m.Value(), v)
+			case "title":
+				accValidator{}.s0(m.Value(), v)
+			case "type":
+				accValidator{}.s0(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sTransfer(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) sTransfer(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [4]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[1] = true
+				accValidator{}.s10(m.Value(), v)
+			case "currency":
+				seen[2] = true
+				accValidator{}.s0(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			case "status":
+				seen[3] = true
+				accValidator{}.s11(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "amount_minor", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "status", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s11(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "held", "released":
+		default:
+			v.Add(x, "must be one of [\"held\",\"released\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"held\",\"released\"]")
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "getHealth":
+		return &accordrt.ResponseValidator{Operation: "getHealth", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sHealth, Media: "application/json"},
+		}}
+	case "getDailyReport":
+		return &accordrt.ResponseValidator{Operation: "getDailyReport", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sReport, Media: "application/json"},
+			{Status: "401", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "listTransfers":
+		return &accordrt.ResponseValidator{Operation: "listTransfers", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s7, Media: "application/json"},
+			{Status: "401", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "403", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "createTransfer":
+		return &accordrt.ResponseValidator{Operation: "createTransfer", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sTransfer, Media: "application/json"},
+			{Status: "401", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "403", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "releaseTransfer":
+		return &accordrt.ResponseValidator{Operation: "releaseTransfer", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sTransfer, Media: "application/json"},
+			{Status: "401", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "403", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
+}

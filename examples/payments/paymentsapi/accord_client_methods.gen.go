@@ -37,6 +37,11 @@ func (c *Client) accGetEvent(ctx context.Context, eventId string, opts ...CallOp
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getEvent", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getEvent", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getEvent", resp, err, ParseGetEventResponse)
 }
 
@@ -62,12 +67,20 @@ func (c *Client) accCreatePayment(ctx context.Context, params *CreatePaymentPara
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createPayment", buf, accValidator{}.sCreatePaymentRequest); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreatePaymentRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createPayment", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createPayment", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createPayment", resp, err, ParseCreatePaymentResponse)
 }
@@ -97,6 +110,11 @@ func (c *Client) accGetPayment(ctx context.Context, paymentId PaymentId, opts ..
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getPayment", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getPayment", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }
 
@@ -122,12 +140,20 @@ func (c *Client) accCreateRefund(ctx context.Context, paymentId PaymentId, param
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createRefund", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createRefund", buf, accValidator{}.sCreateRefundRequest); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createRefund"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateRefundRequestWithBody(c.server, paymentId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createRefund", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createRefund", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createRefund", resp, err, ParseCreateRefundResponse)
 }

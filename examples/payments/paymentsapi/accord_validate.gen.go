@@ -352,3 +352,375 @@ func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
 		v.Add(x, "must be one of [\"duplicate\",\"fraudulent\",\"requested_by_customer\"]")
 	}
 }
+
+func (accValidator) sPaymentEvent(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [4]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "created_at":
+				seen[2] = true
+				accValidator{}.s15(m.Value(), v)
+			case "data":
+				seen[3] = true
+				accValidator{}.sPayment(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			case "type":
+				seen[1] = true
+				accValidator{}.s16(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "type", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "created_at", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "data", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sProblemDetails(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "detail":
+				accValidator{}.s0(m.Value(), v)
+			case "instance":
+				accValidator{}.s0(m.Value(), v)
+			case "status":
+				accValidator{}.s17(m.Value(), v)
+			case "title":
+				accValidator{}.s0(m.Value(), v)
+			case "traceId":
+				accValidator{}.s0(m.Value(), v)
+			case "type":
+				accValidator{}.s18(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sPayment(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [6]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[2] = true
+				accValidator{}.s19(m.Value(), v)
+			case "amount_refunded_minor":
+				accValidator{}.s19(m.Value(), v)
+			case "created_at":
+				seen[5] = true
+				accValidator{}.s15(m.Value(), v)
+			case "currency":
+				seen[3] = true
+				accValidator{}.sCurrency(m.Value(), v)
+			case "customer_id":
+				seen[4] = true
+				accValidator{}.s0(m.Value(), v)
+			case "description":
+				accValidator{}.s0(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			case "metadata":
+				accValidator{}.s8(m.Value(), v)
+			case "status":
+				seen[1] = true
+				accValidator{}.s20(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "status", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "amount_minor", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "currency", "is required")
+		}
+		if !seen[4] {
+			v.AddMember(x, "customer_id", "is required")
+		}
+		if !seen[5] {
+			v.AddMember(x, "created_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sRefund(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [5]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "amount_minor":
+				seen[2] = true
+				accValidator{}.s9(m.Value(), v)
+			case "created_at":
+				seen[4] = true
+				accValidator{}.s15(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			case "payment_id":
+				seen[1] = true
+				accValidator{}.s0(m.Value(), v)
+			case "status":
+				seen[3] = true
+				accValidator{}.s21(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "payment_id", "is required")
+		}
+		if !seen[2] {
+			v.AddMember(x, "amount_minor", "is required")
+		}
+		if !seen[3] {
+			v.AddMember(x, "status", "is required")
+		}
+		if !seen[4] {
+			v.AddMember(x, "created_at", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s15(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s16(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "payment.succeeded":
+		default:
+			v.Add(x, "must be \"payment.succeeded\"")
+		}
+	default:
+		v.Add(x, "must be \"payment.succeeded\"")
+	}
+}
+
+func (accValidator) s17(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s18(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s19(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+		if !(x.Num() >= 0.0) {
+			v.Add(x, "must be >= 0")
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s20(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "pending", "succeeded", "failed", "refunded":
+		default:
+			v.Add(x, "must be one of [\"pending\",\"succeeded\",\"failed\",\"refunded\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"pending\",\"succeeded\",\"failed\",\"refunded\"]")
+	}
+}
+
+func (accValidator) s21(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "pending", "succeeded", "failed":
+		default:
+			v.Add(x, "must be one of [\"pending\",\"succeeded\",\"failed\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"pending\",\"succeeded\",\"failed\"]")
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "getEvent":
+		return &accordrt.ResponseValidator{Operation: "getEvent", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sPaymentEvent, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "createPayment":
+		return &accordrt.ResponseValidator{Operation: "createPayment", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sPayment, Media: "application/json"},
+			{Status: "400", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "401", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "422", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "429", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "getPayment":
+		return &accordrt.ResponseValidator{Operation: "getPayment", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sPayment, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	case "createRefund":
+		return &accordrt.ResponseValidator{Operation: "createRefund", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sRefund, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "409", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+			{Status: "422", Body: accValidator{}.sProblemDetails, Media: "application/problem+json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
+}

@@ -23,11 +23,19 @@ func (c *Client) FuzzBody(ctx context.Context, body FuzzBodyJSONRequestBody, opt
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "fuzzBody", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("fuzzBody", buf, accValidator{}.sFuzz); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["fuzzBody"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/fuzz", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "fuzzBody", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("fuzzBody", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("fuzzBody", resp, err, ParseFuzzBodyResponse)
 }
@@ -46,12 +54,20 @@ func (c *Client) CreateItem(ctx context.Context, itemId int, params *CreateItemP
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createItem", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createItem", buf, accValidator{}.sItem); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createItem"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewCreateItemRequestWithBody(c.server, itemId, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createItem", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createItem", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createItem", resp, err, ParseCreateItemResponse)
 }
@@ -67,11 +83,19 @@ func (c *Client) PutThing(ctx context.Context, body PutThingJSONRequestBody, opt
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "putThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("putThing", buf, accValidator{}.s9); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["putThing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "PUT", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "putThing", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("putThing", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("putThing", resp, err, ParsePutThingResponse)
 }

@@ -70,7 +70,7 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
 		v.Fail("is required")
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
@@ -79,13 +79,13 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter tags
 	v.At("query", "tags")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "tags", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "tags", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamItems(v, vals, ",", "string", "must be a string"); ok {
 		accValidator{}.s3(x, v)
 	}
 	// query parameter mode
 	v.At("query", "mode")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "mode", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "mode", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -1408,4 +1408,52 @@ func (accValidator) s62(x accordrt.JSON, v *accordrt.Violations) {
 		v.Add(x, "must be a number")
 		return
 	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "fuzzBody":
+		return &accordrt.ResponseValidator{Operation: "fuzzBody", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+		}}
+	case "createItem":
+		return &accordrt.ResponseValidator{Operation: "createItem", Responses: []accordrt.ResponseCheck{
+			{Status: "201"},
+			{Status: "400"},
+		}}
+	case "putThing":
+		return &accordrt.ResponseValidator{Operation: "putThing", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+			{Status: "422"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

@@ -28,6 +28,11 @@ func (c *Client) ListPayments(ctx context.Context, params *ListPaymentsParams, o
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listPayments", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listPayments", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listPayments", resp, err, ParseListPaymentsResponse)
 }
 
@@ -53,11 +58,19 @@ func (c *Client) accCreatePayment(ctx context.Context, body CreatePaymentJSONReq
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createPayment", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createPayment", buf, accValidator{}.sNewPayment); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createPayment"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/payments", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createPayment", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createPayment", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createPayment", resp, err, ParseCreatePaymentResponse)
 }
@@ -90,6 +103,11 @@ func (c *Client) accGetPayment(ctx context.Context, paymentId openapi_types.UUID
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getPayment", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getPayment", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getPayment", resp, err, ParseGetPaymentResponse)
 }
 
@@ -106,6 +124,11 @@ func (c *Client) RefundPayment(ctx context.Context, paymentId openapi_types.UUID
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "refundPayment", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("refundPayment", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("refundPayment", resp, err, ParseRefundPaymentResponse)
 }

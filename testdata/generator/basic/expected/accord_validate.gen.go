@@ -59,7 +59,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -67,7 +67,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter cursor
 	v.At("query", "cursor")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "cursor", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -232,4 +232,225 @@ func (accValidator) sCurrency(x accordrt.JSON, v *accordrt.Violations) {
 	default:
 		v.Add(x, "must be one of [\"EUR\",\"USD\",\"GBP\"]")
 	}
+}
+
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "items":
+				seen[0] = true
+				accValidator{}.s9(m.Value(), v)
+			case "next":
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "items", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sPayment(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		return
+	}
+	accValidator{}.sNewPayment(x, v)
+	accValidator{}.s10(x, v)
+}
+
+func (accValidator) sProblem(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "detail":
+				accValidator{}.s1(m.Value(), v)
+			case "status":
+				accValidator{}.s11(m.Value(), v)
+			case "title":
+				accValidator{}.s1(m.Value(), v)
+			case "type":
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s9(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sPayment(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s10(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "createdAt":
+				accValidator{}.s12(m.Value(), v)
+			case "id":
+				seen[0] = true
+				accValidator{}.s3(m.Value(), v)
+			case "status":
+				seen[1] = true
+				accValidator{}.s13(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "status", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s11(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+}
+
+func (accValidator) s12(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+}
+
+func (accValidator) s13(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "pending", "settled", "failed":
+		default:
+			v.Add(x, "must be one of [\"pending\",\"settled\",\"failed\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"pending\",\"settled\",\"failed\"]")
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listPayments":
+		return &accordrt.ResponseValidator{Operation: "listPayments", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s6, Media: "application/json"},
+		}}
+	case "createPayment":
+		return &accordrt.ResponseValidator{Operation: "createPayment", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sPayment, Media: "application/json"},
+			{Status: "default", Body: accValidator{}.sProblem, Media: "application/problem+json"},
+		}}
+	case "getPayment":
+		return &accordrt.ResponseValidator{Operation: "getPayment", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sPayment, Media: "application/json"},
+			{Status: "404", Body: accValidator{}.sProblem, Media: "application/problem+json"},
+		}}
+	case "refundPayment":
+		return &accordrt.ResponseValidator{Operation: "refundPayment", Responses: []accordrt.ResponseCheck{
+			{Status: "202"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

@@ -22,11 +22,19 @@ func (c *Client) CreateThing(ctx context.Context, body CreateThingJSONRequestBod
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createThing", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createThing", buf, accValidator{}.sThing); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createThing"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/things", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createThing", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createThing", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }

@@ -24,6 +24,11 @@ func (c *Client) ListGadgets(ctx context.Context, opts ...CallOption) (*ListGadg
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listGadgets", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listGadgets", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listGadgets", resp, err, ParseListGadgetsResponse)
 }
 
@@ -49,11 +54,19 @@ func (c *Client) accCreateGadget(ctx context.Context, body CreateGadgetJSONReque
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createGadget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createGadget", buf, accValidator{}.sWidgetInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createGadget"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/gadgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createGadget", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createGadget", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createGadget", resp, err, ParseCreateGadgetResponse)
 }
@@ -83,6 +96,11 @@ func (c *Client) accGetGadget(ctx context.Context, gadgetId string, opts ...Call
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getGadget", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getGadget", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getGadget", resp, err, ParseGetGadgetResponse)
 }
 
@@ -100,6 +118,11 @@ func (c *Client) DeleteGadget(ctx context.Context, gadgetId string, opts ...Call
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteGadget", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteGadget", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("deleteGadget", resp, err, ParseDeleteGadgetResponse)
 }
 
@@ -115,6 +138,11 @@ func (c *Client) ListSprockets(ctx context.Context, opts ...CallOption) (*ListSp
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listSprockets", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listSprockets", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listSprockets", resp, err, ParseListSprocketsResponse)
 }
@@ -141,11 +169,19 @@ func (c *Client) accCreateSprocket(ctx context.Context, body CreateSprocketJSONR
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createSprocket", buf, accValidator{}.sWidgetInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createSprocket"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/sprockets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createSprocket", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createSprocket", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createSprocket", resp, err, ParseCreateSprocketResponse)
 }
@@ -175,6 +211,11 @@ func (c *Client) accGetSprocket(ctx context.Context, sprocketId string, opts ...
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getSprocket", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getSprocket", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getSprocket", resp, err, ParseGetSprocketResponse)
 }
 
@@ -200,12 +241,20 @@ func (c *Client) accReplaceSprocket(ctx context.Context, sprocketId string, body
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "replaceSprocket", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("replaceSprocket", buf, accValidator{}.sWidgetInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["replaceSprocket"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(sprocketId))
 		return c.base.NewRequest(ctx, "PUT", "/sprockets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "replaceSprocket", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("replaceSprocket", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("replaceSprocket", resp, err, ParseReplaceSprocketResponse)
 }
@@ -224,6 +273,11 @@ func (c *Client) DeleteSprocket(ctx context.Context, sprocketId string, opts ...
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteSprocket", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteSprocket", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("deleteSprocket", resp, err, ParseDeleteSprocketResponse)
 }
 
@@ -239,6 +293,11 @@ func (c *Client) ListWidgets(ctx context.Context, opts ...CallOption) (*ListWidg
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listWidgets", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listWidgets", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listWidgets", resp, err, ParseListWidgetsResponse)
 }
@@ -265,11 +324,19 @@ func (c *Client) accCreateWidget(ctx context.Context, body CreateWidgetJSONReque
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "createWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("createWidget", buf, accValidator{}.sWidgetInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["createWidget"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/widgets", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createWidget", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createWidget", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createWidget", resp, err, ParseCreateWidgetResponse)
 }
@@ -299,6 +366,11 @@ func (c *Client) accGetWidget(ctx context.Context, widgetId string, opts ...Call
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getWidget", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getWidget", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getWidget", resp, err, ParseGetWidgetResponse)
 }
 
@@ -324,12 +396,20 @@ func (c *Client) accUpdateWidget(ctx context.Context, widgetId string, body Upda
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "updateWidget", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("updateWidget", buf, accValidator{}.sWidgetInput); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["updateWidget"], func(ctx context.Context) (*http.Request, error) {
 		accPath0 := accordrt.EscapePathParam(string(widgetId))
 		return c.base.NewRequest(ctx, "PATCH", "/widgets/"+accPath0, bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "updateWidget", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("updateWidget", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("updateWidget", resp, err, ParseUpdateWidgetResponse)
 }
@@ -347,6 +427,11 @@ func (c *Client) DeleteWidget(ctx context.Context, widgetId string, opts ...Call
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteWidget", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteWidget", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("deleteWidget", resp, err, ParseDeleteWidgetResponse)
 }

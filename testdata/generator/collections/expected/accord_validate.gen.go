@@ -240,3 +240,164 @@ func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
 		return
 	}
 }
+
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sWidget(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) sWidget(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [2]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "id":
+				seen[0] = true
+				accValidator{}.s1(m.Value(), v)
+			case "name":
+				seen[1] = true
+				accValidator{}.s1(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+		if !seen[1] {
+			v.AddMember(x, "name", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "data":
+				accValidator{}.s2(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listGadgets":
+		return &accordrt.ResponseValidator{Operation: "listGadgets", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s2, Media: "application/json"},
+		}}
+	case "createGadget":
+		return &accordrt.ResponseValidator{Operation: "createGadget", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "getGadget":
+		return &accordrt.ResponseValidator{Operation: "getGadget", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "deleteGadget":
+		return &accordrt.ResponseValidator{Operation: "deleteGadget", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+		}}
+	case "listSprockets":
+		return &accordrt.ResponseValidator{Operation: "listSprockets", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s4, Media: "application/json"},
+		}}
+	case "createSprocket":
+		return &accordrt.ResponseValidator{Operation: "createSprocket", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "getSprocket":
+		return &accordrt.ResponseValidator{Operation: "getSprocket", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "replaceSprocket":
+		return &accordrt.ResponseValidator{Operation: "replaceSprocket", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "deleteSprocket":
+		return &accordrt.ResponseValidator{Operation: "deleteSprocket", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+		}}
+	case "listWidgets":
+		return &accordrt.ResponseValidator{Operation: "listWidgets", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s2, Media: "application/json"},
+		}}
+	case "createWidget":
+		return &accordrt.ResponseValidator{Operation: "createWidget", Responses: []accordrt.ResponseCheck{
+			{Status: "201", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "getWidget":
+		return &accordrt.ResponseValidator{Operation: "getWidget", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "updateWidget":
+		return &accordrt.ResponseValidator{Operation: "updateWidget", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sWidget, Media: "application/json"},
+		}}
+	case "deleteWidget":
+		return &accordrt.ResponseValidator{Operation: "deleteWidget", Responses: []accordrt.ResponseCheck{
+			{Status: "204"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
+}

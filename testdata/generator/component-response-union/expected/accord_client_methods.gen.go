@@ -33,5 +33,10 @@ func (c *Client) accGetTop(ctx context.Context, opts ...CallOption) (*GetTopResp
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getTop", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getTop", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getTop", resp, err, ParseGetTopResponse)
 }

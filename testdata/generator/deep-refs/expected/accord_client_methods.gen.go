@@ -33,5 +33,10 @@ func (c *Client) accListBills(ctx context.Context, opts ...CallOption) (*ListBil
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listBills", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listBills", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listBills", resp, err, ParseListBillsResponse)
 }

@@ -24,6 +24,11 @@ func (c *Client) LegacyPing(ctx context.Context, opts ...CallOption) (*LegacyPin
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "legacyPing", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("legacyPing", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("legacyPing", resp, err, ParseLegacyPingResponse)
 }
 
@@ -42,6 +47,11 @@ func (c *Client) ListOrders(ctx context.Context, opts ...CallOption) (*ListOrder
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listOrders", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listOrders", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
 
@@ -57,6 +67,11 @@ func (c *Client) ListOrdersV2(ctx context.Context, opts ...CallOption) (*ListOrd
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listOrdersV2", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listOrdersV2", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listOrdersV2", resp, err, ParseListOrdersV2Response)
 }

@@ -34,5 +34,10 @@ func (c *Client) accGetRequest(ctx context.Context, params *GetRequestParams, op
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getRequest", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getRequest", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getRequest", resp, err, ParseGetRequestResponse)
 }

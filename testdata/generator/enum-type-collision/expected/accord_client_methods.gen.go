@@ -33,5 +33,10 @@ func (c *Client) accListSources(ctx context.Context, opts ...CallOption) (*ListS
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listSources", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listSources", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listSources", resp, err, ParseListSourcesResponse)
 }

@@ -34,5 +34,10 @@ func (c *Client) accGetCustomer(ctx context.Context, id string, opts ...CallOpti
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getCustomer", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getCustomer", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getCustomer", resp, err, ParseGetCustomerResponse)
 }

@@ -23,5 +23,10 @@ func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts 
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listAlerts", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listAlerts", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listAlerts", resp, err, ParseListAlertsResponse)
 }

@@ -34,5 +34,10 @@ func (c *Client) accListItems(ctx context.Context, params *ListItemsParams, opts
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listItems", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listItems", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listItems", resp, err, ParseListItemsResponse)
 }

@@ -33,5 +33,10 @@ func (c *Client) accGetAnalysis(ctx context.Context, opts ...CallOption) (*GetAn
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getAnalysis", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getAnalysis", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getAnalysis", resp, err, ParseGetAnalysisResponse)
 }

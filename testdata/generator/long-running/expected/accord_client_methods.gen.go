@@ -22,12 +22,20 @@ func (c *Client) StartExport(ctx context.Context, params *StartExportParams, bod
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "startExport", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("startExport", buf, accValidator{}.s1); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["startExport"], func(ctx context.Context) (*http.Request, error) {
 		req, err := NewStartExportRequestWithBody(c.server, params, "application/json", bytes.NewReader(buf))
 		return accAttempt(ctx, req, err)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "startExport", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("startExport", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("startExport", resp, err, ParseStartExportResponse)
 }
@@ -45,6 +53,11 @@ func (c *Client) GetExport(ctx context.Context, exportId string, opts ...CallOpt
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getExport", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getExport", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

@@ -33,5 +33,10 @@ func (c *Client) accGetLocation(ctx context.Context, opts ...CallOption) (*GetLo
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getLocation", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getLocation", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getLocation", resp, err, ParseGetLocationResponse)
 }

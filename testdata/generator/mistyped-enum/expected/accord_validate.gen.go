@@ -36,3 +36,185 @@ func WithoutRequestValidation() ServerOption {
 		c.settings.Validators = func(string) *accordrt.RequestValidator { return nil }
 	}
 }
+
+func (accValidator) sLocation(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "namespaceId":
+				accValidator{}.s1(m.Value(), v)
+			case "redirectStatusCode":
+				accValidator{}.s2(m.Value(), v)
+			case "region":
+				accValidator{}.s3(m.Value(), v)
+			case "sendAt":
+				accValidator{}.s4(m.Value(), v)
+			case "tier":
+				accValidator{}.s5(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s1(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string or a number, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string or a number")
+		return
+	}
+}
+
+func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer or null")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer or null")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONNumber:
+		switch x.Num() {
+		case float64(301.0), float64(302.0):
+		default:
+			v.Add(x, "must be one of [301,302,null]")
+		}
+	case accordrt.JSONNull:
+	default:
+		v.Add(x, "must be one of [301,302,null]")
+	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "1001 (SouthAfricaNorth)", "1002 (SouthAfricaWest)":
+		default:
+			v.Add(x, "must be one of [\"1001 (SouthAfricaNorth)\",\"1002 (SouthAfricaWest)\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"1001 (SouthAfricaNorth)\",\"1002 (SouthAfricaWest)\"]")
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONString:
+		y := x.Bytes()
+		if !accordrt.FormatValid("date-time", y) {
+			v.Add(x, "must be a valid date-time")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "now":
+		default:
+			v.Add(x, "must be one of [\"now\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"now\"]")
+	}
+}
+
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an integer, not null")
+		return
+	case accordrt.JSONNumber:
+		if !accordrt.IsInteger(x.Num()) {
+			v.Add(x, "must be an integer")
+			return
+		}
+	case accordrt.JSONBool, accordrt.JSONString, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be an integer")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONNumber:
+		switch x.Num() {
+		case float64(1.0), float64(2.0), float64(3.0):
+		default:
+			v.Add(x, "must be one of [1,2,3]")
+		}
+	default:
+		v.Add(x, "must be one of [1,2,3]")
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "getLocation":
+		return &accordrt.ResponseValidator{Operation: "getLocation", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sLocation, Media: "application/json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
+}

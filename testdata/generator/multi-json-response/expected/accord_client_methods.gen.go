@@ -22,5 +22,10 @@ func (c *Client) ListUsers(ctx context.Context, opts ...CallOption) (*ListUsersR
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listUsers", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listUsers", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listUsers", resp, err, ParseListUsersResponse)
 }

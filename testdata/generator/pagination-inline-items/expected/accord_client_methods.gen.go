@@ -23,5 +23,10 @@ func (c *Client) ListTasks(ctx context.Context, params *ListTasksParams, opts ..
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listTasks", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listTasks", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listTasks", resp, err, ParseListTasksResponse)
 }

@@ -23,6 +23,11 @@ func (c *Client) ListEvents(ctx context.Context, accountId string, params *ListE
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listEvents", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listEvents", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listEvents", resp, err, ParseListEventsResponse)
 }
 
@@ -40,6 +45,11 @@ func (c *Client) ListOrders(ctx context.Context, params *ListOrdersParams, opts 
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listOrders", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listOrders", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listOrders", resp, err, ParseListOrdersResponse)
 }
 
@@ -55,6 +65,11 @@ func (c *Client) ListRepos(ctx context.Context, opts ...CallOption) (*ListReposR
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listRepos", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listRepos", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listRepos", resp, err, ParseListReposResponse)
 }
@@ -73,6 +88,11 @@ func (c *Client) ListTokens(ctx context.Context, params *ListTokensParams, opts 
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listTokens", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listTokens", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listTokens", resp, err, ParseListTokensResponse)
 }
 
@@ -89,6 +109,11 @@ func (c *Client) ListUnpaged(ctx context.Context, params *ListUnpagedParams, opt
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listUnpaged", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listUnpaged", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("listUnpaged", resp, err, ParseListUnpagedResponse)
 }

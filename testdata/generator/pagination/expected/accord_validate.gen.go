@@ -68,7 +68,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter page
 	v.At("query", "page")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "page", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "page", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -82,7 +82,7 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter offset
 	v.At("query", "offset")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "offset", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "offset", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -90,7 +90,7 @@ func (accValidator) p1(r *http.Request, v *accordrt.Violations) {
 	}
 	// query parameter limit
 	v.At("query", "limit")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "limit", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "integer", vals[0]); !ok {
 		v.Fail("must be an integer")
 	} else {
@@ -104,7 +104,7 @@ func (accValidator) p3(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter pageToken
 	v.At("query", "pageToken")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "pageToken", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "pageToken", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -118,7 +118,7 @@ func (accValidator) p4(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter q
 	v.At("query", "q")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "q", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "q", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "string", vals[0]); !ok {
 		v.Fail("must be a string")
 	} else {
@@ -168,4 +168,171 @@ func (accValidator) s2(x accordrt.JSON, v *accordrt.Violations) {
 		v.Add(x, "must be an integer")
 		return
 	}
+}
+
+func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "items":
+				accValidator{}.s5(m.Value(), v)
+			case "total":
+				accValidator{}.s2(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s4(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.sOrder(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s0(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "nextPageToken":
+				accValidator{}.s0(m.Value(), v)
+			case "tokens":
+				seen[0] = true
+				accValidator{}.s5(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "tokens", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) sOrder(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		var seen [1]bool
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "id":
+				seen[0] = true
+				accValidator{}.s0(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+		if !seen[0] {
+			v.AddMember(x, "id", "is required")
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listEvents":
+		return &accordrt.ResponseValidator{Operation: "listEvents", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s3, Media: "application/json"},
+		}}
+	case "listOrders":
+		return &accordrt.ResponseValidator{Operation: "listOrders", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s4, Media: "application/json"},
+		}}
+	case "listRepos":
+		return &accordrt.ResponseValidator{Operation: "listRepos", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s5, Media: "application/json"},
+		}}
+	case "listTokens":
+		return &accordrt.ResponseValidator{Operation: "listTokens", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s6, Media: "application/json"},
+		}}
+	case "listUnpaged":
+		return &accordrt.ResponseValidator{Operation: "listUnpaged", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.s5, Media: "application/json"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

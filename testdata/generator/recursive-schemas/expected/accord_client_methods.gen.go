@@ -24,6 +24,11 @@ func (c *Client) GetMenu(ctx context.Context, opts ...CallOption) (*GetMenuRespo
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getMenu", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getMenu", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getMenu", resp, err, ParseGetMenuResponse)
 }
 
@@ -40,6 +45,11 @@ func (c *Client) GetNode(ctx context.Context, id string, opts ...CallOption) (*G
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getNode", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getNode", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("getNode", resp, err, ParseGetNodeResponse)
 }
@@ -66,11 +76,19 @@ func (c *Client) accPlantTree(ctx context.Context, body PlantTreeJSONRequestBody
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "plantTree", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("plantTree", buf, accValidator{}.sTree); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["plantTree"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/trees", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "plantTree", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("plantTree", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("plantTree", resp, err, ParsePlantTreeResponse)
 }

@@ -33,5 +33,10 @@ func (c *Client) accListCategories(ctx context.Context, opts ...CallOption) (*Li
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listCategories", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listCategories", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listCategories", resp, err, ParseListCategoriesResponse)
 }

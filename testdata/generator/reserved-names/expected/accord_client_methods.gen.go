@@ -34,5 +34,10 @@ func (c *Client) accGetPolicy(ctx context.Context, id string, opts ...CallOption
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getPolicy", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getPolicy", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getPolicy", resp, err, ParseGetPolicyResponse)
 }

@@ -22,6 +22,11 @@ func (c *Client) SignedCall(ctx context.Context, opts ...CallOption) (*SignedCal
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "signedCall", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("signedCall", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("signedCall", resp, err, ParseSignedCallResponse)
 }
 
@@ -38,6 +43,11 @@ func (c *Client) ListThings(ctx context.Context, opts ...CallOption) (*ListThing
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listThings", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listThings", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listThings", resp, err, ParseListThingsResponse)
 }
 
@@ -53,6 +63,11 @@ func (c *Client) CreateThing(ctx context.Context, opts ...CallOption) (*CreateTh
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createThing", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createThing", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("createThing", resp, err, ParseCreateThingResponse)
 }
@@ -71,6 +86,11 @@ func (c *Client) GetThing(ctx context.Context, id string, opts ...CallOption) (*
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getThing", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getThing", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getThing", resp, err, ParseGetThingResponse)
 }
 
@@ -87,6 +107,11 @@ func (c *Client) DeleteThing(ctx context.Context, id string, opts ...CallOption)
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteThing", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteThing", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("deleteThing", resp, err, ParseDeleteThingResponse)
 }

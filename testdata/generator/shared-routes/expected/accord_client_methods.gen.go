@@ -34,6 +34,11 @@ func (c *Client) accGetB(ctx context.Context, y string, opts ...CallOption) (*Ge
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getB", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getB", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getB", resp, err, ParseGetBResponse)
 }
 
@@ -61,6 +66,11 @@ func (c *Client) accGetC(ctx context.Context, x string, opts ...CallOption) (*Ge
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getC", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getC", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("getC", resp, err, ParseGetCResponse)
 }
@@ -90,6 +100,11 @@ func (c *Client) accGetContactByID(ctx context.Context, contactID string, opts .
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getContactByID", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getContactByID", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getContactByID", resp, err, ParseGetContactByIDResponse)
 }
 
@@ -118,6 +133,11 @@ func (c *Client) accGetContactByNumber(ctx context.Context, contactNumber string
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getContactByNumber", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getContactByNumber", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getContactByNumber", resp, err, ParseGetContactByNumberResponse)
 }
 
@@ -145,6 +165,11 @@ func (c *Client) accGetExport(ctx context.Context, format string, opts ...CallOp
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getExport", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getExport", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("getExport", resp, err, ParseGetExportResponse)
 }

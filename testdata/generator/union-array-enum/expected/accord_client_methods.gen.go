@@ -35,6 +35,11 @@ func (c *Client) accListAlerts(ctx context.Context, params *ListAlertsParams, op
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "listAlerts", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("listAlerts", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("listAlerts", resp, err, ParseListAlertsResponse)
 }
 
@@ -50,6 +55,11 @@ func (c *Client) PostConfigurations(ctx context.Context, contentType string, bod
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "postConfigurations", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("postConfigurations", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("postConfigurations", resp, err, ParsePostConfigurationsResponse)
 }

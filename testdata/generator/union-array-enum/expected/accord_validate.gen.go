@@ -48,7 +48,7 @@ func (accValidator) p0(r *http.Request, v *accordrt.Violations) {
 	var buf [4]string
 	// query parameter has
 	v.At("query", "has")
-	if vals := accordrt.QueryValues(r.URL.RawQuery, "has", buf[:0]); len(vals) == 0 {
+	if vals := accordrt.QueryValues(v, r.URL.RawQuery, "has", buf[:0]); len(vals) == 0 {
 	} else if x, ok := accordrt.ParamValue(v, "", vals[0]); !ok {
 		v.Fail("must be a value")
 	} else {
@@ -116,4 +116,117 @@ func (accValidator) s3(x accordrt.JSON, v *accordrt.Violations) {
 	default:
 		v.Add(x, "must be one of [\"patch\",\"deployment\"]")
 	}
+}
+
+func (accValidator) sfilter(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an object, not null")
+		return
+	case accordrt.JSONObject:
+		for m := x.Members(); m.Next(); {
+			switch string(m.Key()) {
+			case "kinds":
+				accValidator{}.s5(m.Value(), v)
+			}
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONArray:
+		v.Add(x, "must be an object")
+		return
+	}
+}
+
+func (accValidator) s5(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must not be null")
+		return
+	}
+	if n := 0 + accordrt.CountTrue(accordrt.Matches(accValidator{}.s6, x, v)) + accordrt.CountTrue(accordrt.Matches(accValidator{}.s1, x, v)); n != 1 {
+		v.Add(x, "must match exactly one of the oneOf schemas, matches "+strconv.Itoa(n))
+	}
+}
+
+func (accValidator) s6(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be an array, not null")
+		return
+	case accordrt.JSONArray:
+		for it := x.Items(); it.Next(); {
+			accValidator{}.s7(it.Value(), v)
+			if v.Full() {
+				break
+			}
+		}
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONString, accordrt.JSONObject:
+		v.Add(x, "must be an array")
+		return
+	}
+}
+
+func (accValidator) s7(x accordrt.JSON, v *accordrt.Violations) {
+	switch x.Kind() {
+	case accordrt.JSONNull:
+		v.Add(x, "must be a string, not null")
+		return
+	case accordrt.JSONBool, accordrt.JSONNumber, accordrt.JSONArray, accordrt.JSONObject:
+		v.Add(x, "must be a string")
+		return
+	}
+	switch x.Kind() {
+	case accordrt.JSONString:
+		switch string(x.Bytes()) {
+		case "a", "b":
+		default:
+			v.Add(x, "must be one of [\"a\",\"b\"]")
+		}
+	default:
+		v.Add(x, "must be one of [\"a\",\"b\"]")
+	}
+}
+
+// ResponseValidatorFor returns the checks of an operation's answers (by
+// operationId): the statuses its contract declares and their JSON bodies'
+// schemas, read as answers (readOnly properties allowed, writeOnly ones
+// refused); nil for an operation that declares no responses. Response
+// validation is off by default (WithResponseValidation on a server,
+// WithClientResponseValidation on a client).
+func ResponseValidatorFor(operationID string) *accordrt.ResponseValidator {
+	switch operationID {
+	case "listAlerts":
+		return &accordrt.ResponseValidator{Operation: "listAlerts", Responses: []accordrt.ResponseCheck{
+			{Status: "200", Body: accValidator{}.sfilter, Media: "application/json"},
+		}}
+	case "postConfigurations":
+		return &accordrt.ResponseValidator{Operation: "postConfigurations", Responses: []accordrt.ResponseCheck{
+			{Status: "200"},
+		}}
+	}
+	return nil
+}
+
+// WithResponseValidation checks every handler's answer against the
+// contract before it is sent (ResponseValidatorFor): an undeclared status,
+// or a JSON body its schema refuses, is replaced by a 500 problem listing
+// the violations under "errors", logged and passed to WithErrorHandler as
+// a *ResponseInvalidError. Answers with a JSON body are buffered to be
+// checked. Off by default: for tests and sandboxes, where a handler
+// breaking the contract must fail loudly.
+func WithResponseValidation() ServerOption {
+	return func(c *accServerConfig) {
+		c.settings.ResponseValidators = ResponseValidatorFor
+	}
+}
+
+// WithClientResponseValidation checks every success the client receives
+// against the contract before decoding it (ResponseValidatorFor): an
+// undeclared status or a body its schema refuses returns a
+// *ResponseInvalidError naming the violations instead of the result. Off
+// by default: for tests and sandboxes.
+func WithClientResponseValidation() accordrt.ClientOption {
+	return accordrt.WithResponseValidators(ResponseValidatorFor)
 }

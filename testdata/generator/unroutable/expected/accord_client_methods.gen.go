@@ -23,5 +23,10 @@ func (c *Client) GetAddresses(ctx context.Context, outputFormat string, opts ...
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "getAddresses", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("getAddresses", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("getAddresses", resp, err, ParseGetAddressesResponse)
 }

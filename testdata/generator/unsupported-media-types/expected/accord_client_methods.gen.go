@@ -22,11 +22,19 @@ func (c *Client) ApplyTemplate(ctx context.Context, body ApplyTemplateJSONReques
 	if err != nil {
 		return nil, &accordrt.CallError{Operation: "applyTemplate", Err: fmt.Errorf("encoding the request body: %w", err)}
 	}
+	if err := c.engine.CheckRequestBody("applyTemplate", buf, accValidator{}.s0); err != nil {
+		return nil, err // nothing was sent
+	}
 	resp, err := c.engine.Do(ctx, accOperations["applyTemplate"], func(ctx context.Context) (*http.Request, error) {
 		return c.base.NewRequest(ctx, "POST", "/templates/apply", bytes.NewReader(buf), "application/json")
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "applyTemplate", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("applyTemplate", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("applyTemplate", resp, err, ParseApplyTemplateResponse)
 }

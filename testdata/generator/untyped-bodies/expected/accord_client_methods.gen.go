@@ -25,6 +25,11 @@ func (c *Client) DeleteCampaign(ctx context.Context, id string, opts ...CallOpti
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "deleteCampaign", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("deleteCampaign", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("deleteCampaign", resp, err, ParseDeleteCampaignResponse)
 }
 
@@ -45,6 +50,11 @@ func (c *Client) CreateDonation(ctx context.Context, body CreateDonationJSONRequ
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "createDonation", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("createDonation", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("createDonation", resp, err, ParseCreateDonationResponse)
 }
 
@@ -60,6 +70,11 @@ func (c *Client) Publish(ctx context.Context, opts ...CallOption) (*PublishRespo
 	}, opts...)
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "publish", cerr)
+	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("publish", resp); verr != nil {
+			return nil, verr
+		}
 	}
 	return accResult("publish", resp, err, ParsePublishResponse)
 }

@@ -23,5 +23,10 @@ func (c *Client) ExportTemplate(ctx context.Context, id string, opts ...CallOpti
 	if cerr := accordrt.CaptureResponse(resp, opts); cerr != nil && err == nil {
 		err = fmt.Errorf("%s: %w", "exportTemplate", cerr)
 	}
+	if err == nil {
+		if verr := c.engine.CheckResponse("exportTemplate", resp); verr != nil {
+			return nil, verr
+		}
+	}
 	return accResult("exportTemplate", resp, err, ParseExportTemplateResponse)
 }
